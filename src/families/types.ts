@@ -1,0 +1,96 @@
+import type { EventSink } from '../core/events.js';
+import type { Transport } from '../transport/types.js';
+
+export type FamilyName = 'esp' | 'beken' | 'sifli';
+
+/** How the host digests flash on the device; the engine computes the same locally to compare. */
+export interface DigestScheme {
+  readonly name: string;
+  /** Digest of `data` as the device would report it for the same bytes. */
+  compute(data: Uint8Array): Uint8Array;
+  /** Largest range one device digest may cover (e.g. SiFli/Beken limits); Infinity when none. */
+  readonly maxRange: number;
+}
+
+export interface ConnectOptions {
+  transport: Transport;
+  /** Narrows detection to one chip (`esp32s3`) or one family (`esp`). */
+  chip?: string;
+  /** Reset strategy before connecting: family defaults, `no-reset`, `no-reset-no-sync`, a custom sequence… */
+  before?: string;
+  /** Bounded number of reset+sync attempts (≤0 = until aborted). */
+  connectAttempts?: number;
+  /** Working baud after the handshake; undefined keeps the family default. */
+  baud?: number;
+  /** ESP: run everything through the ROM loader. */
+  noStub?: boolean;
+  /** Keep knocking while asking the person to enter boot mode by hand (false for scripts/CI). */
+  wait?: boolean;
+  /** How long to keep knocking for a manual boot entry, in ms. */
+  waitMs?: number;
+  /** Family-specific extra options (e.g. `stub` path for SiFli, `bootloader` for Beken). */
+  extra?: Record<string, unknown>;
+  events: EventSink;
+  signal?: AbortSignal;
+}
+
+export interface DeviceInfo {
+  family: FamilyName;
+  chip: string;
+  description: string;
+  revision?: string;
+  features: string[];
+  mac?: string;
+  crystalMHz?: number;
+  flashId?: number;
+  flashSize: number;
+  /** How the device was reached: the reset strategy that worked. */
+  strategy: string;
+  baud: number;
+  /** Mode the device runs in (ESP: `rom` / `stub`; Beken: protocol variant; SiFli: memory type). */
+  mode: string;
+  extra: Record<string, string | number | boolean>;
+}
+
+export interface OpOptions {
+  signal?: AbortSignal;
+  /** Bytes of the operation done so far (uncompressed / payload bytes). */
+  onProgress?: (done: number) => void;
+}
+
+export type ResetMode = 'hard' | 'soft' | 'none' | 'watchdog' | 'stay';
+
+/**
+ * A connected device. The engine owns planning, skip-unchanged, verification and retries; a family
+ * only has to move bytes and digests.
+ */
+export interface FlashDevice {
+  readonly family: FamilyName;
+  readonly chip: string;
+  readonly flashSize: number;
+  /** Smallest erasable unit; the engine hands `write` ranges aligned to it. */
+  readonly sectorSize: number;
+  readonly digest: DigestScheme;
+  readonly transport: Transport;
+  info(): Promise<DeviceInfo>;
+  /** Digest of flash [address, address+size) computed on the device. */
+  flashDigest(address: number, size: number, options?: OpOptions): Promise<Uint8Array>;
+  /** Erases as needed and programs `data` at `address` (both sector-aligned). */
+  writeFlash(address: number, data: Uint8Array, options?: OpOptions): Promise<void>;
+  readFlash(address: number, size: number, options?: OpOptions): Promise<Uint8Array>;
+  eraseFlash(address: number, size: number, options?: OpOptions): Promise<void>;
+  eraseAll(options?: OpOptions): Promise<void>;
+  reset(mode: ResetMode): Promise<void>;
+  /** Leaves the device as the last `reset` put it and closes nothing but family state. */
+  disconnect(): Promise<void>;
+}
+
+export interface Family {
+  readonly name: FamilyName;
+  /** Chip names accepted by `--chip` (lower case, e.g. `esp32s3`, `bk7231n`, `sf32lb52`). */
+  readonly chips: readonly string[];
+  /** Relative cost of one detection attempt; detection tries the cheapest first. */
+  readonly probeCost: number;
+  /** Connects, detects the chip and prepares for flash operations. */
+  connect(options: ConnectOptions): Promise<FlashDevice>;
+}

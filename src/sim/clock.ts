@@ -1,0 +1,22 @@
+/**
+ * Time for simulators. In realtime mode waits are real (benchmarks, `anyflash sim`); otherwise
+ * they only yield to the event loop so tests run at full speed with the same ordering.
+ */
+export class SimClock {
+  constructor(public realtime: boolean) {}
+
+  now(): number {
+    return performance.now();
+  }
+
+  /** Resolves at absolute time `at` (ms, performance.now clock) in realtime mode, else on the next macrotask. */
+  until(at: number): Promise<void> {
+    if (!this.realtime) return new Promise((r) => setImmediate(r));
+    const ms = at - performance.now();
+    return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.until(performance.now() + ms);
+  }
+}

@@ -1,0 +1,88 @@
+/** Typical SPI NOR timings (GD25Q32/W25Q32 class); all settable. */
+export interface FlashTimings {
+  sectorEraseMs: number;
+  block32EraseMs: number;
+  block64EraseMs: number;
+  pageProgramMs: number;
+  chipEraseMsPerMiB: number;
+  /** On-chip read/hash throughput, bytes per second. */
+  readBytesPerSecond: number;
+}
+
+export const TYPICAL_NOR: FlashTimings = {
+  sectorEraseMs: 45,
+  block32EraseMs: 120,
+  block64EraseMs: 150,
+  pageProgramMs: 0.5,
+  chipEraseMsPerMiB: 3000,
+  readBytesPerSecond: 40e6,
+};
+
+/** Where flash contents are persisted (a file in Node, nothing in the browser). */
+export interface FlashBacking {
+  write(offset: number, data: Uint8Array): void;
+}
+
+/**
+ * NOR flash contents with NOR semantics: erase sets 0xFF, programming can only clear bits.
+ * Methods return the time the operation takes on a real chip, so the device model can wait it.
+ */
+export class SimFlash {
+  readonly data: Uint8Array;
+  /** Multiplies every erase/program time (fault `slow-flash=FACTOR`). */
+  slowFactor = 1;
+  /** Counts of operations, for tests and benchmarks. */
+  stats = { erasedBytes: 0, programmedBytes: 0 };
+
+  constructor(
+    readonly size: number,
+    public timings: FlashTimings = TYPICAL_NOR,
+    initial?: Uint8Array,
+    private readonly backing?: FlashBacking,
+  ) {
+    this.data = new Uint8Array(size).fill(0xff);
+    if (initial) this.data.set(initial.subarray(0, size));
+  }
+
+  /** Maps an address into the chip (NOR address lines wrap). */
+  wrap(address: number): number {
+    return ((address % this.size) + this.size) % this.size;
+  }
+
+  erase(address: number, length: number): number {
+    const start = this.wrap(address);
+    const end = Math.min(this.size, start + length);
+    this.data.fill(0xff, start, end);
+    this.stats.erasedBytes += end - start;
+    this.backing?.write(start, this.data.subarray(start, end));
+    const t = this.timings;
+    let ms: number;
+    if (length >= this.size) ms = (t.chipEraseMsPerMiB * this.size) / 0x100000;
+    else if (length === 0x10000) ms = t.block64EraseMs;
+    else if (length === 0x8000) ms = t.block32EraseMs;
+    else ms = Math.ceil(length / 0x1000) * t.sectorEraseMs;
+    return ms * this.slowFactor;
+  }
+
+  /** NOR program: AND the new bytes into the cells. */
+  program(address: number, bytes: Uint8Array): number {
+    const start = this.wrap(address);
+    const n = Math.min(bytes.length, this.size - start);
+    for (let i = 0; i < n; i++) this.data[start + i]! &= bytes[i]!;
+    this.stats.programmedBytes += n;
+    this.backing?.write(start, this.data.subarray(start, start + n));
+    return Math.ceil(n / 256) * this.timings.pageProgramMs * this.slowFactor;
+  }
+
+  read(address: number, length: number): Uint8Array {
+    const start = this.wrap(address);
+    if (start + length <= this.size) return this.data.slice(start, start + length);
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.data[this.wrap(start + i)]!;
+    return out;
+  }
+
+  readTimeMs(length: number): number {
+    return (length / this.timings.readBytesPerSecond) * 1000;
+  }
+}
