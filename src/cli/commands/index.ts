@@ -1,6 +1,17 @@
 import type { Command } from 'commander';
+import { register as erase } from './erase.js';
+import { register as info } from './info.js';
+import { register as read } from './read.js';
+import { register as reset } from './reset.js';
+import { register as verify } from './verify.js';
+import { register as write } from './write.js';
 
 /** Every subcommand registers itself here; one line per command file. */
 export function registerCommands(program: Command): void {
-  void program;
+  write(program);
+  read(program);
+  erase(program);
+  verify(program);
+  info(program);
+  reset(program);
 }

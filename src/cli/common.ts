@@ -1,0 +1,106 @@
+import { Command, Option } from 'commander';
+import { AnyflashError, toAnyflashError } from '../core/errors.js';
+import { connectDevice } from '../families/index.js';
+import type { FlashDevice, ResetMode } from '../families/types.js';
+import { parseNumber } from '../engine/parse.js';
+import { openPort } from './open-port.js';
+import { Output } from './output.js';
+
+export interface GlobalFlags {
+  port?: string;
+  baud?: string;
+  chip?: string;
+  before?: string;
+  after?: string;
+  stub?: boolean;
+  connectAttempts?: string;
+  wait?: boolean;
+  json?: boolean;
+  jsonEvents?: boolean;
+  verbose?: boolean;
+}
+
+const AFTER: Record<string, ResetMode> = {
+  'hard-reset': 'hard',
+  'soft-reset': 'soft',
+  'no-reset': 'none',
+  'no-reset-stub': 'stay',
+  'watchdog-reset': 'watchdog',
+};
+
+/** Options every device command accepts; names and meanings as in esptool. */
+export function deviceCommand(program: Command, name: string, description: string): Command {
+  return outputOptions(
+    program
+      .command(name)
+      .description(description)
+      .addOption(new Option('-p, --port <port>', 'serial port, tcp://host:port, rfc2217://host:port or sim:<chip>').env('ANYFLASH_PORT'))
+      .addOption(new Option('-b, --baud <baud>', 'working baud rate after the handshake').env('ANYFLASH_BAUD'))
+      .addOption(new Option('-c, --chip <chip>', 'chip or family (detected when omitted)').env('ANYFLASH_CHIP'))
+      .option('--before <strategy>', 'reset before connecting: default-reset, no-reset, no-reset-no-sync, usb-reset, power-cycle, or a sequence like D0|R1|W0.1|D1|R0|W0.05|D0')
+      .addOption(new Option('--after <mode>', 'what to do after the command').choices(Object.keys(AFTER)).default('hard-reset'))
+      .option('--no-stub', 'ESP: use only the ROM loader (no flasher stub)')
+      .option('--connect-attempts <n>', 'reset+sync attempts before giving up (0 = forever)')
+      .option('--no-wait', 'fail at once instead of guiding a manual boot entry (scripts, CI)'),
+  );
+}
+
+export function outputOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON document on stdout')
+    .option('--json-events', 'print progress events as JSON lines on stdout')
+    .option('-v, --verbose', 'more detail: evidence, advice, boot logs');
+}
+
+export interface DeviceContext {
+  device: FlashDevice;
+  out: Output;
+  signal: AbortSignal;
+}
+
+/**
+ * Opens the port, finds the chip, runs `fn`, then resets as --after says and closes the port —
+ * also on failure and Ctrl-C. Returns the process exit code.
+ */
+export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) => Promise<void>, check?: () => void | Promise<void>): Promise<number> {
+  const out = new Output(flags);
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
+  process.once('SIGINT', onSigint);
+  let transport: Awaited<ReturnType<typeof openPort>> | undefined;
+  try {
+    // Input checks run before anything touches the device.
+    await check?.();
+    if (!flags.port) {
+      throw new AnyflashError('no-port', 'No serial port given.', {
+        advice: ['Pass --port (e.g. --port /dev/ttyUSB0, --port COM3, --port sim:esp32) or set ANYFLASH_PORT; `anyflash list` shows the ports.'],
+      });
+    }
+    const baud = flags.baud === undefined ? undefined : parseNumber(flags.baud, '--baud');
+    const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
+    transport = await openPort(flags.port, out.events);
+    const device = await connectDevice({
+      transport,
+      chip: flags.chip,
+      before: flags.before,
+      baud,
+      connectAttempts,
+      noStub: flags.stub === false,
+      wait: flags.wait !== false && Boolean(process.stdin.isTTY),
+      events: out.events,
+      signal: abort.signal,
+    });
+    try {
+      await fn({ device, out, signal: abort.signal });
+    } finally {
+      await device.reset(AFTER[flags.after ?? 'hard-reset'] ?? 'hard').catch(() => {});
+      await device.disconnect().catch(() => {});
+    }
+    return 0;
+  } catch (e) {
+    return out.fail(toAnyflashError(e));
+  } finally {
+    process.off('SIGINT', onSigint);
+    await transport?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,165 @@
+import cliProgress from 'cli-progress';
+import pc from 'picocolors';
+import { hexAddr } from '../core/bytes.js';
+import { AnyflashError, toAnyflashError } from '../core/errors.js';
+import type { AnyflashEvent, EventSink } from '../core/events.js';
+
+export interface OutputOptions {
+  json?: boolean;
+  jsonEvents?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * Renders library events and results: progress bars on a TTY, plain lines when piped, JSON lines
+ * with --json-events, one JSON document with --json. Human text goes to stderr when --json owns
+ * stdout, so machines always get clean JSON.
+ */
+export class Output {
+  private bar: cliProgress.SingleBar | null = null;
+  private barKey = '';
+  private barStart = 0;
+  private lastPlainPercent = -1;
+  private readonly tty: boolean;
+  readonly events: EventSink;
+
+  constructor(readonly options: OutputOptions) {
+    this.tty = Boolean(process.stderr.isTTY) && !options.json && !options.jsonEvents;
+    this.events = (e) => this.onEvent(e);
+  }
+
+  /** A line for people (stderr, so stdout stays for data and JSON). */
+  say(line: string): void {
+    if (this.options.quiet || this.options.jsonEvents) return;
+    this.stopBar();
+    process.stderr.write(line + '\n');
+  }
+
+  /** The command's result: a JSON document with --json, otherwise human lines on stdout. */
+  result(json: unknown, human: string[]): void {
+    this.stopBar();
+    if (this.options.json || this.options.jsonEvents) {
+      process.stdout.write(JSON.stringify(json, null, this.options.jsonEvents ? 0 : 2) + '\n');
+    } else {
+      for (const l of human) process.stdout.write(l + '\n');
+    }
+  }
+
+  fail(error: unknown): number {
+    this.stopBar();
+    const e = toAnyflashError(error);
+    if (this.options.json || this.options.jsonEvents) {
+      process.stdout.write(JSON.stringify({ ok: false, error: e.toJSON() }) + '\n');
+    } else {
+      process.stderr.write(pc.red(`error [${e.code}]: `) + e.message + '\n');
+      if (e.advice.length > 0) process.stderr.write(pc.yellow('what to do: ') + e.advice[0] + '\n');
+      if (this.options.verbose) {
+        for (const a of e.advice.slice(1)) process.stderr.write(`  - ${a}\n`);
+        for (const ev of e.evidence) process.stderr.write(`  evidence: ${ev}\n`);
+        if (e.cause instanceof Error) process.stderr.write(`  cause: ${e.cause.message}\n`);
+      } else if (e.advice.length > 1 || e.evidence.length > 0) {
+        process.stderr.write(pc.dim('(--verbose shows more advice and the evidence)') + '\n');
+      }
+    }
+    return exitCodeFor(e);
+  }
+
+  private onEvent(e: AnyflashEvent): void {
+    if (this.options.jsonEvents) {
+      process.stdout.write(JSON.stringify(e) + '\n');
+      return;
+    }
+    if (this.options.quiet) return;
+    switch (e.type) {
+      case 'note':
+        if (e.level === 'warn' || this.options.verbose) this.say((e.level === 'warn' ? pc.yellow('warning: ') : '') + e.message);
+        return;
+      case 'wait-for-user':
+        this.say(pc.cyan(e.message));
+        return;
+      case 'connect-attempt':
+        if (this.options.verbose) this.say(`connect attempt ${e.attempt} (${e.strategy})`);
+        return;
+      case 'boot-log':
+        if (this.options.verbose) this.say(pc.dim(`boot log: ${e.text.trim()}`));
+        return;
+      case 'connected':
+        this.say(`Connected to ${e.chip} (${e.family}) via ${e.strategy} at ${e.baud} baud`);
+        return;
+      case 'skip':
+        if (e.region.size > 0 && this.options.verbose) this.say(`skipped ${regionText(e.region)}: ${e.reason}`);
+        return;
+      case 'retry':
+        this.say(pc.yellow(`retry ${e.op} #${e.attempt}: ${e.cause}${e.address !== undefined ? ' at ' + hexAddr(e.address) : ''}`));
+        return;
+      case 'recover':
+        this.say(pc.yellow(`recovered: ${e.what} — ${e.detail}`));
+        return;
+      case 'start':
+        this.startProgress(e.op, e.region?.name ?? '', e.total);
+        return;
+      case 'progress':
+        this.updateProgress(e.op, e.region?.name ?? '', e.done, e.total);
+        return;
+      case 'finish':
+        this.stopBar();
+        if (!this.tty && e.op !== 'compare') this.say(`${e.op} ${e.region ? regionText(e.region) + ' ' : ''}done in ${e.seconds.toFixed(2)} s`);
+        return;
+      case 'plan':
+        if (this.options.verbose) for (const r of e.regions) this.say(`plan: ${regionText(r)}`);
+        return;
+    }
+  }
+
+  private startProgress(op: string, name: string, total: number): void {
+    this.stopBar();
+    this.lastPlainPercent = -1;
+    if (op === 'compare' || total === 0) return;
+    this.barKey = op + name;
+    this.barStart = performance.now();
+    if (this.tty) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: `${op.padEnd(7)} {bar} {percentage}% | {value}/{total} B | {rate} | ETA {eta_formatted} ${name}`,
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: process.stderr,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(total, 0, { rate: '' });
+    }
+  }
+
+  private updateProgress(op: string, name: string, done: number, total: number): void {
+    if (this.bar && this.barKey === op + name) {
+      const seconds = (performance.now() - this.barStart) / 1000;
+      this.bar.update(done, { rate: seconds > 0 ? `${(done / 1024 / seconds).toFixed(1)} KiB/s` : '' });
+      return;
+    }
+    if (!this.tty && !this.options.quiet) {
+      const pct = Math.floor((done * 10) / Math.max(1, total)) * 10;
+      if (pct !== this.lastPlainPercent) {
+        this.lastPlainPercent = pct;
+        process.stderr.write(`${op} ${name} ${pct}%\n`);
+      }
+    }
+  }
+
+  private stopBar(): void {
+    if (this.bar) {
+      this.bar.stop();
+      this.bar = null;
+    }
+  }
+}
+
+function regionText(r: { address: number; size: number; name?: string }): string {
+  return `${r.name ? r.name + ' ' : ''}${hexAddr(r.address)}..${hexAddr(r.address + r.size)}`;
+}
+
+export function exitCodeFor(e: AnyflashError): number {
+  if (e.code === 'aborted') return 130;
+  return e.isInputError ? 2 : 1;
+}

@@ -1,0 +1,40 @@
+import { AnyflashError } from '../core/errors.js';
+import { SimClock } from '../sim/clock.js';
+import type { SimDevice } from '../sim/device.js';
+import { SimLink } from '../sim/link.js';
+import type { SimOptions } from '../sim/options.js';
+import { createSim } from '../sim/registry.js';
+import { SimTransport } from '../transport/sim.js';
+import { parseSize } from './parse.js';
+
+export interface SimPort {
+  transport: SimTransport;
+  link: SimLink;
+  device: SimDevice;
+}
+
+/**
+ * Opens `sim:<chip>[?flash-size=4M&boot=firmware&latency=1&realtime=1&auto-reset=0]`: an
+ * in-process simulated chip behind a USB-UART-like transport.
+ */
+export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPort {
+  const m = /^sim:([a-z0-9_-]+)(?:\?(.*))?$/i.exec(url);
+  if (!m) throw new AnyflashError('bad-input', `Bad simulator URL "${url}"; use sim:<chip>, e.g. sim:esp32.`);
+  const params = new URLSearchParams(m[2] ?? '');
+  const realtime = params.has('realtime') ? params.get('realtime') !== '0' : false;
+  const options: SimOptions = {
+    clock: new SimClock(realtime),
+    ...base,
+    chip: m[1]!.toLowerCase(),
+  };
+  if (params.has('flash-size')) options.flashSize = parseSize(params.get('flash-size')!, 'flash-size');
+  if (params.has('boot')) options.boot = params.get('boot') === 'firmware' ? 'firmware' : 'download';
+  if (params.has('auto-reset')) options.autoReset = params.get('auto-reset') !== '0';
+  const device = createSim(options);
+  const link = new SimLink(device, {
+    realtime,
+    latencyMs: params.has('latency') ? Number(params.get('latency')) : realtime ? 1 : 0,
+  });
+  const transport = new SimTransport(link, url);
+  return { transport, link, device };
+}

@@ -1,0 +1,67 @@
+import { AnyflashError, isAnyflashError } from '../core/errors.js';
+import { bekenFamily } from './beken/index.js';
+import { espFamily } from './esp/index.js';
+import { sifliFamily } from './sifli/index.js';
+import type { ConnectOptions, Family, FamilyName, FlashDevice } from './types.js';
+
+/** The one registry a new family touches. */
+export const FAMILIES: readonly Family[] = [espFamily, bekenFamily, sifliFamily].sort((a, b) => a.probeCost - b.probeCost);
+
+export function familyByName(name: string): Family | undefined {
+  return FAMILIES.find((f) => f.name === name);
+}
+
+/** Resolves `--chip` (a chip or a family name) to the families to try, cheapest first. */
+export function familiesFor(chip?: string): Family[] {
+  if (!chip) return [...FAMILIES];
+  const key = normaliseChip(chip);
+  const byFamily = FAMILIES.find((f) => f.name === key);
+  if (byFamily) return [byFamily];
+  const owner = FAMILIES.find((f) => f.chips.includes(key));
+  if (!owner) {
+    throw new AnyflashError('unknown-chip', `Unknown chip "${chip}".`, {
+      advice: [`Known chips: ${FAMILIES.flatMap((f) => f.chips).join(', ')}; or leave --chip out to detect it.`],
+    });
+  }
+  return [owner];
+}
+
+/** `ESP32-S3`, `esp32_s3`, `esp32s3` all name the same chip. */
+export function normaliseChip(chip: string): string {
+  return chip.toLowerCase().replace(/[-_\s]/g, '');
+}
+
+/** How bad a connect failure is as evidence: a specific diagnosis beats plain silence. */
+const SILENT = new Set(['no-response', 'timeout']);
+
+/**
+ * Finds the family and chip: each family's handshake in turn, cheapest first. With one candidate
+ * family the family's own attempt budget applies; while searching, each family gets a short one.
+ */
+export async function connectDevice(options: ConnectOptions): Promise<FlashDevice> {
+  const families = familiesFor(options.chip);
+  const chip = options.chip && familyByName(normaliseChip(options.chip)) ? undefined : options.chip && normaliseChip(options.chip);
+  if (families.length === 1) return families[0]!.connect({ ...options, chip });
+  const failures: AnyflashError[] = [];
+  for (const family of families) {
+    try {
+      options.events({ type: 'note', level: 'info', message: `Trying ${family.name.toUpperCase()} handshake…` });
+      return await family.connect({ ...options, chip, connectAttempts: options.connectAttempts ?? 2, wait: false });
+    } catch (e) {
+      if (!isAnyflashError(e) || e.code === 'aborted' || e.isInputError) throw e;
+      failures.push(e);
+    }
+  }
+  const best = failures.find((f) => !SILENT.has(f.code)) ?? failures[0];
+  if (best && !SILENT.has(best.code)) throw best;
+  throw new AnyflashError('no-response', 'No supported chip answered (tried ' + families.map((f) => f.name).join(', ') + ').', {
+    evidence: failures.map((f) => `${f.family ?? '?'}: ${f.message}`),
+    advice: [
+      'Check that the board is powered and the port is the right one (anyflash list).',
+      'Put the chip in download mode by hand (ESP: hold BOOT, tap RESET; Beken: power-cycle while connecting; SiFli: power the board within 2 s).',
+      'Give --chip to narrow the search and use the family-specific guided entry.',
+    ],
+  });
+}
+
+export type { FamilyName };
