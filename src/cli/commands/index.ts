@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { register as erase } from './erase.js';
 import { register as info } from './info.js';
+import { register as monitor } from './monitor.js';
 import { register as read } from './read.js';
 import { register as reset } from './reset.js';
+import { register as sim } from './sim.js';
 import { register as verify } from './verify.js';
 import { register as write } from './write.js';
 
@@ -14,4 +16,6 @@ export function registerCommands(program: Command): void {
   verify(program);
   info(program);
   reset(program);
+  monitor(program);
+  sim(program);
 }

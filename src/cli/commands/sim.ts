@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { AnyflashError, toAnyflashError } from '../../core/errors.js';
+import { parseNumber, parseSize } from '../../engine/parse.js';
+import { SimClock } from '../../sim/clock.js';
+import { SimLink } from '../../sim/link.js';
+import { createSim, simChips } from '../../sim/registry.js';
+import { serveSim } from '../../sim/server.js';
+import { FlashFile } from '../flash-file.js';
+import { Output } from '../output.js';
+
+interface SimFlags {
+  tcp?: string;
+  rfc2217?: string;
+  control?: string;
+  flashSize?: string;
+  flashFile?: string;
+  latencyMs: string;
+  realtime: boolean;
+  boot: 'download' | 'firmware';
+  autoReset: boolean;
+  json?: boolean;
+}
+
+export function parseHostPort(text: string, what: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  if (!m) throw new AnyflashError('bad-input', `${what}: "${text}" is not HOST:PORT (e.g. 127.0.0.1:5555).`);
+  const port = parseNumber(m[3]!, what);
+  if (port > 65535) throw new AnyflashError('bad-input', `${what}: port ${port} is out of range.`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+export function register(program: Command): void {
+  program
+    .command('sim')
+    .description('run a simulated chip and serve it over TCP and/or RFC 2217 (one client at a time)')
+    .argument('<chip>', `chip to simulate (${simChips().join(', ')})`)
+    .option('--tcp <host:port>', 'serve raw bytes over TCP (like esptool socket://)')
+    .option('--rfc2217 <host:port>', 'serve over RFC 2217 (DTR/RTS and baud reach the chip)')
+    .option('--control <host:port>', 'line-based bench control: power-cycle, hold-boot, release-boot, press-reset, status')
+    .option('--flash-size <size>', 'flash size (e.g. 4M)')
+    .option('--flash-file <file>', 'persist flash contents to FILE (created 0xFF-filled if absent)')
+    .addOption(new Option('--latency-ms <ms>', 'USB latency per transfer').default('1'))
+    .option('--no-realtime', 'do not throttle to the physical link model')
+    .addOption(new Option('--boot <state>', 'state at start').choices(['download', 'firmware']).default('download'))
+    .option('--no-auto-reset', 'DTR/RTS not wired: only a power cycle with BOOT held enters download mode')
+    .option('--json', 'print the ready line as JSON')
+    .action(async (chip: string, flags: SimFlags) => {
+      const out = new Output({ json: flags.json });
+      try {
+        if (!flags.tcp && !flags.rfc2217) throw new AnyflashError('bad-input', 'Give --tcp HOST:PORT and/or --rfc2217 HOST:PORT.');
+        const tcp = flags.tcp ? parseHostPort(flags.tcp, '--tcp') : undefined;
+        const rfc2217 = flags.rfc2217 ? parseHostPort(flags.rfc2217, '--rfc2217') : undefined;
+        const control = flags.control ? parseHostPort(flags.control, '--control') : undefined;
+        const flashSize = flags.flashSize ? parseSize(flags.flashSize, '--flash-size') : undefined;
+        const latencyMs = Number(parseNumber(flags.latencyMs, '--latency-ms'));
+        const initial = flags.flashFile ? FlashFile.load(flags.flashFile) : undefined;
+        const file = flags.flashFile ? new FlashFile(flags.flashFile) : undefined;
+        const clock = new SimClock(flags.realtime);
+        const device = createSim({
+          chip,
+          clock,
+          flashSize,
+          flashInitial: initial,
+          flashBacking: file,
+          boot: flags.boot,
+          autoReset: flags.autoReset,
+        });
+        if (file && (!initial || initial.length !== device.flash.size)) file.init(device.flash.data);
+        const link = new SimLink(device, { latencyMs, realtime: flags.realtime });
+        const served = await serveSim({ device, link, tcp, rfc2217, control });
+        const ready = { ready: true, chip: device.chip, urls: served.urls, flashFile: flags.flashFile ?? null };
+        if (flags.json) process.stdout.write(JSON.stringify(ready) + '\n');
+        else process.stdout.write(`anyflash sim ${device.chip} ready: ${served.urls.join(' ')}\n`);
+        const stop = (): void => {
+          void served.close().finally(() => {
+            file?.close();
+            process.exit(0);
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (e) {
+        process.exitCode = out.fail(toAnyflashError(e));
+      }
+    });
+}
