@@ -54,6 +54,7 @@ export const ErrorCodes = {
   aborted: 'The operation was stopped.',
   'recovery-exhausted': 'Automatic recovery gave up.',
   internal: 'An internal error occurred.',
+  'flash-fault': 'The flash fails at the same address every time: a faulty or worn flash chip.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
