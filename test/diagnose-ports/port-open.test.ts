@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AnyflashError } from '../../src/core/errors.js';
+import { enrichOpenError } from '../../src/diagnose/port-open.js';
+import { FakeTree } from './fake-sysfs.js';
+
+/** Starts socat with a pty pair; resolves with the child and the two pty paths it holds open. */
+function startSocat(): Promise<{ child: ChildProcess; ptys: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ptys: string[] = [];
+    const timer = setTimeout(() => reject(new Error('socat did not report its ptys')), 5000);
+    child.on('error', reject);
+    child.stderr!.on('data', (d: Buffer) => {
+      for (const m of d.toString().matchAll(/PTY is (\S+)/g)) ptys.push(m[1]!);
+      if (ptys.length === 2) {
+        clearTimeout(timer);
+        resolve({ child, ptys });
+      }
+    });
+  });
+}
+
+test('busy: names the process that holds a real pty open', async (t) => {
+  const { child, ptys } = await startSocat();
+  t.after(() => child.kill());
+  const error = new AnyflashError('port-busy', 'Port busy.', { cause: new Error('EBUSY: resource busy or locked') });
+  const enriched = enrichOpenError(error, ptys[0]!);
+  assert.equal(enriched.code, 'port-busy');
+  assert.match(enriched.message, new RegExp(`held open by socat \\(pid ${child.pid}\\)`));
+  assert.match(enriched.advice[0]!, /Close socat .*serial monitor in your IDE/);
+  assert.equal(enriched.advice[1], `Or end it: kill ${child.pid}`);
+  assert.ok(enriched.evidence.some((e) => e.includes(`pid ${child.pid} (socat)`) && e.includes('pty,raw')));
+});
+
+test('busy with no visible holder: the usual culprits and how to find it', () => {
+  const tree = new FakeTree();
+  const e = enrichOpenError(new AnyflashError('port-busy', 'busy'), '/dev/ttyACM3', { roots: tree.roots, platform: 'linux' });
+  assert.match(e.advice[0]!, /serial monitor/);
+  assert.ok(e.advice.some((a) => a.includes('fuser -v /dev/ttyACM3')));
+  assert.ok(e.advice.some((a) => a.includes('ModemManager')));
+});
+
+test('permission: a real device node of group dialout gives the usermod command', async (t) => {
+  const { child, ptys } = await startSocat();
+  t.after(() => child.kill());
+  const pty = ptys[0]!;
+  chownSync(pty, 0, 20); // group dialout (gid 20 on Debian)
+  chmodSync(pty, 0o660);
+  const error = new AnyflashError('port-permission', 'denied', { cause: new Error('EACCES: permission denied') });
+  const e = enrichOpenError(error, pty, { groups: [100], user: 'alice', platform: 'linux' });
+  assert.equal(e.code, 'port-permission');
+  assert.ok(e.advice.includes('Join the "dialout" group: sudo usermod -aG dialout alice — then log out and back in.'), e.advice.join('\n'));
+  assert.ok(e.advice.some((a) => a.includes('udev') && a.includes('TAG+="uaccess"')));
+  assert.ok(e.evidence.some((x) => x.includes('mode 660') && x.includes('group dialout')));
+});
+
+test('permission: a root-only node gets a udev rule with the adapter VID:PID', () => {
+  const tree = new FakeTree().addUsb({ tty: 'ttyUSB0', location: '1-1', vid: '10c4', pid: 'ea60', iface: 0, driver: 'cp210x' });
+  const path = join(tree.dev, 'ttyUSB0');
+  chmodSync(path, 0o600);
+  const e = enrichOpenError(new AnyflashError('port-permission', 'denied'), path, { roots: tree.roots, platform: 'linux', groups: [], user: 'bob' });
+  assert.ok(!e.advice.some((a) => a.includes('usermod')), 'joining a group does not help a 0600 root node');
+  assert.match(e.advice.at(-1)!, /ATTRS\{idVendor\}=="10c4", ATTRS\{idProduct\}=="ea60"/);
+});
+
+test('missing: lists the ports present and points at the newest', async () => {
+  const tree = new FakeTree().addUsb({ tty: 'ttyUSB0', location: '1-1', vid: '10c4', pid: 'ea60', iface: 0, driver: 'cp210x' });
+  await new Promise((r) => setTimeout(r, 20));
+  tree.addUsb({ tty: 'ttyACM0', location: '1-4', vid: '303a', pid: '1001', iface: 0, driver: 'cdc_acm', acm: true });
+  const e = enrichOpenError(new AnyflashError('port-not-found', 'nope'), '/dev/ttyUSB5', { roots: tree.roots, platform: 'linux' });
+  assert.equal(e.message, '/dev/ttyUSB5 does not exist.');
+  assert.match(e.advice[0]!, new RegExp(`--port ${join(tree.dev, 'ttyACM0')}$`));
+  assert.match(e.advice[0]!, /USB-Serial\/JTAG/);
+  assert.match(e.advice[1]!, /ttyUSB0 \(CP210x\)/);
+});
+
+test('missing with no ports at all: cable and driver advice', () => {
+  const tree = new FakeTree();
+  const e = enrichOpenError(new AnyflashError('port-not-found', 'nope'), '/dev/ttyUSB0', { roots: tree.roots, platform: 'linux' });
+  assert.match(e.advice[0]!, /data cable/);
+});
+
+test('not a tty: says what the path is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anyflash-nottty-'));
+  const file = join(dir, 'firmware.bin');
+  writeFileSync(file, 'x');
+  const e = enrichOpenError(new AnyflashError('port-not-tty', 'bad'), file);
+  assert.equal(e.message, `${file} is a regular file, not a serial port.`);
+  assert.match(e.advice[0]!, /\/dev\/ttyUSB0/);
+  const dev = enrichOpenError(new AnyflashError('port-not-tty', 'bad'), '/dev/null');
+  assert.match(dev.message, /character device that is not a terminal/);
+});
+
+test('network and sim URLs are left alone', () => {
+  const e = new AnyflashError('port-busy', 'busy');
+  assert.equal(enrichOpenError(e, 'tcp://127.0.0.1:5555'), e);
+  assert.equal(enrichOpenError(e, 'sim:esp32'), e);
+});
