@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as demo } from './demo.js';
 import { register as erase } from './erase.js';
 import { register as info } from './info.js';
 import { register as monitor } from './monitor.js';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   reset(program);
   monitor(program);
   sim(program);
+  demo(program);
 }
