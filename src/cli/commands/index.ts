@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as demo } from './demo.js';
 import { register as erase } from './erase.js';
 import { register as info } from './info.js';
+import { register as list } from './list.js';
 import { register as monitor } from './monitor.js';
 import { register as read } from './read.js';
 import { register as reset } from './reset.js';
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   reset(program);
   monitor(program);
   sim(program);
+  list(program);
   demo(program);
 }
