@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { AnyflashError, toAnyflashError } from '../core/errors.js';
-import { connectDevice } from '../families/index.js';
+import { connectDevice, familiesFor } from '../families/index.js';
 import type { FlashDevice, ResetMode } from '../families/types.js';
 import { parseNumber } from '../engine/parse.js';
 import { openPort } from './open-port.js';
@@ -62,7 +62,7 @@ export interface DeviceContext {
  * Opens the port, finds the chip, runs `fn`, then resets as --after says and closes the port —
  * also on failure and Ctrl-C. Returns the process exit code.
  */
-export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) => Promise<void>, check?: () => void | Promise<void>): Promise<number> {
+export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) => Promise<number | void>, check?: () => void | Promise<void>): Promise<number> {
   const out = new Output(flags);
   const abort = new AbortController();
   const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
@@ -71,6 +71,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
   try {
     // Input checks run before anything touches the device.
     await check?.();
+    familiesFor(flags.chip);
     if (!flags.port) {
       throw new AnyflashError('no-port', 'No serial port given.', {
         advice: ['Pass --port (e.g. --port /dev/ttyUSB0, --port COM3, --port sim:esp32) or set ANYFLASH_PORT; `anyflash list` shows the ports.'],
@@ -90,13 +91,14 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
       events: out.events,
       signal: abort.signal,
     });
+    let code = 0;
     try {
-      await fn({ device, out, signal: abort.signal });
+      code = (await fn({ device, out, signal: abort.signal })) ?? 0;
     } finally {
       await device.reset(AFTER[flags.after ?? 'hard-reset'] ?? 'hard').catch(() => {});
       await device.disconnect().catch(() => {});
     }
-    return 0;
+    return code;
   } catch (e) {
     return out.fail(toAnyflashError(e));
   } finally {

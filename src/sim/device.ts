@@ -39,6 +39,14 @@ export abstract class SimDevice {
    */
   abstract control(command: string): string;
 
+  /**
+   * The supply sagged and the chip reset: it comes back as its reset circuit says (firmware,
+   * or download mode when BOOT/IO0 is held). Families override when a plain power cycle differs.
+   */
+  brownout(): void {
+    this.control('power-cycle');
+  }
+
   /** Called when the serving side stops; release timers. */
   dispose(): void {}
 }

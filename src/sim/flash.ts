@@ -33,6 +33,8 @@ export class SimFlash {
   slowFactor = 1;
   /** Counts of operations, for tests and benchmarks. */
   stats = { erasedBytes: 0, programmedBytes: 0 };
+  /** Observers of programming (fault triggers at an address or a share of the write). */
+  onProgram: Array<(address: number, length: number) => void> = [];
 
   constructor(
     readonly size: number,
@@ -71,6 +73,7 @@ export class SimFlash {
     for (let i = 0; i < n; i++) this.data[start + i]! &= bytes[i]!;
     this.stats.programmedBytes += n;
     this.backing?.write(start, this.data.subarray(start, start + n));
+    for (const observe of this.onProgram) observe(start, n);
     return Math.ceil(n / 256) * this.timings.pageProgramMs * this.slowFactor;
   }
 

@@ -69,9 +69,10 @@ export function register(program: Command): void {
         if (file && (!initial || initial.length !== device.flash.size)) file.init(device.flash.data);
         const link = new SimLink(device, { latencyMs, realtime: flags.realtime });
         const served = await serveSim({ device, link, tcp, rfc2217, control });
-        const ready = { ready: true, chip: device.chip, urls: served.urls, flashFile: flags.flashFile ?? null };
+        const ready = { ready: true, chip: device.chip, ...served.urls, flashFile: flags.flashFile ?? null };
+        const urls = Object.entries(served.urls).map(([kind, url]) => (kind === 'control' ? `control=${url}` : url));
         if (flags.json) process.stdout.write(JSON.stringify(ready) + '\n');
-        else process.stdout.write(`anyflash sim ${device.chip} ready: ${served.urls.join(' ')}\n`);
+        else process.stdout.write(`anyflash sim ${device.chip} ready: ${urls.join(' ')}\n`);
         const stop = (): void => {
           void served.close().finally(() => {
             file?.close();

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { hexAddr } from '../../core/bytes.js';
-import { AnyflashError } from '../../core/errors.js';
 import { verifyRegions } from '../../engine/ops.js';
 import { validateRegions, type Region } from '../../engine/regions.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
@@ -26,9 +25,8 @@ export function register(program: Command): void {
             ),
           );
           if (bad.length > 0) {
-            throw new AnyflashError('verify-mismatch', `${bad.length} of ${diffs.length} files differ from the flash.`, {
-              advice: ['Write them again with `anyflash write` (only the differing sectors are sent).'],
-            });
+            out.say(`verify-mismatch: ${bad.length} of ${diffs.length} files differ from the flash; \`anyflash write\` sends only the differing sectors.`);
+            return 1;
           }
         },
         () => {

@@ -1,0 +1,180 @@
+import { AnyflashError } from '../core/errors.js';
+import type { SimDevice } from './device.js';
+import type { SimLink, WireFaults } from './link.js';
+
+/** When a one-shot fault fires: a share of the write, a flash address reached, or a time. */
+export type FaultTrigger = { percent: number } | { address: number } | { ms: number };
+
+export type FaultSpec =
+  | { kind: 'corrupt' | 'drop'; rate: number }
+  | { kind: 'stall' | 'vanish'; at: FaultTrigger; seconds: number }
+  | { kind: 'brownout'; at: FaultTrigger }
+  | { kind: 'max-baud'; baud: number }
+  | { kind: 'slow-flash'; factor: number };
+
+const usage =
+  'Fault specs: corrupt=RATE, drop=RATE, stall=AT:SECONDS, brownout=AT, vanish=AT:SECONDS, max-baud=N, slow-flash=FACTOR; AT is 50%, 0x4f000 or 3s.';
+
+function bad(spec: string, why: string): AnyflashError {
+  return new AnyflashError('bad-input', `Fault "${spec}": ${why}.`, { advice: [usage] });
+}
+
+function parseRate(spec: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw bad(spec, `"${text}" is not a rate between 0 and 1`);
+  return n;
+}
+
+function parseTrigger(spec: string, text: string): FaultTrigger {
+  let m: RegExpExecArray | null;
+  if ((m = /^(\d+(?:\.\d+)?)%$/.exec(text))) return { percent: Number(m[1]) };
+  if ((m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(text))) return { ms: Number(m[1]) * (m[2] === 's' ? 1000 : 1) };
+  if (/^0x[0-9a-f]+$/i.test(text) || /^\d+$/.test(text)) return { address: Number(text) };
+  throw bad(spec, `"${text}" is not a trigger (50%, 0x4f000 or 3s)`);
+}
+
+function parseSeconds(spec: string, text: string | undefined): number {
+  const n = Number(text);
+  if (text === undefined || !Number.isFinite(n) || n < 0) throw bad(spec, 'needs :SECONDS');
+  return n;
+}
+
+/** Parses one `--fault` value. */
+export function parseFault(spec: string): FaultSpec {
+  const eq = spec.indexOf('=');
+  if (eq < 0) throw bad(spec, 'expected KIND=VALUE');
+  const kind = spec.slice(0, eq);
+  const value = spec.slice(eq + 1);
+  switch (kind) {
+    case 'corrupt':
+    case 'drop':
+      return { kind, rate: parseRate(spec, value) };
+    case 'stall':
+    case 'vanish': {
+      const [at, seconds] = value.split(':');
+      return { kind, at: parseTrigger(spec, at!), seconds: parseSeconds(spec, seconds) };
+    }
+    case 'brownout':
+      return { kind, at: parseTrigger(spec, value) };
+    case 'max-baud': {
+      const baud = Number(value);
+      if (!Number.isInteger(baud) || baud <= 0) throw bad(spec, `"${value}" is not a baud rate`);
+      return { kind, baud };
+    }
+    case 'slow-flash': {
+      const factor = Number(value);
+      if (!Number.isFinite(factor) || factor <= 0) throw bad(spec, `"${value}" is not a factor`);
+      return { kind, factor };
+    }
+    default:
+      throw bad(spec, `unknown fault "${kind}"`);
+  }
+}
+
+/** Deterministic PRNG (mulberry32) so a seed reproduces a fault run exactly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface FaultHooks {
+  /** The port disappears for `ms` (in-process transport errors; TCP connection dropped and refused). */
+  vanish?(ms: number): void;
+}
+
+export interface FaultOptions {
+  seed?: number;
+  /** Bytes of the write that `N%` triggers refer to (default: the flash size). */
+  writeSize?: number;
+}
+
+/**
+ * Applies fault specs to a simulated device and its link: byte corruption/loss on the wire,
+ * one-shot stalls, brownouts and vanishes at a trigger, a baud ceiling, slower flash.
+ */
+export class FaultPlan implements WireFaults {
+  readonly fired: string[] = [];
+  private readonly random: () => number;
+  private stalledUntil = 0;
+  private programmed = 0;
+  private timers: ReturnType<typeof setTimeout>[] = [];
+  private pending: Array<{ spec: FaultSpec & { at: FaultTrigger }; done: boolean }> = [];
+
+  constructor(
+    readonly specs: readonly FaultSpec[],
+    private readonly options: FaultOptions = {},
+  ) {
+    this.random = seededRandom(options.seed ?? 1);
+  }
+
+  attach(link: SimLink, hooks: FaultHooks = {}): void {
+    const device = link.device;
+    link.faults = this;
+    for (const spec of this.specs) {
+      if (spec.kind === 'slow-flash') device.flash.slowFactor = spec.factor;
+      if ('at' in spec) {
+        const entry = { spec, done: false };
+        this.pending.push(entry);
+        if ('ms' in spec.at) this.timers.push(setTimeout(() => this.fire(entry, device, hooks), spec.at.ms));
+      }
+    }
+    const writeSize = this.options.writeSize ?? device.flash.size;
+    device.flash.onProgram.push((address, length) => {
+      this.programmed += length;
+      for (const entry of this.pending) {
+        if (entry.done) continue;
+        const at = entry.spec.at;
+        const hit =
+          ('address' in at && address + length > at.address) || ('percent' in at && (this.programmed / writeSize) * 100 >= at.percent);
+        if (hit) this.fire(entry, device, hooks);
+      }
+    });
+  }
+
+  private fire(entry: { spec: FaultSpec & { at: FaultTrigger }; done: boolean }, device: SimDevice, hooks: FaultHooks): void {
+    if (entry.done) return;
+    entry.done = true;
+    const spec = entry.spec;
+    this.fired.push(spec.kind);
+    // Outside the flash write path, so the device model finishes the call that triggered it.
+    setImmediate(() => {
+      if (spec.kind === 'brownout') device.brownout();
+      else if (spec.kind === 'stall') this.stalledUntil = performance.now() + spec.seconds * 1000;
+      else if (spec.kind === 'vanish') hooks.vanish?.(spec.seconds * 1000);
+    });
+  }
+
+  toDevice(bytes: Uint8Array, link: SimLink): Uint8Array {
+    return this.damage(bytes, link);
+  }
+
+  toHost(bytes: Uint8Array, link: SimLink): Uint8Array {
+    return this.damage(bytes, link);
+  }
+
+  private damage(bytes: Uint8Array, link: SimLink): Uint8Array {
+    if (performance.now() < this.stalledUntil) return new Uint8Array(0);
+    let out = bytes;
+    for (const spec of this.specs) {
+      if (spec.kind === 'corrupt' && spec.rate > 0) {
+        for (let i = 0; i < out.length; i++) if (this.random() < spec.rate) out[i]! ^= 1 << ((this.random() * 8) | 0);
+      } else if (spec.kind === 'drop' && spec.rate > 0) {
+        out = out.filter(() => this.random() >= spec.rate);
+      } else if (spec.kind === 'max-baud' && link.device.baud > spec.baud) {
+        for (let i = 0; i < out.length; i++) if (this.random() < 0.2) out[i] = (this.random() * 256) | 0;
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+}

@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { SimClock } from '../../src/sim/clock.js';
+import type { SimDevice } from '../../src/sim/device.js';
+import { SimLink } from '../../src/sim/link.js';
+import { createSim } from '../../src/sim/registry.js';
+import { serveSim, type SimServer } from '../../src/sim/server.js';
+import type { SimOptions } from '../../src/sim/options.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process, as a user would. */
+export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, ANYFLASH_PORT: '', ANYFLASH_CHIP: '', ANYFLASH_BAUD: '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI timed out: anyflash ${args.join(' ')}\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+export interface ServedSim {
+  device: SimDevice;
+  link: SimLink;
+  server: SimServer;
+  tcpUrl: string;
+  rfc2217Url: string;
+}
+
+/** A simulated chip served over TCP and RFC 2217 on ephemeral loopback ports. */
+export async function serveTestSim(options: Partial<SimOptions> & { chip: string }): Promise<ServedSim> {
+  const device = createSim({ clock: new SimClock(false), boot: 'download', ...options });
+  const link = new SimLink(device, { latencyMs: 0, realtime: false });
+  const server = await serveSim({ device, link, tcp: { host: '127.0.0.1', port: 0 }, rfc2217: { host: '127.0.0.1', port: 0 } });
+  return { device, link, server, tcpUrl: server.urls.tcp!, rfc2217Url: server.urls.rfc2217! };
+}
