@@ -44,6 +44,9 @@ const SUPPORTED = new Set([OPT_BINARY, OPT_SGA, OPT_COM_PORT]);
 /** Idle UART: transmit holding and shift registers empty (RFC 2217 LINESTATE bits 5 and 6). */
 const LINESTATE_IDLE = 0x60;
 
+/** The simulated chip drives none of CD/RI/DSR/CTS. */
+const MODEMSTATE = 0;
+
 /** Device bytes kept while an RFC 2217 client has suspended the flow; beyond this they are dropped like a full UART FIFO. */
 const SUSPEND_BUFFER_LIMIT = 1 << 20;
 
@@ -226,6 +229,8 @@ class Rfc2217Session {
         if (this.theirs.has(option)) return;
         if (SUPPORTED.has(option)) this.theirs.add(option);
         this.socket.write(negotiation(SUPPORTED.has(option) ? DO : DONT, option));
+        // pyserial reads CTS/DSR from the last notification and fails if none ever came.
+        if (option === OPT_COM_PORT) this.reply(Cpo.notifyModemstate, Uint8Array.of(MODEMSTATE));
         return;
       case DO:
         if (this.ours.has(option)) return;
@@ -275,8 +280,7 @@ class Rfc2217Session {
         this.reply(code, Uint8Array.of(LINESTATE_IDLE & this.linestateMask));
         return;
       case Cpo.notifyModemstate:
-        // The simulated chip drives none of CTS/DSR/RI/CD.
-        this.reply(code, Uint8Array.of(0));
+        this.reply(code, Uint8Array.of(MODEMSTATE));
         return;
       case Cpo.flowcontrolSuspend:
         this.suspended = true;
