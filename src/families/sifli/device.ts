@@ -1,0 +1,212 @@
+import { AnyflashError } from '../../core/errors.js';
+import { hexAddr } from '../../core/bytes.js';
+import type { EventSink } from '../../core/events.js';
+import { sleep, throwIfAborted } from '../../core/time.js';
+import type { Transport } from '../../transport/types.js';
+import type { DeviceInfo, FlashDevice, OpOptions, ResetMode } from '../types.js';
+import type { SifliChip, SifliMemory } from './chips.js';
+import { crcBytes, sifliCrc32, sifliDigest } from './crc.js';
+import { hex8, type StubShell } from './stub-shell.js';
+
+/** The stub takes `burn_erase_write` data in 128 KiB blocks, one per `RX_WAIT`. */
+export const BLOCK = 0x20000;
+const READ_CHUNK = 0x40000;
+const MiB = 0x100000;
+
+export interface FlashFacts {
+  base: number;
+  size: number;
+  sector: number;
+  id?: number;
+}
+
+export interface SifliDeviceOptions {
+  shell: StubShell;
+  chip: SifliChip;
+  memory: SifliMemory;
+  flash: FlashFacts;
+  strategy: string;
+  events: EventSink;
+}
+
+/** The stub's `addr:… base:… size:… sector:… id:…` line, printed when a command opens the flash. */
+export function parseFlashLine(text: string): Partial<FlashFacts> | null {
+  const m = /base:0x([0-9a-f]+)\s+size:0x([0-9a-f]+)\s+sector:0x([0-9a-f]+).*?id:0x([0-9a-f]+)/i.exec(text);
+  if (!m) return null;
+  return { base: parseInt(m[1]!, 16), size: parseInt(m[2]!, 16), sector: parseInt(m[3]!, 16), id: parseInt(m[4]!, 16) };
+}
+
+/** `V: 0x… vs 0x…` from `burn_verify`: the two CRCs it compared. */
+export function parseVerifyLine(text: string): [number, number] | null {
+  const m = /V:\s*0x([0-9a-f]+)\s+vs\s+0x([0-9a-f]+)/i.exec(text);
+  return m ? [parseInt(m[1]!, 16) >>> 0, parseInt(m[2]!, 16) >>> 0] : null;
+}
+
+/**
+ * A SiFli chip running SiFli's RAM stub. Addresses may be given absolute (0x12020000) or as
+ * offsets into the flash (0x20000); both reach the same bytes.
+ */
+export class SifliDevice implements FlashDevice {
+  readonly family = 'sifli' as const;
+  readonly digest = sifliDigest;
+  readonly chip: string;
+  readonly flashBase: number;
+  readonly flashSize: number;
+  readonly sectorSize: number;
+  /** False once the stub was seen not to print `V:` lines; digests then come from `burn_read`. */
+  private verifyReportsCrc = true;
+  private readonly shell: StubShell;
+
+  constructor(private readonly o: SifliDeviceOptions) {
+    this.shell = o.shell;
+    this.chip = o.chip.name;
+    this.flashBase = o.flash.base;
+    this.flashSize = o.flash.size;
+    this.sectorSize = o.flash.sector;
+  }
+
+  get transport(): Transport {
+    return this.shell.transport;
+  }
+
+  /** Absolute address of an offset or absolute address; throws outside the flash. */
+  private abs(address: number, size: number): number {
+    const a = address < this.flashBase ? this.flashBase + address : address;
+    if (a + size > this.flashBase + this.flashSize) {
+      throw new AnyflashError('file-too-large', `${hexAddr(a)}+${hexAddr(size)} lies beyond the ${this.flashSize / MiB} MiB flash at ${hexAddr(this.flashBase)}.`, {
+        family: 'sifli',
+        chip: this.chip,
+        address: a,
+        advice: ['Check the address; SiFli flash addresses start at ' + hexAddr(this.flashBase) + '.'],
+      });
+    }
+    return a;
+  }
+
+  private error(what: string, address: number, text: string): AnyflashError {
+    return new AnyflashError('device-error', `The SiFli stub reported Fail for ${what} at ${hexAddr(address)}.`, {
+      family: 'sifli',
+      chip: this.chip,
+      address,
+      evidence: text.trim() ? [text.trim().slice(-200)] : [],
+      advice: ['Check the address and length against the flash layout; power-cycle and retry if it repeats.'],
+    });
+  }
+
+  async info(): Promise<DeviceInfo> {
+    const f = this.o.flash;
+    return {
+      family: 'sifli',
+      chip: this.chip,
+      description: `${this.chip.toUpperCase()} (${this.o.memory.toUpperCase()} via SiFli RAM stub)`,
+      features: [this.o.memory],
+      flashId: f.id,
+      flashSize: f.size,
+      strategy: this.o.strategy,
+      baud: this.transport.baud,
+      mode: this.o.memory,
+      extra: { flashBase: hexAddr(f.base), sector: f.sector, ...(f.id !== undefined ? { flashId: '0x' + f.id.toString(16) } : {}) },
+    };
+  }
+
+  /**
+   * CRC of a flash range. `burn_verify` only answers OK/Fail, but it prints both CRCs it compared
+   * (`V: … vs …`): asking for an expected CRC of 0 yields the device's CRC without sending the data.
+   * A stub that prints no `V:` line falls back to reading the range (slower, still exact).
+   */
+  async flashDigest(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
+    const a = this.abs(address, size);
+    if (this.verifyReportsCrc) {
+      this.shell.discard();
+      await this.shell.send(`burn_verify ${hex8(a)} ${hex8(size)} ${hex8(0)}\r`);
+      const reply = await this.shell.token('burn_verify', 4000 + (size / MiB) * 500, options.signal);
+      if (reply.token === 'OK') return crcBytes(0);
+      const v = parseVerifyLine(reply.text);
+      if (v) return crcBytes(v[0] !== 0 ? v[0] : v[1]);
+      this.verifyReportsCrc = false;
+      this.o.events({ type: 'note', level: 'warn', message: 'The SiFli stub prints no CRC on burn_verify; comparing by reading the flash instead (slower).' });
+    }
+    const data = await this.readFlash(a, size, options);
+    return crcBytes(sifliCrc32(data));
+  }
+
+  async writeFlash(address: number, data: Uint8Array, options: OpOptions = {}): Promise<void> {
+    const a = this.abs(address, data.length);
+    const { signal } = options;
+    const byteMs = 10_000 / this.transport.baud;
+    this.shell.discard();
+    await this.shell.send(`burn_erase_write ${hex8(a)} ${hex8(data.length)}\r`);
+    let reply = await this.shell.token('burn_erase_write', 4000, signal);
+    for (let off = 0; off < data.length; off += BLOCK) {
+      throwIfAborted(signal);
+      if (reply.token !== 'RX_WAIT') throw this.error('burn_erase_write', a + off, reply.text);
+      const block = data.subarray(off, off + BLOCK);
+      await this.transport.write(block);
+      // The block's wire time, then erase + program of 128 KiB with worst-case sector erases.
+      reply = await this.shell.token('a 128 KiB block', block.length * byteMs + 8000, signal);
+      options.onProgress?.(Math.min(data.length, off + BLOCK));
+    }
+    if (reply.token !== 'OK') throw this.error('burn_erase_write', a, reply.text);
+  }
+
+  async readFlash(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
+    const a = this.abs(address, size);
+    const out = new Uint8Array(size);
+    for (let off = 0; off < size; off += READ_CHUNK) {
+      throwIfAborted(options.signal);
+      const n = Math.min(READ_CHUNK, size - off);
+      out.set(await this.readChunk(a + off, n, (have) => options.onProgress?.(off + have), options.signal), off);
+      options.onProgress?.(off + n);
+    }
+    return out;
+  }
+
+  private async readChunk(a: number, n: number, onBytes: (have: number) => void, signal?: AbortSignal): Promise<Uint8Array> {
+    this.shell.discard();
+    await this.shell.send(`burn_read ${hex8(a)} ${hex8(n)}\r`);
+    const start = await this.shell.waitFor(['start_trans\r\n', 'Fail'], 10_000, signal);
+    if (!start) throw new AnyflashError('timeout', `The SiFli stub did not start sending ${hexAddr(a)}.`, { family: 'sifli', chip: this.chip, address: a });
+    if (start.match === 'Fail') throw this.error('burn_read', a, start.text);
+    const data = await this.shell.readExact(n, 10_000, signal, onBytes);
+    const tail = await this.shell.waitFor(['OK', 'Fail'], 10_000, signal);
+    const m = tail && /CRC:0x([0-9a-f]+)/i.exec(tail.text);
+    if (!tail || tail.match !== 'OK' || !m) throw this.error('burn_read', a, tail?.text ?? '');
+    const crc = parseInt(m[1]!, 16) >>> 0;
+    if (crc !== sifliCrc32(data)) {
+      throw new AnyflashError('garbled-reply', `Data read at ${hexAddr(a)} does not match the CRC the stub sent (bytes lost on the line).`, {
+        family: 'sifli',
+        chip: this.chip,
+        address: a,
+        advice: ['Retry at a lower baud rate (--baud 1000000); use a shorter cable or another USB port.'],
+      });
+    }
+    return data;
+  }
+
+  async eraseFlash(address: number, size: number, options: OpOptions = {}): Promise<void> {
+    const a = this.abs(address, size);
+    this.shell.discard();
+    await this.shell.send(`burn_erase ${hex8(a)} ${hex8(size)}\r`);
+    const reply = await this.shell.token('burn_erase', 4000 + Math.ceil(size / 0x1000) * 400, options.signal);
+    if (reply.token !== 'OK') throw this.error('burn_erase', a, reply.text);
+    options.onProgress?.(size);
+  }
+
+  async eraseAll(options: OpOptions = {}): Promise<void> {
+    this.shell.discard();
+    await this.shell.send(`${this.o.chip.eraseAllCommand} ${hex8(this.flashBase)}\r`);
+    const reply = await this.shell.token(this.o.chip.eraseAllCommand, 10_000 + (this.flashSize / MiB) * 5000, options.signal);
+    if (reply.token !== 'OK') throw this.error(this.o.chip.eraseAllCommand, this.flashBase, reply.text);
+    options.onProgress?.(this.flashSize);
+  }
+
+  /** `burn_reset` restarts the chip into its firmware; its reply is not documented, so none is awaited. */
+  async reset(mode: ResetMode): Promise<void> {
+    if (mode === 'none' || mode === 'stay') return;
+    await this.shell.send('burn_reset\r');
+    await this.transport.drain();
+    await sleep(50);
+  }
+
+  async disconnect(): Promise<void> {}
+}

@@ -1,0 +1,123 @@
+import { AnyflashError } from '../../core/errors.js';
+import { printable, textEncoder } from '../../core/bytes.js';
+import { deadlineIn } from '../../core/time.js';
+import type { Transport } from '../../transport/types.js';
+
+/** Reply tokens of the stub's `burn_*` commands; the first one in the stream wins, as in sftool. */
+export const TOKENS = ['OK', 'Fail', 'RX_WAIT'] as const;
+export type Token = (typeof TOKENS)[number];
+
+export interface TokenReply {
+  token: Token;
+  /** Text the stub printed before the token (echo, `addr:` and `V:` lines). */
+  text: string;
+}
+
+const decoder = new TextDecoder('latin1');
+
+/**
+ * The stub's text shell over a transport. Keeps what was read but not yet consumed, so binary data
+ * after `start_trans` and text around it are split exactly. Never flushes the OS input buffer after
+ * a command was sent (clearing it truncated later TX on macOS + FTDI, sftool c182419).
+ */
+export class StubShell {
+  private pending = new Uint8Array(0);
+
+  constructor(
+    readonly transport: Transport,
+    private readonly family = 'sifli',
+    private readonly chip?: string,
+  ) {}
+
+  /** Drops what was read but not consumed (earlier prompts and noise). */
+  discard(): void {
+    this.pending = new Uint8Array(0);
+  }
+
+  async send(text: string): Promise<void> {
+    await this.transport.write(textEncoder.encode(text));
+  }
+
+  /** Reads more bytes; false when the deadline passed with nothing new. */
+  private async fill(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    const got = await this.transport.read({ deadline, signal });
+    if (got.length === 0) return false;
+    const merged = new Uint8Array(this.pending.length + got.length);
+    merged.set(this.pending);
+    merged.set(got, this.pending.length);
+    this.pending = merged;
+    return true;
+  }
+
+  /** Waits for the first of `patterns`; consumes through it. Null when the deadline passes. */
+  async waitFor(patterns: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<{ match: string; text: string } | null> {
+    const deadline = deadlineIn(timeoutMs);
+    for (;;) {
+      const text = decoder.decode(this.pending);
+      let best = -1;
+      let match = '';
+      for (const p of patterns) {
+        const at = text.indexOf(p);
+        if (at >= 0 && (best < 0 || at < best)) {
+          best = at;
+          match = p;
+        }
+      }
+      if (best >= 0) {
+        this.pending = this.pending.slice(best + match.length);
+        return { match, text: text.slice(0, best) };
+      }
+      if (!(await this.fill(deadline, signal))) return null;
+    }
+  }
+
+  /** Waits for OK / Fail / RX_WAIT; a timeout is an error naming the command. */
+  async token(what: string, timeoutMs: number, signal?: AbortSignal): Promise<TokenReply> {
+    const got = await this.waitFor(TOKENS, timeoutMs, signal);
+    if (!got) {
+      throw new AnyflashError('timeout', `The SiFli stub did not answer ${what} within ${(timeoutMs / 1000).toFixed(1)} s.`, {
+        family: this.family,
+        chip: this.chip,
+        evidence: this.pending.length ? [`last bytes: ${printable(this.pending.slice(-120))}`] : ['nothing received'],
+        advice: ['Power-cycle the board and try again; if it repeats, lower the baud rate (--baud 1000000).'],
+      });
+    }
+    return { token: got.match as Token, text: got.text };
+  }
+
+  /** Exactly `n` raw bytes; `inactivityMs` bounds every gap between arrivals. */
+  async readExact(n: number, inactivityMs: number, signal?: AbortSignal, onBytes?: (have: number) => void): Promise<Uint8Array> {
+    while (this.pending.length < n) {
+      const before = this.pending.length;
+      if (!(await this.fill(deadlineIn(inactivityMs), signal))) {
+        throw new AnyflashError('timeout', `The SiFli stub stopped sending after ${before} of ${n} bytes.`, {
+          family: this.family,
+          chip: this.chip,
+          advice: ['Power-cycle the board and try again; if it repeats, lower the baud rate.'],
+        });
+      }
+      onBytes?.(Math.min(n, this.pending.length));
+    }
+    const out = this.pending.slice(0, n);
+    this.pending = this.pending.slice(n);
+    return out;
+  }
+
+  /**
+   * Brings the shell to a prompt: sends `\r\n` and waits for `msh >` (or `expect`), re-sending every
+   * `intervalMs`, `tries` times in all. False when it never came.
+   */
+  async sync(signal?: AbortSignal, expect = 'msh >', intervalMs = 200, tries = 6): Promise<boolean> {
+    for (let i = 0; i < tries; i++) {
+      await this.send('\r\n');
+      if (await this.waitFor([expect], intervalMs, signal)) {
+        // Let the rest of the prompt line arrive so it is not mistaken for a reply later.
+        this.discard();
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+export const hex8 = (n: number): string => '0x' + (n >>> 0).toString(16).padStart(8, '0');

@@ -1,0 +1,44 @@
+import { SimFlash, TYPICAL_NOR } from '../flash.js';
+import type { SimDevice } from '../device.js';
+import type { SimOptions } from '../options.js';
+import { Sf32Sim, type Sf32Config } from './sf32.js';
+
+/** Chips the SiFli simulator models: the SF32LB52 (debug-IP entry, RAM stub, NOR at 0x12000000). */
+export const SIFLI_SIM_CHIPS = ['sf32lb52'] as const;
+
+const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
+
+/**
+ * Options in `extra`: `rtsPower` (RTS switches the supply), `bootWindowMs` (2000), `firmware`
+ * (a firmware is flashed, true), `firmwareOwnsUart` (its console takes the debug pins, true),
+ * `maxBaud` (6 Mbaud), `flashId` (0x182085), `logIntervalMs` (250).
+ */
+export function createSifliSim(options: SimOptions): SimDevice {
+  const chip = options.chip.toLowerCase();
+  if (!(SIFLI_SIM_CHIPS as readonly string[]).includes(chip)) {
+    throw new Error(`The SiFli simulator models ${SIFLI_SIM_CHIPS.join(', ')}, not ${options.chip}.`);
+  }
+  const x = options.extra ?? {};
+  const flash = new SimFlash(
+    options.flashSize ?? 0x1000000,
+    { ...TYPICAL_NOR, ...options.timings },
+    options.flashInitial,
+    options.flashBacking,
+  );
+  const config: Sf32Config = {
+    chip,
+    layout: 'le',
+    stubAddress: 0x2005a000,
+    flashBase: 0x12000000,
+    flashId: num(x.flashId, 0x182085),
+    bootWindowMs: num(x.bootWindowMs, 2000),
+    firmware: bool(x.firmware, true),
+    firmwareOwnsUart: bool(x.firmwareOwnsUart, true),
+    rtsPower: bool(x.rtsPower, false),
+    maxBaud: num(x.maxBaud, 6_000_000),
+    logIntervalMs: num(x.logIntervalMs, 250),
+    startInFirmware: options.boot === 'firmware',
+  };
+  return new Sf32Sim(options.clock, flash, config);
+}

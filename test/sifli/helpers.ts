@@ -1,0 +1,59 @@
+import { SimClock } from '../../src/sim/clock.js';
+import { SimLink } from '../../src/sim/link.js';
+import type { SimOptions } from '../../src/sim/options.js';
+import { createSifliSim } from '../../src/sim/sifli/index.js';
+import { SimTransport } from '../../src/transport/sim.js';
+import type { AnyflashEvent } from '../../src/core/events.js';
+import type { SimDevice } from '../../src/sim/device.js';
+
+/**
+ * A stand-in for SiFli's stub: only its vector table matters to the simulator (SP, then PC inside
+ * the blob with the Thumb bit). Not SiFli code.
+ */
+export function dummyStub(size = 0x1234): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let i = 8; i < size; i++) b[i] = (i * 7) & 0xff;
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 0x20080000, true);
+  v.setUint32(4, 0x2005a101, true);
+  return b;
+}
+
+export interface Bench {
+  device: SimDevice;
+  link: SimLink;
+  transport: SimTransport;
+  events: AnyflashEvent[];
+  close(): Promise<void>;
+}
+
+export async function simBench(options: Partial<SimOptions> = {}): Promise<Bench> {
+  const device = createSifliSim({ chip: 'sf32lb52', clock: new SimClock(false), ...options });
+  const link = new SimLink(device);
+  const transport = new SimTransport(link, 'sim:sf32lb52', {}, 1_000_000);
+  await transport.open();
+  const events: AnyflashEvent[] = [];
+  return {
+    device,
+    link,
+    transport,
+    events,
+    async close() {
+      await transport.close();
+      device.dispose();
+    },
+  };
+}
+
+/** Deterministic pseudo-random bytes. */
+export function pattern(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
