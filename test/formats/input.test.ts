@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { loadInput } from '../../src/formats/input.js';
+import { writeIntelHex } from '../../src/formats/ihex.js';
+import { writeUf2 } from '../../src/formats/uf2.js';
+import { crc16Cms, APP_MAGIC } from '../../src/formats/beken.js';
+import { isAnyflashError } from '../../src/core/errors.js';
+
+const fixture = (p: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../fixtures/${p}`, import.meta.url)));
+const bytes = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 13 + seed) & 0xff);
+
+test('Intel HEX: addresses come from the file and a gap gives two regions', () => {
+  const a = bytes(40, 1);
+  const b = bytes(20, 2);
+  const hex = new TextEncoder().encode(writeIntelHex([{ address: 0x1fff0, data: a }, { address: 0x30000, data: b }]));
+  const loaded = loadInput('fw.hex', hex, {});
+  assert.equal(loaded.kind, 'ihex');
+  assert.deepEqual(loaded.regions.map((r) => [r.address, r.data.length]), [[0x1fff0, 40], [0x30000, 20]]);
+  assert.deepEqual(loaded.regions[0]!.data, a);
+  assert.deepEqual(loaded.regions[1]!.data, b);
+});
+
+test('Intel HEX: a checksum error names the file and the line', () => {
+  const text = writeIntelHex([{ address: 0, data: bytes(64, 3) }]).split('\n');
+  text[2] = text[2]!.slice(0, -2) + (text[2]!.endsWith('00') ? '01' : '00');
+  const damaged = new TextEncoder().encode(text.join('\n'));
+  assert.throws(() => loadInput('fw.hex', damaged, {}), (e) =>
+    isAnyflashError(e, 'bad-input') && /^fw\.hex line 3: checksum error/.test(e.message) && e.file === 'fw.hex');
+});
+
+test('Intel HEX: a file without its end record is called truncated', () => {
+  const text = writeIntelHex([{ address: 0, data: bytes(64, 3) }]).split('\n').slice(0, 3).join('\n');
+  assert.throws(() => loadInput('fw.hex', new TextEncoder().encode(text), {}), (e) => isAnyflashError(e, 'bad-input') && /truncated/.test(e.message));
+});
+
+test('UF2: blocks land at their addresses when the family matches the chip', () => {
+  const data = bytes(1000, 4);
+  const uf2 = writeUf2([{ address: 0x10000, data }], 0xd42ba06c);
+  const loaded = loadInput('fw.uf2', uf2, { chip: 'ESP32-C3' });
+  assert.equal(loaded.kind, 'uf2');
+  assert.deepEqual(loaded.regions.map((r) => r.address), [0x10000]);
+  assert.deepEqual(loaded.regions[0]!.data, data);
+});
+
+test('UF2 of another family is refused with wrong-chip-image', () => {
+  const uf2 = writeUf2([{ address: 0x10000, data: bytes(100, 5) }], 0x1c5f21b0);
+  assert.throws(() => loadInput('fw.uf2', uf2, { chip: 'esp32s3' }), (e) =>
+    isAnyflashError(e, 'wrong-chip-image') && /UF2 for esp32, not for esp32s3/.test(e.message));
+  assert.throws(() => loadInput('fw.uf2', uf2, { family: 'beken' }), (e) => isAnyflashError(e, 'wrong-chip-image'));
+});
+
+test('UF2 for a LibreTiny Beken family is placed relative to the app partition', () => {
+  const uf2 = writeUf2([{ address: 0, data: bytes(600, 6) }], 0x7b3ef230, { md5: false });
+  const loaded = loadInput('fw.uf2', uf2, { chip: 'bk7231n' });
+  assert.deepEqual(loaded.regions.map((r) => [r.address, r.data.length]), [[0x11000, 600]]);
+  assert.match(loaded.warnings.join(), /relative to the app partition/);
+});
+
+test('ESP ELF is converted to the same app image elf2image gives, at 0x10000 by default', () => {
+  const loaded = loadInput('app.elf', fixture('elf/esp32c3-app.elf'), { chip: 'esp32c3', flashSize: '4MB' });
+  assert.equal(loaded.kind, 'elf');
+  assert.deepEqual(loaded.regions.map((r) => r.address), [0x10000]);
+  assert.deepEqual(loaded.regions[0]!.data, fixture('esp/esp32c3-app.bin'));
+  const placed = loadInput('app.elf', fixture('elf/esp32c3-app.elf'), { chip: 'esp32c3', flashSize: '4MB', address: 0x20000 });
+  assert.equal(placed.regions[0]!.address, 0x20000);
+});
+
+test('ESP ELF without a chip asks for one', () => {
+  assert.throws(() => loadInput('app.elf', fixture('elf/esp32-app.elf'), { family: 'esp' }), (e) =>
+    isAnyflashError(e, 'bad-input') && /needs the exact chip/.test(e.message));
+});
+
+test('ESP8266 ELF gives the V1 image at 0 and the IROM at its offset', () => {
+  const loaded = loadInput('app.elf', fixture('elf/esp8266-app.elf'), { chip: 'esp8266', flashMode: 'dio', flashFreq: '40m', flashSize: '4MB' });
+  assert.deepEqual(loaded.regions.map((r) => r.address), [0, 0x10000]);
+  assert.deepEqual(loaded.regions[0]!.data, fixture('esp/esp8266-app-0x00000.bin'));
+  assert.deepEqual(loaded.regions[1]!.data, fixture('esp/esp8266-app-0x10000.bin'));
+});
+
+test('SiFli ELF: PT_LOAD segments at their physical (load) addresses', () => {
+  const loaded = loadInput('app.elf', fixture('elf/sifli-app.elf'), { family: 'sifli' });
+  assert.deepEqual(loaded.regions.map((r) => [r.address, r.data.length]), [[0x12020000, 0x1100]]);
+});
+
+test('Raw binary needs an address, and goes there when given one', () => {
+  assert.throws(() => loadInput('fw.bin', bytes(100, 7), { family: 'sifli' }), (e) => isAnyflashError(e, 'bad-input') && /say where it goes/.test(e.message));
+  const loaded = loadInput('fw.bin', bytes(100, 7), { address: 0x1000 });
+  assert.deepEqual(loaded.regions.map((r) => [r.address, r.data.length, r.name]), [[0x1000, 100, 'fw.bin']]);
+  assert.equal(loaded.kind, 'raw');
+});
+
+test('Empty file is file-empty', () => {
+  assert.throws(() => loadInput('fw.bin', new Uint8Array(0), { address: 0 }), (e) => isAnyflashError(e, 'file-empty'));
+});
+
+test('ESP images without an address: an app goes to 0x10000, a bootloader to the chip\'s bootloader offset', () => {
+  const app = loadInput('app.bin', fixture('esp/esp32-app.bin'), { chip: 'esp32' });
+  assert.equal(app.kind, 'esp-image');
+  assert.equal(app.regions[0]!.address, 0x10000);
+  const boot = loadInput('bootloader.bin', fixture('esp/esp32-bootloader.bin'), { chip: 'esp32' });
+  assert.equal(boot.regions[0]!.address, 0x1000);
+});
+
+function bekenApp(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let at = 0; at + 34 <= length; at += 34) {
+    const block = out.subarray(at, at + 32);
+    if (at === 0) block.set(APP_MAGIC);
+    else block.set(bytes(32, at));
+    const crc = crc16Cms(block);
+    out[at + 32] = crc >> 8;
+    out[at + 33] = crc & 0xff;
+  }
+  return out;
+}
+
+test('Beken UA app goes to 0x11000; a full QIO dump writes only its app part', () => {
+  const app = bekenApp(34 * 100);
+  const ua = loadInput('fw_UA.bin', app, { chip: 'bk7231n' });
+  assert.deepEqual(ua.regions.map((r) => [r.address, r.data.length]), [[0x11000, app.length]]);
+  const dump = new Uint8Array(0x11000 + app.length).fill(0x11);
+  dump.set(app, 0x11000);
+  const qio = loadInput('fw_QIO.bin', dump, { family: 'beken' });
+  assert.deepEqual(qio.regions.map((r) => [r.address, r.data.length]), [[0x11000, app.length]]);
+  assert.deepEqual(qio.regions[0]!.data, app);
+});
