@@ -1,0 +1,272 @@
+/**
+ * The simulated Espressif chips as data rows: one row per model, no per-chip code. Values follow
+ * docs/reference esp.md §1–§3 and the chips' register maps; eFuse words are chosen so that the
+ * decoders in the host tools read a plausible MAC, revision and package.
+ */
+
+/** SPI1 "user command" registers, as offsets from `base` (§2 "Flash ID"). */
+export interface EspSpiRegisters {
+  base: number;
+  usr: number;
+  usr1: number;
+  usr2: number;
+  /** ESP32 and later keep the MOSI/MISO bit lengths in their own registers; ESP8266 packs them in USR1. */
+  mosiDlen: number | null;
+  misoDlen: number | null;
+  w0: number;
+  /** ESP32/ESP8266 expect the address left-aligned in SPI_ADDR (`addr << (32 - bits)`). */
+  addrMsb: boolean;
+}
+
+/** Answer to GET_SECURITY_INFO: none (command rejected), 12 bytes (S2, no chip id) or 20 bytes. */
+export type SecurityInfoKind = 'none' | 'short' | 'full';
+
+export interface EspChipRow {
+  name: string;
+  label: string;
+  /** Value at 0x40001000 (`CHIP_DETECT_MAGIC_REG_ADDR`). */
+  magic: number;
+  /** IMAGE_CHIP_ID, reported in the 20-byte security info. */
+  chipId: number;
+  securityInfo: SecurityInfoKind;
+  /** Status bytes at the end of every ROM reply (the stub always uses 2). */
+  romStatusBytes: 2 | 4;
+  /** Opcodes the ROM loader accepts; everything else is rejected with "invalid message" (0x05). */
+  romCommands: readonly number[];
+  spi: EspSpiRegisters;
+  uartClkdivReg: number;
+  /** Clock the UART divider divides (crystal on ESP32-family ROMs, 2 × crystal on ESP8266). */
+  uartClockHz: number;
+  crystalMhz: number;
+  /** Readable words: eFuses (MAC, revision, package) and the few other registers tools read. */
+  registers: Readonly<Record<number, number>>;
+  flashSize: number;
+  /** JEDEC id as esptool prints it: manufacturer in the low byte, size code in the high byte. */
+  jedecId: number;
+  bootloaderOffset: number;
+  /** The ROM prints its boot log at this rate (ESP8266: 74880 with a 26 MHz crystal). */
+  bootLogBaud: number;
+  /** Boot log pieces: banner + rst… + download|flash + waiting. */
+  boot: {
+    banner: string;
+    rstPowerOn: string;
+    rstPin: string;
+    rstSoftware: string;
+    rstBrownout: string;
+    download: string;
+    flash: string;
+    /** The ROM's "waiting for download" line (absent on ESP8266). */
+    waiting: string;
+  };
+}
+
+const ESP32_ROM_COMMANDS = [
+  0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13,
+];
+const NEWER_ROM_COMMANDS = [...ESP32_ROM_COMMANDS, 0x14];
+const ESP8266_ROM_COMMANDS = [0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a];
+
+/** S2/S3/C-series/H-series SPI1 layout. */
+function newerSpi(base: number): EspSpiRegisters {
+  return { base, usr: 0x18, usr1: 0x1c, usr2: 0x20, mosiDlen: 0x24, misoDlen: 0x28, w0: 0x58, addrMsb: false };
+}
+
+function newerBoot(banner: string, download: string, flash: string): EspChipRow['boot'] {
+  return {
+    banner,
+    rstPowerOn: 'rst:0x1 (POWERON),',
+    rstPin: 'rst:0x1 (POWERON),',
+    rstSoftware: 'rst:0x3 (RTC_SW_SYS_RST),',
+    rstBrownout: 'rst:0xf (BROWN_OUT_RST),',
+    download,
+    flash,
+    waiting: 'waiting for download\r\n',
+  };
+}
+
+const MiB = 0x100000;
+
+export const ESP_CHIPS: readonly EspChipRow[] = [
+  {
+    name: 'esp32',
+    label: 'ESP32',
+    magic: 0x00f01d83,
+    chipId: 0,
+    securityInfo: 'none',
+    romStatusBytes: 4,
+    romCommands: ESP32_ROM_COMMANDS,
+    spi: { base: 0x3ff42000, usr: 0x1c, usr1: 0x20, usr2: 0x24, mosiDlen: 0x28, misoDlen: 0x2c, w0: 0x80, addrMsb: true },
+    uartClkdivReg: 0x3ff40014,
+    uartClockHz: 40e6,
+    crystalMhz: 40,
+    registers: {
+      // eFuse BLK0: MAC 24:0a:c4:12:34:56 in words 1–2; word3 = package D0WD + rev bit; word5 = rev bit.
+      0x3ff5a004: 0xc4123456,
+      0x3ff5a008: 0x0000240a,
+      0x3ff5a00c: 0x00008200,
+      // word4 low byte = CK8M calibration, chosen with RTCCALICFG1 so the ROM's crystal estimate is 40 MHz.
+      0x3ff5a010: 0x00000080,
+      0x3ff5a014: 0x00100000,
+      0x3ff6607c: 0x80000000, // APB_CTL_DATE bit 31: together with the eFuse bits → revision v3.0
+      0x3ff5f06c: 800 << 7, // RTCCALICFG1
+    },
+    flashSize: 4 * MiB,
+    jedecId: 0x1640c8,
+    bootloaderOffset: 0x1000,
+    bootLogBaud: 115200,
+    boot: {
+      banner: 'ets Jun  8 2016 00:22:57\r\n\r\n',
+      rstPowerOn: 'rst:0x1 (POWERON_RESET),',
+      rstPin: 'rst:0x1 (POWERON_RESET),',
+      rstSoftware: 'rst:0xc (SW_CPU_RESET),',
+      rstBrownout: 'rst:0xf (RTCWDT_BROWN_OUT_RESET),',
+      download: 'boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\n',
+      flash: 'boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n',
+      waiting: 'waiting for download\r\n',
+    },
+  },
+  {
+    name: 'esp32s2',
+    label: 'ESP32-S2',
+    magic: 0x000007c6,
+    chipId: 2,
+    securityInfo: 'short',
+    romStatusBytes: 4,
+    romCommands: NEWER_ROM_COMMANDS,
+    spi: newerSpi(0x3f402000),
+    uartClkdivReg: 0x3f400014,
+    uartClockHz: 40e6,
+    crystalMhz: 40,
+    registers: {
+      0x3f41a044: 0xa1010203, // MAC 7c:df:a1:01:02:03 (words 0/1 of BLOCK1)
+      0x3f41a048: 0x00007cdf,
+    },
+    flashSize: 4 * MiB,
+    jedecId: 0x1640c8,
+    bootloaderOffset: 0x1000,
+    bootLogBaud: 115200,
+    boot: newerBoot(
+      'ESP-ROM:esp32s2-rc4-20191025\r\nBuild:Oct 25 2019\r\n',
+      'boot:0x0 (DOWNLOAD(USB/UART0/1))\r\n',
+      'boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n',
+    ),
+  },
+  {
+    name: 'esp32s3',
+    label: 'ESP32-S3',
+    magic: 0x00000009,
+    chipId: 9,
+    securityInfo: 'full',
+    romStatusBytes: 4,
+    romCommands: NEWER_ROM_COMMANDS,
+    spi: newerSpi(0x60002000),
+    uartClkdivReg: 0x60000014,
+    uartClockHz: 40e6,
+    crystalMhz: 40,
+    registers: {
+      0x60007044: 0x18010203, // MAC 34:85:18:01:02:03
+      0x60007048: 0x00003485,
+      0x60007050: 2 << 18, // BLOCK1 word3: minor revision 2, package 0 (QFN56)
+    },
+    flashSize: 8 * MiB,
+    jedecId: 0x1740c8,
+    bootloaderOffset: 0x0,
+    bootLogBaud: 115200,
+    boot: newerBoot(
+      'ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n',
+      'boot:0x0 (DOWNLOAD(USB/UART0))\r\n',
+      'boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n',
+    ),
+  },
+  {
+    name: 'esp32c3',
+    label: 'ESP32-C3',
+    magic: 0x1b31506f,
+    chipId: 5,
+    securityInfo: 'full',
+    romStatusBytes: 4,
+    romCommands: NEWER_ROM_COMMANDS,
+    spi: newerSpi(0x60002000),
+    uartClkdivReg: 0x60000014,
+    uartClockHz: 40e6,
+    crystalMhz: 40,
+    registers: {
+      0x60008844: 0x79010203, // MAC 58:cf:79:01:02:03
+      0x60008848: 0x000058cf,
+      0x60008850: 4 << 18, // BLOCK1 word3: minor revision 4 → v0.4
+    },
+    flashSize: 4 * MiB,
+    jedecId: 0x1640c8,
+    bootloaderOffset: 0x0,
+    bootLogBaud: 115200,
+    boot: newerBoot(
+      'ESP-ROM:esp32c3-api1-20210207\r\nBuild:Feb  7 2021\r\n',
+      'boot:0x5 (DOWNLOAD(USB/UART0/1))\r\n',
+      'boot:0xc (SPI_FAST_FLASH_BOOT)\r\n',
+    ),
+  },
+  {
+    name: 'esp32c6',
+    label: 'ESP32-C6',
+    magic: 0x2ce0806f,
+    chipId: 13,
+    securityInfo: 'full',
+    romStatusBytes: 4,
+    romCommands: NEWER_ROM_COMMANDS,
+    spi: newerSpi(0x60003000),
+    uartClkdivReg: 0x60000014,
+    uartClockHz: 40e6,
+    crystalMhz: 40,
+    registers: {
+      0x600b0844: 0xca010203, // MAC 40:4c:ca:01:02:03
+      0x600b0848: 0x0000404c,
+      0x600b0850: 1 << 18, // BLOCK1 word3: minor revision 1 → v0.1
+    },
+    flashSize: 4 * MiB,
+    jedecId: 0x1640c8,
+    bootloaderOffset: 0x0,
+    bootLogBaud: 115200,
+    boot: newerBoot(
+      'ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\n',
+      'boot:0x4 (DOWNLOAD(USB/UART0/SDIO_FEI_FEO))\r\n',
+      'boot:0xc (SPI_FAST_FLASH_BOOT)\r\n',
+    ),
+  },
+  {
+    name: 'esp8266',
+    label: 'ESP8266',
+    magic: 0xfff0c101,
+    chipId: 0,
+    securityInfo: 'none',
+    romStatusBytes: 2,
+    romCommands: ESP8266_ROM_COMMANDS,
+    spi: { base: 0x60000200, usr: 0x1c, usr1: 0x20, usr2: 0x24, mosiDlen: null, misoDlen: null, w0: 0x40, addrMsb: true },
+    uartClkdivReg: 0x60000014,
+    uartClockHz: 52e6,
+    crystalMhz: 26,
+    registers: {
+      // OTP MAC words: OUI 18:fe:34 (MAC1 bits 23:16 = 0), then ab:cd from MAC1, ef from MAC0.
+      0x3ff00050: 0xef000000,
+      0x3ff00054: 0x0000abcd,
+    },
+    flashSize: 4 * MiB,
+    jedecId: 0x1640e0,
+    bootloaderOffset: 0x0,
+    bootLogBaud: 74880,
+    boot: {
+      banner: '\r\n ets Jan  8 2013,',
+      rstPowerOn: 'rst cause:1, ',
+      rstPin: 'rst cause:2, ',
+      rstSoftware: 'rst cause:4, ',
+      rstBrownout: 'rst cause:1, ',
+      download: 'boot mode:(1,7)\r\n\r\n',
+      flash: 'boot mode:(3,6)\r\n\r\n',
+      waiting: '',
+    },
+  },
+];
+
+export function findEspChip(name: string): EspChipRow | undefined {
+  const key = name.toLowerCase().replace(/[-_]/g, '');
+  return ESP_CHIPS.find((c) => c.name === key);
+}

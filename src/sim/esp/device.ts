@@ -1,0 +1,294 @@
+import { SimDevice } from '../device.js';
+import { SimFlash, TYPICAL_NOR } from '../flash.js';
+import type { SimOptions } from '../options.js';
+import type { EspChipRow } from './chips.js';
+import { RamImage, type LoaderContext, type LoaderPersonality } from './loader-context.js';
+import { EspRegisters } from './registers.js';
+import { RomLoader } from './rom.js';
+import { SlipDecoder, slipEncode } from './slip.js';
+import { StubLoader } from './stub.js';
+
+export type EspSimState = 'reset' | 'download' | 'firmware';
+
+const ROM_BAUD = 115200;
+const OHAI = new TextEncoder().encode('OHAI');
+const IMAGE_MAGIC = 0xe9;
+/** When the application's first own log line appears after reset (ESP-IDF: a few hundred ms). */
+const APP_START_MS = 300;
+const APP_LOG_PERIOD_MS = 1000;
+/** The ROM retries a blank or corrupt flash image over and over. */
+const INVALID_HEADER_PERIOD_MS = 200;
+
+/** Frames received from the host, handed to the loader one at a time and strictly in order. */
+class FrameInbox {
+  private frames: Uint8Array[] = [];
+  private waiter: ((frame: Uint8Array | null) => void) | null = null;
+  private closed = false;
+
+  push(frame: Uint8Array): void {
+    if (this.closed) return;
+    const w = this.waiter;
+    this.waiter = null;
+    if (w) w(frame);
+    else this.frames.push(frame);
+  }
+
+  next(): Promise<Uint8Array | null> {
+    const f = this.frames.shift();
+    if (f) return Promise.resolve(f);
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  /** The chip reset: pending and future reads end with null. */
+  close(): void {
+    this.closed = true;
+    this.frames = [];
+    const w = this.waiter;
+    this.waiter = null;
+    w?.(null);
+  }
+}
+
+/**
+ * An Espressif chip on a DevKit: the ROM loader, the flasher stub once uploaded, the firmware's
+ * boot log, and the DTR/RTS auto-reset circuit (two cross-coupled transistors: EN low iff RTS is
+ * asserted and DTR is not, IO0 low iff DTR is asserted and RTS is not). IO0 is sampled when EN rises.
+ */
+export class EspSimDevice extends SimDevice {
+  readonly family = 'esp';
+  readonly chip: string;
+  readonly regs: EspRegisters;
+  private readonly autoReset: boolean;
+  private readonly decoder = new SlipDecoder((frame) => this.inbox.push(frame));
+  private inbox = new FrameInbox();
+  /** Bumped on every reset; work started under an older epoch stops touching the chip. */
+  private epoch = 0;
+  private loader: LoaderPersonality | null = null;
+  private current: EspSimState = 'reset';
+  private dtr = false;
+  private rts = false;
+  private bootButton = false;
+  private enHeldLow = false;
+  private appTimer: ReturnType<typeof setInterval> | null = null;
+  private bootedAt = 0;
+
+  constructor(
+    readonly row: EspChipRow,
+    options: SimOptions,
+  ) {
+    const flashSize = options.flashSize ?? row.flashSize;
+    super(
+      options.clock,
+      new SimFlash(flashSize, { ...TYPICAL_NOR, ...options.timings }, options.flashInitial, options.flashBacking),
+    );
+    this.chip = row.name;
+    this.autoReset = options.autoReset ?? true;
+    const jedecId = ((row.jedecId & 0xffff) | (Math.round(Math.log2(flashSize)) << 16)) >>> 0;
+    this.regs = new EspRegisters(row, jedecId, flashSize, () => this.baud);
+    // Powered before anyone listened: the boot log of this first start goes nowhere.
+    if (options.boot === 'firmware') this.bootFirmware(row.boot.rstPowerOn, true);
+    else this.enterDownload();
+  }
+
+  get state(): EspSimState {
+    return this.current;
+  }
+
+  /** `rom`, `stub`, `app`, or `none` while held in reset. */
+  get mode(): string {
+    if (this.current === 'download') return this.loader?.name ?? 'rom';
+    return this.current === 'firmware' ? 'app' : 'none';
+  }
+
+  override receive(bytes: Uint8Array): void {
+    // Only a loader reads the UART; the demo firmware ignores input.
+    if (this.current === 'download') this.decoder.push(bytes);
+  }
+
+  override setLines(dtr: boolean, rts: boolean): void {
+    this.dtr = dtr;
+    this.rts = rts;
+    if (!this.autoReset) return;
+    const enLow = rts && !dtr;
+    if (enLow && !this.enHeldLow) {
+      this.enHeldLow = true;
+      this.holdInReset();
+    } else if (!enLow && this.enHeldLow) {
+      this.enHeldLow = false;
+      this.powerUp(this.row.boot.rstPin);
+    }
+  }
+
+  override control(command: string): string {
+    switch (command.trim()) {
+      case 'power-cycle':
+        this.powerCycle();
+        break;
+      case 'hold-boot':
+        this.bootButton = true;
+        break;
+      case 'release-boot':
+        this.bootButton = false;
+        break;
+      case 'press-reset':
+        this.holdInReset();
+        this.powerUp(this.row.boot.rstPin);
+        break;
+      case 'status':
+        break;
+      default:
+        return `error: unknown command "${command}" (power-cycle, hold-boot, release-boot, press-reset, status)`;
+    }
+    return `state=${this.current} mode=${this.mode} baud=${this.baud}`;
+  }
+
+  /** Power off and on: the chip comes back as its strapping pins say (firmware unless IO0 is low). */
+  powerCycle(): void {
+    this.holdInReset();
+    this.powerUp(this.row.boot.rstPowerOn);
+  }
+
+  /** Supply dip: the brown-out detector resets the chip; a running firmware logs it first. */
+  override brownout(): void {
+    if (this.current === 'firmware') this.print('\r\nBrownout detector was triggered\r\n\r\n');
+    this.holdInReset();
+    this.powerUp(this.row.boot.rstBrownout);
+  }
+
+  override dispose(): void {
+    this.stopApp();
+    this.inbox.close();
+  }
+
+  private io0Low(): boolean {
+    return this.bootButton || (this.autoReset && this.dtr && !this.rts);
+  }
+
+  private holdInReset(): void {
+    this.epoch++;
+    this.inbox.close();
+    this.decoder.reset();
+    this.stopApp();
+    this.loader = null;
+    this.current = 'reset';
+    this.baud = ROM_BAUD;
+  }
+
+  private powerUp(rst: string): void {
+    if (this.enHeldLow) return;
+    if (this.io0Low()) {
+      this.enterDownload();
+      this.printBootLog(rst, true);
+    } else this.bootFirmware(rst, false);
+  }
+
+  private enterDownload(): void {
+    this.holdInReset();
+    const epoch = this.epoch;
+    const inbox = new FrameInbox();
+    this.inbox = inbox;
+    this.current = 'download';
+    const alive = (): boolean => this.epoch === epoch;
+    const ctx: LoaderContext = {
+      chip: this.row,
+      flash: this.flash,
+      clock: this.clock,
+      regs: this.regs,
+      ram: new RamImage(),
+      send: (bytes) => {
+        if (alive()) this.send(bytes);
+      },
+      nextFrame: () => inbox.next(),
+      alive,
+      setBaud: (baud) => {
+        if (alive()) this.baud = baud;
+      },
+      startStub: () => {
+        if (!alive()) return;
+        this.loader = new StubLoader(ctx);
+        this.send(slipEncode(OHAI));
+      },
+      exit: (how) => {
+        if (!alive()) return;
+        if (how === 'run') this.startFirmware(false);
+        else {
+          this.holdInReset();
+          this.powerUp(this.row.boot.rstSoftware);
+        }
+      },
+    };
+    this.loader = new RomLoader(ctx);
+    void this.serve(epoch, inbox);
+  }
+
+  private async serve(epoch: number, inbox: FrameInbox): Promise<void> {
+    for (;;) {
+      const frame = await inbox.next();
+      if (!frame || epoch !== this.epoch || !this.loader) return;
+      await this.loader.handle(frame);
+    }
+  }
+
+  private bootFirmware(rst: string, silent: boolean): void {
+    this.holdInReset();
+    if (!silent) this.printBootLog(rst, false);
+    this.startFirmware(!silent);
+  }
+
+  /** The ROM (or a loader's "run") hands over to whatever is in flash. */
+  private startFirmware(logs: boolean): void {
+    this.holdInReset();
+    this.current = 'firmware';
+    this.bootedAt = this.clock.now();
+    const epoch = this.epoch;
+    const header = this.flash.read(this.row.bootloaderOffset, 8);
+    const view = new DataView(header.buffer);
+    if (header[0] !== IMAGE_MAGIC) {
+      const line = `invalid header: 0x${view.getUint32(0, true).toString(16).padStart(8, '0')}\r\n`;
+      if (logs) this.print(line);
+      this.every(INVALID_HEADER_PERIOD_MS, () => this.print(line));
+      return;
+    }
+    if (logs) this.print(`mode:DIO, clock div:2\r\nentry 0x${view.getUint32(4, true).toString(16).padStart(8, '0')}\r\n`);
+    void this.clock.sleep(APP_START_MS).then(() => {
+      if (this.epoch !== epoch) return;
+      this.print(
+        `I (${this.uptime()}) boot: ESP-IDF v5.3.1 2nd stage bootloader\r\n` +
+          `I (${this.uptime()}) boot: Loaded app from partition at offset 0x10000\r\n` +
+          `I (${this.uptime()}) cpu_start: Pro cpu start user code\r\n` +
+          `I (${this.uptime()}) app: hello\r\n`,
+      );
+      this.every(APP_LOG_PERIOD_MS, () => this.print(`I (${this.uptime()}) app: hello\r\n`));
+    });
+  }
+
+  private uptime(): number {
+    return Math.max(APP_START_MS, Math.round(this.clock.now() - this.bootedAt));
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.stopApp();
+    const timer = setInterval(fn, ms);
+    (timer as { unref?: () => void }).unref?.();
+    this.appTimer = timer;
+  }
+
+  private stopApp(): void {
+    if (this.appTimer) clearInterval(this.appTimer);
+    this.appTimer = null;
+  }
+
+  private printBootLog(rst: string, download: boolean): void {
+    const b = this.row.boot;
+    const text = b.banner + rst + (download ? b.download + b.waiting : b.flash);
+    // The ROM prints at its own rate (74880 on the ESP8266): at 115200 that arrives as garbage.
+    this.baud = this.row.bootLogBaud;
+    this.print(text);
+    this.baud = ROM_BAUD;
+  }
+
+  private print(text: string): void {
+    this.send(new TextEncoder().encode(text));
+  }
+}

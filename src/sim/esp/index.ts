@@ -1,0 +1,22 @@
+import { AnyflashError } from '../../core/errors.js';
+import type { SimOptions } from '../options.js';
+import { ESP_CHIPS, findEspChip } from './chips.js';
+import { EspSimDevice } from './device.js';
+
+export { EspSimDevice, type EspSimState } from './device.js';
+export { ESP_CHIPS, type EspChipRow } from './chips.js';
+
+/** Chip names `createEspSim` accepts. */
+export const ESP_SIM_CHIPS: string[] = ESP_CHIPS.map((c) => c.name);
+
+/** A simulated Espressif chip on a DevKit (ROM loader, flasher stub, firmware, auto-reset circuit). */
+export function createEspSim(options: SimOptions): EspSimDevice {
+  const row = findEspChip(options.chip);
+  if (!row) {
+    throw new AnyflashError('unknown-chip', `No simulated Espressif chip named "${options.chip}".`, {
+      advice: [`Use one of: ${ESP_SIM_CHIPS.join(', ')}.`],
+      family: 'esp',
+    });
+  }
+  return new EspSimDevice(row, options);
+}
