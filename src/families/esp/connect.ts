@@ -1,0 +1,223 @@
+import { AnyflashError, type ErrorCode } from '../../core/errors.js';
+import { printable, textDecoder } from '../../core/bytes.js';
+import type { EventSink } from '../../core/events.js';
+import { sleep, throwIfAborted } from '../../core/time.js';
+import type { Transport } from '../../transport/types.js';
+import type { EspLoader } from './loader.js';
+import { SYNC_TIMEOUT_MS } from './protocol.js';
+import {
+  classicReset,
+  customReset,
+  defaultStrategies,
+  runReset,
+  unixTightReset,
+  usbJtagSerialReset,
+  type ResetStrategy,
+} from './reset.js';
+
+export interface ConnectLoopOptions {
+  transport: Transport;
+  before?: string;
+  connectAttempts?: number;
+  wait?: boolean;
+  waitMs?: number;
+  events: EventSink;
+  signal?: AbortSignal;
+  /** Chip name for messages (`ESP32-S3` when `--chip` was given). */
+  target?: string;
+}
+
+export interface ConnectLoopResult {
+  strategy: string;
+  /** SYNC answered with value 0: a flasher stub is already running. */
+  stubRunning: boolean;
+  /** False for `no-reset-no-sync`: nothing was sent yet. */
+  synced: boolean;
+}
+
+const SYNC_TRIES_PER_ATTEMPT = 5;
+const DEFAULT_CONNECT_ATTEMPTS = 7;
+const DEFAULT_WAIT_MS = 60_000;
+const NO_RESET: ResetStrategy = { name: 'no-reset', steps: [] };
+
+/** What the connect loop saw, kept to explain a failure. */
+export interface ConnectEvidence {
+  bootText: string;
+  /** Non-SLIP bytes received while waiting for SYNC replies. */
+  garbage: Uint8Array;
+  anyBytes: boolean;
+  echo: boolean;
+  lastError?: string;
+  strategies: string[];
+}
+
+/** Strategies for a `before` value (`default-reset`, `usb-reset`, `no-reset`, a custom sequence…). */
+export function strategiesFor(before: string | undefined, transport: Transport): ResetStrategy[] {
+  switch (before ?? 'default-reset') {
+    case 'default-reset':
+    case 'default':
+      return defaultStrategies(transport);
+    case 'usb-reset':
+      return [usbJtagSerialReset()];
+    case 'classic-reset':
+      return [classicReset(50), classicReset(550)];
+    case 'unix-tight-reset':
+      return [unixTightReset(50), unixTightReset(550)];
+    case 'no-reset':
+    case 'no-reset-no-sync':
+      return [NO_RESET];
+    default:
+      return [customReset(before!)];
+  }
+}
+
+/**
+ * esptool's connect loop: cycle reset strategies; per attempt flush, reset, read the boot log,
+ * then up to 5 SYNCs with a 100 ms timeout. Bounded by `connectAttempts` and the abort signal.
+ */
+export async function connectLoop(loader: EspLoader, options: ConnectLoopOptions): Promise<ConnectLoopResult> {
+  const { transport, events, signal } = options;
+  if (options.before === 'no-reset-no-sync') return { strategy: 'no-reset-no-sync', stubRunning: false, synced: false };
+
+  let strategies = strategiesFor(options.before, transport);
+  if (!transport.canSignal && strategies.some((s) => s.steps.length > 0)) {
+    events({
+      type: 'note',
+      level: 'warn',
+      code: 'no-reset-over-socket',
+      message: `It's not possible to reset the chip over ${transport.kind}: automatic resetting to the bootloader is disabled; reset the chip manually.`,
+    });
+    strategies = [NO_RESET];
+  }
+
+  const evidence: ConnectEvidence = { bootText: '', garbage: new Uint8Array(0), anyBytes: false, echo: false, strategies: [] };
+  const limit = options.connectAttempts ?? DEFAULT_CONNECT_ATTEMPTS;
+  loader.reader.clearEvidence();
+  for (let attempt = 0; limit <= 0 || attempt < limit; attempt++) {
+    const strategy = strategies[attempt % strategies.length]!;
+    events({ type: 'connect-attempt', attempt: attempt + 1, strategy: strategy.name });
+    if (!evidence.strategies.includes(strategy.name)) evidence.strategies.push(strategy.name);
+    const result = await attemptOnce(loader, strategy, evidence, options);
+    if (result) return result;
+  }
+
+  if (options.wait && strategies.some((s) => s.steps.length > 0)) {
+    events({ type: 'wait-for-user', message: 'Hold BOOT, tap RESET, release BOOT — waiting…' });
+    const end = performance.now() + (options.waitMs ?? DEFAULT_WAIT_MS);
+    let attempt = 0;
+    while (performance.now() < end) {
+      events({ type: 'connect-attempt', attempt: ++attempt, strategy: 'manual' });
+      const result = await attemptOnce(loader, { name: 'manual', steps: [] }, evidence, options);
+      if (result) return result;
+    }
+  }
+  throw diagnoseConnectFailure(evidence, options.target ?? 'ESP');
+}
+
+async function attemptOnce(
+  loader: EspLoader,
+  strategy: ResetStrategy,
+  evidence: ConnectEvidence,
+  options: ConnectLoopOptions,
+): Promise<ConnectLoopResult | null> {
+  const { signal, events } = options;
+  await loader.reader.flush();
+  if (strategy.steps.length > 0) await runReset(options.transport, strategy.steps, signal);
+  const boot = await loader.reader.readRaw(250, 40, signal);
+  if (boot.length > 0) {
+    evidence.anyBytes = true;
+    const text = textDecoder.decode(boot);
+    if (evidence.bootText.length < 8192) evidence.bootText += text;
+    events({ type: 'boot-log', text });
+  }
+  for (let i = 0; i < SYNC_TRIES_PER_ATTEMPT; i++) {
+    throwIfAborted(signal);
+    await loader.reader.flush();
+    loader.statusLen = undefined;
+    try {
+      const value = await loader.sync(SYNC_TIMEOUT_MS, signal);
+      // The chip answers SYNC 8 times; let the rest arrive and drop them.
+      await loader.reader.readRaw(150, 30, signal);
+      await loader.reader.flush();
+      return { strategy: strategy.name, stubRunning: value === 0, synced: true };
+    } catch (e) {
+      if (e instanceof AnyflashError && e.code === 'aborted') throw e;
+      if (!(e instanceof AnyflashError) || e.code === 'port-vanished' || e.code === 'port-error') throw e;
+      evidence.lastError = e.message;
+    } finally {
+      if (loader.reader.receivedAnything) evidence.anyBytes = true;
+      if (loader.echoSeen) evidence.echo = true;
+      evidence.garbage = loader.reader.garbageEvidence;
+    }
+    await sleep(50, signal);
+  }
+  return null;
+}
+
+function isReadable(text: string): boolean {
+  const trimmed = text.replace(/[\r\n\t]/g, ' ');
+  if (trimmed.trim().length < 8) return false;
+  let printableCount = 0;
+  for (const ch of trimmed) if (ch >= ' ' && ch <= '~') printableCount++;
+  return printableCount / trimmed.length >= 0.85;
+}
+
+const BOOT_MODE = /boot:(0x[0-9a-fA-F]+)/;
+
+/** Chooses the error code from what was seen (reference §3 and §8). */
+export function diagnoseConnectFailure(evidence: ConnectEvidence, target: string): AnyflashError {
+  const seen = evidence.bootText + textDecoder.decode(evidence.garbage);
+  const facts: string[] = [];
+  if (evidence.strategies.length) facts.push(`reset strategies tried: ${evidence.strategies.join(', ')}`);
+  if (seen.length) facts.push(`received: ${printable(Uint8Array.from(seen, (c) => c.charCodeAt(0)), 300)}`);
+  if (evidence.lastError) facts.push(`last error: ${evidence.lastError}`);
+  const fail = (code: ErrorCode, reason: string, advice: string[], extra: string[] = []): AnyflashError =>
+    new AnyflashError(code, `Failed to connect to ${target}: ${reason}`, { family: 'esp', advice, evidence: [...extra, ...facts] });
+
+  const manualBoot = 'Hold BOOT (IO0), tap RESET (EN), release BOOT, then retry with --before no-reset.';
+  if (evidence.echo) {
+    return fail('echo-loopback', 'our own SYNC frames came back: RX and TX are looped.', [
+      'Check the wiring: the adapter RX/TX must go to the chip TX/RX, not to each other (remove loopback jumpers).',
+      'Make sure the chip is powered and its UART pins are not shorted.',
+    ]);
+  }
+  if (/Brownout detector was triggered/.test(seen)) {
+    return fail('brownout-suspected', 'the chip keeps resetting: "Brownout detector was triggered".', [
+      'Power the board from a supply that delivers 500 mA peaks (not an adapter 3.3 V pin); use a short, thick USB cable.',
+      'Add bulk capacitance (≥100 µF) close to the module supply pins.',
+    ]);
+  }
+  const boot = BOOT_MODE.exec(seen);
+  const waiting = /waiting for download/.test(seen);
+  if (boot && !waiting) {
+    return fail(
+      'wrong-boot-mode',
+      `wrong boot mode detected (${boot[1]}): the chip booted its firmware instead of the download mode.`,
+      [manualBoot, 'The auto-reset circuit did not pull IO0 low: check the DTR/RTS wiring or try another adapter/cable.'],
+      [`boot mode: ${boot[1]}`],
+    );
+  }
+  if (waiting) {
+    return fail('no-sync-reply', 'download mode was detected, but there is no reply to SYNC: the serial TX path seems to be down.', [
+      'Check the adapter TX → chip RX (U0RXD) wire and its solder joint.',
+      'Close other programs that may hold the port, and try a lower baud rate or another adapter.',
+    ]);
+  }
+  if (isReadable(seen)) {
+    return fail('firmware-owns-uart', 'a running firmware is printing on the serial line instead of the bootloader answering.', [
+      manualBoot,
+      'Check that DTR/RTS reach IO0/EN for automatic reset, or close the serial monitor that holds the chip in its app.',
+    ]);
+  }
+  if (!evidence.anyBytes) {
+    return fail('no-response', 'No serial data received.', [
+      'Check the port is the right one, the cable carries data (not charge-only) and the chip is powered.',
+      manualBoot,
+      'Check that adapter TX goes to chip RX and adapter RX to chip TX.',
+    ]);
+  }
+  return fail('garbled-reply', evidence.lastError ?? 'only unreadable bytes were received.', [
+    'Unreadable bytes usually mean a wrong baud rate (ESP8266 prints its boot log at 74880 baud) or noise on the line.',
+    manualBoot,
+  ]);
+}

@@ -1,0 +1,339 @@
+import { Unzlib, zlibSync } from 'fflate';
+import { AnyflashError } from '../../core/errors.js';
+import { bytesEqual, hexAddr, toHex, u32le } from '../../core/bytes.js';
+import type { EventSink } from '../../core/events.js';
+import { md5 } from '../../core/md5.js';
+import { deadlineIn, throwIfAborted } from '../../core/time.js';
+import type { Transport } from '../../transport/types.js';
+import type { DeviceInfo, DigestScheme, FlashDevice, OpOptions, ResetMode } from '../types.js';
+import type { EspChip } from './chips.js';
+import type { SecurityInfo } from './detect.js';
+import type { EspLoader } from './loader.js';
+import {
+  CHIP_ERASE_TIMEOUT_MS,
+  DEFAULT_TIMEOUT_MS,
+  ERASE_PER_MB_S,
+  MD5_PER_MB_S,
+  ROM_FLASH_BLOCK,
+  SECTOR,
+  STUB_FLASH_BLOCK,
+  timeoutPerMb,
+} from './protocol.js';
+import { hardReset, isUsbJtagSerial, runReset } from './reset.js';
+import { slipEncode } from './slip.js';
+
+export const md5Digest: DigestScheme = { name: 'md5', compute: md5, maxRange: Infinity };
+
+export interface EspWriteOptions extends OpOptions {
+  /** Send raw FLASH_DATA instead of a zlib stream. */
+  uncompressed?: boolean;
+}
+
+export interface EspDeviceState {
+  chip: EspChip;
+  description: string;
+  revision?: { major: number; minor: number };
+  mac?: string;
+  crystalMHz?: number;
+  flashId?: number;
+  flashSize: number;
+  security?: SecurityInfo;
+  strategy: string;
+  /** Never compress writes (connect option `extra.uncompressed`). */
+  uncompressed: boolean;
+  events: EventSink;
+}
+
+const READ_PACKET = 0x1000;
+const READ_IN_FLIGHT = 64;
+const ROM_READ_CHUNK = 64;
+const WDT_KEY = 0x50d83aa1;
+
+/**
+ * Stub-side timeout for a deflated block: the stub ACKs first and inflates/writes while the next
+ * block travels, so the time is charged to the next command, scaled by the *uncompressed* size
+ * plus erase headroom (esptool#183).
+ */
+export function stubDeflBlockTimeout(uncompressed: number): number {
+  return timeoutPerMb(ERASE_PER_MB_S, uncompressed + (Math.ceil(uncompressed / 0x8000) + 1) * 0x10000);
+}
+
+/** ESP8266 ROM erases too much in FLASH_BEGIN; this size makes it erase the intended range. */
+export function esp8266EraseSize(offset: number, size: number): number {
+  const sectorsPerBlock = 16;
+  const numSectors = Math.ceil(size / SECTOR);
+  const startSector = Math.floor(offset / SECTOR);
+  let headSectors = sectorsPerBlock - (startSector % sectorsPerBlock);
+  if (numSectors < headSectors) headSectors = numSectors;
+  if (numSectors < 2 * headSectors) return Math.floor((numSectors + 1) / 2) * SECTOR;
+  return (numSectors - headSectors) * SECTOR;
+}
+
+/** Uncompressed bytes each `blockSize` slice of a zlib stream inflates to. */
+function inflatedPerBlock(compressed: Uint8Array, blockSize: number): number[] {
+  const sizes: number[] = [];
+  let produced = 0;
+  const inflater = new Unzlib((chunk) => {
+    produced += chunk.length;
+  });
+  for (let off = 0; off < compressed.length; off += blockSize) {
+    const before = produced;
+    const end = Math.min(off + blockSize, compressed.length);
+    inflater.push(compressed.subarray(off, end), end === compressed.length);
+    sizes.push(produced - before);
+  }
+  return sizes;
+}
+
+export class EspDevice implements FlashDevice {
+  readonly family = 'esp' as const;
+  readonly sectorSize = SECTOR;
+  readonly digest = md5Digest;
+
+  constructor(
+    readonly loader: EspLoader,
+    private state: EspDeviceState,
+  ) {}
+
+  get transport(): Transport {
+    return this.loader.transport;
+  }
+
+  get chip(): string {
+    return this.state.chip.name;
+  }
+
+  get chipRow(): EspChip {
+    return this.state.chip;
+  }
+
+  get flashSize(): number {
+    return this.state.flashSize;
+  }
+
+  get mode(): 'rom' | 'stub' {
+    return this.loader.stub ? 'stub' : 'rom';
+  }
+
+  async info(): Promise<DeviceInfo> {
+    const s = this.state;
+    const extra: Record<string, string | number | boolean> = {
+      bootloaderOffset: s.chip.bootloaderOffset,
+    };
+    if (s.security) {
+      extra.securityFlags = s.security.flags;
+      extra.securityFlagNames = s.security.flagNames.join(',') || 'none';
+      extra.flashCryptCnt = s.security.flashCryptCnt;
+      if (s.security.chipId !== undefined) extra.chipId = s.security.chipId;
+      if (s.security.apiVersion !== undefined) extra.apiVersion = s.security.apiVersion;
+    }
+    return {
+      family: 'esp',
+      chip: s.chip.name,
+      description: s.description,
+      revision: s.revision ? `v${s.revision.major}.${s.revision.minor}` : undefined,
+      features: [...s.chip.features],
+      mac: s.mac,
+      crystalMHz: s.crystalMHz,
+      flashId: s.flashId,
+      flashSize: s.flashSize,
+      strategy: s.strategy,
+      baud: this.transport.baud,
+      mode: this.mode,
+      extra,
+    };
+  }
+
+  async flashDigest(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
+    return this.loader.flashMd5(address, size, timeoutPerMb(MD5_PER_MB_S, size), options.signal);
+  }
+
+  async writeFlash(address: number, data: Uint8Array, options: EspWriteOptions = {}): Promise<void> {
+    if (data.length === 0) return;
+    if (this.loader.stub && !options.uncompressed && !this.state.uncompressed) {
+      const compressed = zlibSync(data, { level: 9 });
+      if (compressed.length < data.length) return this.writeDeflated(address, data, compressed, options);
+    }
+    return this.writeRaw(address, data, options);
+  }
+
+  private async writeDeflated(address: number, data: Uint8Array, compressed: Uint8Array, options: OpOptions): Promise<void> {
+    const { signal, onProgress } = options;
+    const block = STUB_FLASH_BLOCK;
+    const blocks = Math.ceil(compressed.length / block);
+    const inflated = inflatedPerBlock(compressed, block);
+    await this.loader.flashDeflBegin([data.length, blocks, block, address], DEFAULT_TIMEOUT_MS, signal);
+    // The reply to block N arrives before block N is written, so its cost lands on the next command.
+    let timeout = DEFAULT_TIMEOUT_MS;
+    let done = 0;
+    for (let seq = 0; seq < blocks; seq++) {
+      throwIfAborted(signal);
+      await this.loader.flashDeflData(compressed.subarray(seq * block, (seq + 1) * block), seq, timeout, signal);
+      timeout = stubDeflBlockTimeout(inflated[seq]!);
+      done += inflated[seq]!;
+      onProgress?.(Math.min(done, data.length));
+    }
+    // FLASH_DEFL_END answers only after the last block is in flash: the completion barrier.
+    await this.loader.flashDeflEnd(true, timeout, signal);
+    onProgress?.(data.length);
+  }
+
+  private async writeRaw(address: number, data: Uint8Array, options: OpOptions): Promise<void> {
+    const { signal, onProgress } = options;
+    const stub = this.loader.stub;
+    const block = stub ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
+    const blocks = Math.ceil(data.length / block);
+    await this.flashBegin(address, data.length, blocks, block, signal);
+    for (let seq = 0; seq < blocks; seq++) {
+      throwIfAborted(signal);
+      let chunk = data.subarray(seq * block, (seq + 1) * block);
+      if (chunk.length < block) {
+        const padded = new Uint8Array(block).fill(0xff);
+        padded.set(chunk);
+        chunk = padded;
+      }
+      await this.loader.flashData(chunk, seq, DEFAULT_TIMEOUT_MS, signal);
+      onProgress?.(Math.min((seq + 1) * block, data.length));
+    }
+    // The stub ACKs before writing; a cheap command after the last block waits for the write.
+    if (stub) await this.loader.readReg(0x40001000, { timeoutMs: stubDeflBlockTimeout(block), signal });
+  }
+
+  /** FLASH_BEGIN: the stub erases lazily; the ROM erases the whole range now. */
+  private async flashBegin(address: number, size: number, blocks: number, block: number, signal?: AbortSignal): Promise<void> {
+    if (this.loader.stub) {
+      await this.loader.flashBegin([size, blocks, block, address], DEFAULT_TIMEOUT_MS, signal);
+      return;
+    }
+    const chip = this.state.chip;
+    const eraseSize = chip.name === 'esp8266' ? esp8266EraseSize(address, size) : size;
+    const words = [eraseSize, blocks, block, address];
+    if (chip.romFlashBeginEncryptWord) words.push(0);
+    await this.loader.flashBegin(words, timeoutPerMb(ERASE_PER_MB_S, size), signal);
+  }
+
+  async readFlash(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
+    if (size === 0) return new Uint8Array(0);
+    return this.loader.stub ? this.readStreamed(address, size, options) : this.readSlow(address, size, options);
+  }
+
+  private async readStreamed(address: number, size: number, options: OpOptions): Promise<Uint8Array> {
+    const { signal, onProgress } = options;
+    const reader = this.loader.reader;
+    await this.loader.readFlashStart(address, size, READ_PACKET, READ_IN_FLIGHT, signal);
+    const out = new Uint8Array(size);
+    let got = 0;
+    while (got < size) {
+      const frame = await reader.readFrame(deadlineIn(DEFAULT_TIMEOUT_MS), signal);
+      const expected = Math.min(READ_PACKET, size - got);
+      if (frame.length < expected || got + frame.length > size) {
+        throw new AnyflashError('garbled-reply', `Corrupt data during READ_FLASH: got a ${frame.length}-byte packet at ${hexAddr(address + got)}, expected ${expected}.`, {
+          family: 'esp',
+          chip: this.chip,
+          address: address + got,
+          advice: ['Retry the read; lower the baud rate if it keeps happening.'],
+        });
+      }
+      out.set(frame, got);
+      got += frame.length;
+      await this.transport.write(slipEncode(u32le(got)));
+      onProgress?.(got);
+    }
+    const digest = await reader.readFrame(deadlineIn(DEFAULT_TIMEOUT_MS), signal);
+    const local = md5(out);
+    if (digest.length !== 16 || !bytesEqual(digest, local)) {
+      throw new AnyflashError('verify-mismatch', `READ_FLASH digest mismatch at ${hexAddr(address)}: the data was corrupted in transfer.`, {
+        family: 'esp',
+        chip: this.chip,
+        address,
+        evidence: [`device md5 ${toHex(digest)}`, `received md5 ${toHex(local)}`],
+        advice: ['Retry the read; lower the baud rate if it keeps happening.'],
+      });
+    }
+    return out;
+  }
+
+  private async readSlow(address: number, size: number, options: OpOptions): Promise<Uint8Array> {
+    if (this.state.chip.name === 'esp8266') throw this.romUnsupported('Reading flash', 'READ_FLASH_SLOW');
+    const out = new Uint8Array(size);
+    for (let off = 0; off < size; off += ROM_READ_CHUNK) {
+      throwIfAborted(options.signal);
+      const n = Math.min(ROM_READ_CHUNK, size - off);
+      out.set(await this.loader.readFlashSlow(address + off, n, options.signal), off);
+      options.onProgress?.(off + n);
+    }
+    return out;
+  }
+
+  async eraseFlash(address: number, size: number, options: OpOptions = {}): Promise<void> {
+    if (size === 0) return;
+    if (this.loader.stub) {
+      await this.loader.eraseRegion(address, size, timeoutPerMb(ERASE_PER_MB_S, size), options.signal);
+    } else {
+      // The ROM erases the whole announced range when FLASH_BEGIN arrives.
+      await this.flashBegin(address, size, 0, ROM_FLASH_BLOCK, options.signal);
+    }
+    options.onProgress?.(size);
+  }
+
+  async eraseAll(options: OpOptions = {}): Promise<void> {
+    if (!this.loader.stub) throw this.romUnsupported('Erasing the whole flash', 'ERASE_FLASH');
+    await this.loader.eraseFlash(CHIP_ERASE_TIMEOUT_MS, options.signal);
+    options.onProgress?.(this.flashSize);
+  }
+
+  private romUnsupported(what: string, command: string): AnyflashError {
+    return new AnyflashError('unsupported', `${what} needs the flasher stub; the ${this.state.chip.description} ROM has no ${command}.`, {
+      family: 'esp',
+      chip: this.chip,
+      advice: ['Connect without --no-stub.', ...(command === 'ERASE_FLASH' ? ['Or erase a region instead: the ROM erases ranges through FLASH_BEGIN.'] : [])],
+    });
+  }
+
+  async reset(mode: ResetMode): Promise<void> {
+    switch (mode) {
+      case 'none':
+      case 'stay':
+        return;
+      case 'hard':
+        if (!this.transport.canSignal) {
+          this.state.events({ type: 'note', level: 'warn', message: `Cannot hard-reset over ${this.transport.kind}: reset the chip manually.` });
+          return;
+        }
+        await runReset(this.transport, hardReset(isUsbJtagSerial(this.transport)).steps);
+        return;
+      case 'soft':
+        if (this.loader.stub) await this.loader.runUserCode();
+        else {
+          await this.flashBegin(0, 0, 0, ROM_FLASH_BLOCK);
+          await this.loader.flashEnd(true);
+        }
+        return;
+      case 'watchdog':
+        return this.watchdogReset();
+    }
+  }
+
+  /** Forces a system reset through the RTC/LP watchdog (re-samples strapping pins, unlike a core reset). */
+  private async watchdogReset(): Promise<void> {
+    const wdt = this.state.chip.watchdog;
+    if (!wdt) {
+      throw new AnyflashError('unsupported', `Watchdog reset is not available on the ${this.state.chip.description}.`, {
+        family: 'esp',
+        chip: this.chip,
+        advice: ['Use a hard reset (RTS) or power-cycle the board.'],
+      });
+    }
+    await this.loader.writeReg([{ addr: wdt.wprotect, value: WDT_KEY }]);
+    await this.loader.writeReg([{ addr: wdt.config1, value: 2000 }]);
+    await this.loader.writeReg([{ addr: wdt.config0, value: (1 << 31) | (5 << 28) | (1 << 8) | 2 }]);
+    try {
+      await this.loader.writeReg([{ addr: wdt.wprotect, value: 0 }], { timeoutMs: 500 });
+    } catch (e) {
+      // The chip may already be resetting; the missing reply is expected.
+      if (!(e instanceof AnyflashError) || (e.code !== 'timeout' && e.code !== 'no-response')) throw e;
+    }
+  }
+
+  async disconnect(): Promise<void> {}
+}

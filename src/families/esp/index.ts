@@ -1,0 +1,146 @@
+import { AnyflashError } from '../../core/errors.js';
+import { hexAddr } from '../../core/bytes.js';
+import type { EventSink } from '../../core/events.js';
+import type { ConnectOptions, Family, FlashDevice } from '../types.js';
+import { ESP_CHIPS, chipByName, flashSizeFromId, isNoFlashId, type EspChip } from './chips.js';
+import { connectLoop } from './connect.js';
+import { detectChip, readChipFacts, readFlashId } from './detect.js';
+import { EspDevice } from './device.js';
+import { EspLoader } from './loader.js';
+import { ROM_FLASH_BLOCK } from './protocol.js';
+import { uploadStub } from './stub.js';
+
+export { EspDevice, md5Digest, type EspWriteOptions } from './device.js';
+export { EspLoader } from './loader.js';
+export {
+  ESP_CHIPS,
+  chipById,
+  chipByMagic,
+  chipByName,
+  flashSizeFromId,
+  type EspChip,
+} from './chips.js';
+export {
+  parseResetSequence,
+  formatResetSequence,
+  classicReset,
+  unixTightReset,
+  usbJtagSerialReset,
+  hardReset,
+  customReset,
+  defaultStrategies,
+  runReset,
+  type ResetStep,
+  type ResetStrategy,
+} from './reset.js';
+export { strategiesFor } from './connect.js';
+export { setStubSource, nodeStubSource, type StubSource, type StubJson } from './stub-source.js';
+
+const DEFAULT_FLASH_SIZE = 4 * 1024 * 1024;
+
+/** Changes the line rate: the reply comes at the old rate, then both sides switch. */
+async function changeBaud(loader: EspLoader, chip: EspChip, target: number, crystalMHz: number | undefined, events: EventSink): Promise<void> {
+  const transport = loader.transport;
+  const old = transport.baud;
+  if (target === old) return;
+  if (!transport.canSetBaud) {
+    events({ type: 'note', level: 'info', message: `The ${transport.kind} link has no baud rate of its own; keeping ${old}.` });
+    return;
+  }
+  let asked = target;
+  if (!loader.stub && chip.romBaudScale26MHz && crystalMHz === 26) asked = Math.floor((target * 40) / 26);
+  await loader.changeBaud(asked, loader.stub ? old : 0);
+  await transport.setBaud(target);
+  await loader.settle(50);
+  events({ type: 'note', level: 'info', message: `Changed baud rate to ${target}.` });
+}
+
+async function connect(options: ConnectOptions): Promise<FlashDevice> {
+  const { transport, events, signal } = options;
+  let wanted: EspChip | undefined;
+  if (options.chip && options.chip.toLowerCase() !== 'esp' && options.chip.toLowerCase() !== 'auto') {
+    wanted = chipByName(options.chip);
+    if (!wanted) {
+      throw new AnyflashError('unknown-chip', `Unknown ESP chip "${options.chip}".`, {
+        family: 'esp',
+        advice: [`Known chips: ${ESP_CHIPS.map((c) => c.name).join(', ')}.`],
+      });
+    }
+  }
+  const loader = new EspLoader(transport);
+  const link = await connectLoop(loader, {
+    transport,
+    before: options.before,
+    connectAttempts: options.connectAttempts,
+    wait: options.wait,
+    waitMs: options.waitMs,
+    events,
+    signal,
+    target: wanted?.description,
+  });
+  if (link.stubRunning) {
+    loader.stub = true;
+    loader.statusLen = 2;
+  }
+  const detection = await detectChip(loader, wanted);
+  const chip = detection.chip;
+  loader.chipName = chip.description;
+  if (loader.statusLen === 2 && !loader.stub && chip.romStatusLen === 4) {
+    // Learnt from a reply without SYNC (no-reset-no-sync): a 2-byte status on an ESP32+ means the stub.
+    loader.stub = true;
+  }
+  const facts = await readChipFacts(loader, chip, transport.baud);
+
+  const wantStub = !options.noStub && !detection.secureDownload;
+  if (options.noStub && loader.stub) {
+    events({ type: 'note', level: 'warn', message: 'A flasher stub is already running; using it although --no-stub was given.' });
+  }
+  if (wantStub && !loader.stub) {
+    // Raising the baud first makes the stub upload itself fast (not possible on the ESP8266 ROM).
+    if (options.baud && chip.romChangeBaud) await changeBaud(loader, chip, options.baud, facts.crystalMHz, events);
+    await uploadStub(loader, chip, facts.revision, events, signal);
+  } else if (link.stubRunning) {
+    events({ type: 'note', level: 'info', message: 'Flasher stub is already running; skipping the upload.' });
+  }
+  if (options.baud && transport.baud !== options.baud && (loader.stub || chip.romChangeBaud)) {
+    await changeBaud(loader, chip, options.baud, facts.crystalMHz, events);
+  }
+
+  // Flash access: SPI_ATTACH where supported; the ESP8266 ROM attaches on FLASH_BEGIN(0, 0).
+  if (loader.stub || chip.romSpiAttach) await loader.spiAttach(0);
+  else await loader.flashBegin([0, 0, ROM_FLASH_BLOCK, 0], 3000, signal);
+
+  const flashId = await readFlashId(loader, chip);
+  let flashSize = flashSizeFromId(flashId);
+  if (isNoFlashId(flashId)) {
+    events({ type: 'note', level: 'warn', code: 'flash-not-found', message: `The flash chip does not answer (id ${flashId.toString(16).padStart(6, '0')}): check its power and wiring.` });
+    flashSize = 0;
+  } else if (flashSize === undefined) {
+    events({ type: 'note', level: 'warn', message: `Unknown flash size code in id ${hexAddr(flashId)}; assuming 4 MB.` });
+    flashSize = DEFAULT_FLASH_SIZE;
+  }
+  if (flashSize > 0 && (loader.stub || chip.romSpiAttach)) await loader.spiSetParams(flashSize);
+
+  const device = new EspDevice(loader, {
+    chip,
+    description: facts.description,
+    revision: facts.revision,
+    mac: facts.mac,
+    crystalMHz: facts.crystalMHz,
+    flashId,
+    flashSize,
+    security: detection.security,
+    strategy: link.strategy,
+    uncompressed: options.extra?.uncompressed === true,
+    events,
+  });
+  events({ type: 'connected', family: 'esp', chip: chip.name, strategy: link.strategy, baud: transport.baud });
+  return device;
+}
+
+export const espFamily: Family = {
+  name: 'esp',
+  chips: ESP_CHIPS.map((c) => c.name),
+  probeCost: 1,
+  connect,
+};

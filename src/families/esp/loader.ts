@@ -1,0 +1,256 @@
+import { AnyflashError } from '../../core/errors.js';
+import { hex32, packU32le, printable } from '../../core/bytes.js';
+import { deadlineIn, sleep } from '../../core/time.js';
+import type { Transport } from '../../transport/types.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  MAX_TIMEOUT_MS,
+  Op,
+  SYNC_DATA,
+  dataPacket,
+  decodeStatus,
+  encodeRequest,
+  opName,
+  parseResponse,
+  type Response,
+} from './protocol.js';
+import { SlipReader, slipEncode } from './slip.js';
+
+export interface CommandOptions {
+  timeoutMs?: number;
+  check?: number;
+  signal?: AbortSignal;
+  /** Bytes of payload expected before the status; used to learn the status length on first contact. */
+  payloadLen?: number;
+}
+
+/** esptool reads up to 100 packets looking for the matching reply (ESP8266 ROMs add extra SYNC replies). */
+const MAX_PACKETS_PER_COMMAND = 100;
+
+/**
+ * Request/response layer over SLIP: sends commands, matches replies by direction and opcode,
+ * checks the status in the ROM or stub format and turns failures into `device-error`.
+ */
+export class EspLoader {
+  readonly reader: SlipReader;
+  /** 2 (ESP8266 ROM, every stub) or 4 (ESP32+ ROM); learnt from the first reply when unknown. */
+  statusLen: 2 | 4 | undefined;
+  stub = false;
+  /** Set when a frame identical in direction and opcode to our request came back: RX/TX looped. */
+  echoSeen = false;
+  chipName = 'ESP';
+
+  constructor(readonly transport: Transport) {
+    this.reader = new SlipReader(transport);
+  }
+
+  async send(op: number, data: Uint8Array = new Uint8Array(0), check = 0): Promise<void> {
+    await this.transport.write(slipEncode(encodeRequest(op, data, check)));
+  }
+
+  /** Sends a command and returns the matching reply; throws on failure status. */
+  async command(op: number, data: Uint8Array = new Uint8Array(0), options: CommandOptions = {}): Promise<Response> {
+    const reply = await this.exchange(op, data, options);
+    this.checkStatus(op, reply, options.payloadLen);
+    return reply;
+  }
+
+  /** Sends a command and returns the matching reply without judging its status. */
+  async exchange(op: number, data: Uint8Array, options: CommandOptions = {}): Promise<Response> {
+    await this.send(op, data, options.check ?? 0);
+    return this.receive(op, options);
+  }
+
+  async receive(op: number, options: CommandOptions = {}): Promise<Response> {
+    const deadline = deadlineIn(Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS));
+    for (let i = 0; i < MAX_PACKETS_PER_COMMAND; i++) {
+      const frame = await this.reader.readFrame(deadline, options.signal);
+      if (frame[0] === 0x00 && frame[1] === op) {
+        this.echoSeen = true;
+        continue;
+      }
+      const reply = parseResponse(frame);
+      if (!reply) continue;
+      if (reply.op === op) return reply;
+      if (reply.data.length >= 2 && reply.data[0] !== 0 && reply.data[1] === 0x05) {
+        await this.drainRejects(options.signal);
+        throw this.unsupported(op);
+      }
+    }
+    throw new AnyflashError('garbled-reply', `No reply to ${opName(op)} among ${MAX_PACKETS_PER_COMMAND} packets.`);
+  }
+
+  /** The ROM repeats an "unsupported command" reply several times; let them pass and drop them. */
+  private async drainRejects(signal?: AbortSignal): Promise<void> {
+    await this.reader.readRaw(200, 20, signal);
+    this.reader.decoder.reset();
+  }
+
+  private unsupported(op: number): AnyflashError {
+    return new AnyflashError('unsupported', `${this.chipName} ${this.stub ? 'stub' : 'ROM'} does not support ${opName(op)}.`, {
+      chip: this.chipName,
+      family: 'esp',
+    });
+  }
+
+  checkStatus(op: number, reply: Response, payloadLen?: number): void {
+    if (this.statusLen === undefined && payloadLen !== undefined) {
+      this.statusLen = reply.data.length - payloadLen >= 4 ? 4 : 2;
+    }
+    const statusLen = this.statusLen ?? 2;
+    const status = decodeStatus(reply.data, statusLen, this.stub);
+    if (status.ok) return;
+    const unsupported = this.stub ? status.code >> 8 === 0xc3 || status.code >> 8 === 0xff : status.code === 0x0105;
+    if (unsupported) throw this.unsupported(op);
+    throw new AnyflashError(
+      'device-error',
+      `${opName(op)} failed: ${status.name} (result was ${status.code.toString(16).padStart(4, '0')}).`,
+      {
+        family: 'esp',
+        chip: this.chipName,
+        evidence: [`reply: ${printable(reply.data)}`],
+        advice: adviceFor(status.code, this.stub),
+      },
+    );
+  }
+
+  /** Payload before the status bytes. */
+  payload(reply: Response): Uint8Array {
+    return reply.data.subarray(0, Math.max(0, reply.data.length - (this.statusLen ?? 2)));
+  }
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  /** One SYNC; returns the first reply's value (0 means a stub is already running). */
+  async sync(timeoutMs: number, signal?: AbortSignal): Promise<number> {
+    const reply = await this.exchange(Op.SYNC, SYNC_DATA, { timeoutMs, signal });
+    this.checkStatus(Op.SYNC, reply, 0);
+    return reply.value;
+  }
+
+  async readReg(addr: number, options: CommandOptions = {}): Promise<number> {
+    const reply = await this.command(Op.READ_REG, packU32le([addr]), { ...options, payloadLen: 0 });
+    return reply.value;
+  }
+
+  /** Writes one or several (addr, value, mask, delay_us) groups in one command. */
+  async writeReg(groups: ReadonlyArray<{ addr: number; value: number; mask?: number; delayUs?: number }>, options: CommandOptions = {}): Promise<void> {
+    const words = groups.flatMap((g) => [g.addr, g.value, g.mask ?? 0xffffffff, g.delayUs ?? 0]);
+    await this.command(Op.WRITE_REG, packU32le(words), { ...options, payloadLen: 0 });
+  }
+
+  async spiSetParams(totalSize: number): Promise<void> {
+    await this.command(Op.SPI_SET_PARAMS, packU32le([0, totalSize, 0x10000, 0x1000, 0x100, 0xffff]), { payloadLen: 0 });
+  }
+
+  async spiAttach(hspiArg = 0): Promise<void> {
+    // The ROM takes 4 more bytes (is_legacy + padding) than the stub.
+    const data = this.stub ? packU32le([hspiArg]) : packU32le([hspiArg, 0]);
+    await this.command(Op.SPI_ATTACH, data, { payloadLen: 0 });
+  }
+
+  async memBegin(size: number, blocks: number, blockSize: number, addr: number): Promise<void> {
+    await this.command(Op.MEM_BEGIN, packU32le([size, blocks, blockSize, addr]), { payloadLen: 0 });
+  }
+
+  async memData(block: Uint8Array, seq: number): Promise<void> {
+    const { data, check } = dataPacket(block, seq);
+    await this.command(Op.MEM_DATA, data, { check, payloadLen: 0 });
+  }
+
+  async flashBegin(words: number[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.command(Op.FLASH_BEGIN, packU32le(words), { timeoutMs, signal, payloadLen: 0 });
+  }
+
+  async flashData(block: Uint8Array, seq: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const { data, check } = dataPacket(block, seq);
+    await this.command(Op.FLASH_DATA, data, { check, timeoutMs, signal, payloadLen: 0 });
+  }
+
+  async flashDeflBegin(words: number[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.command(Op.FLASH_DEFL_BEGIN, packU32le(words), { timeoutMs, signal, payloadLen: 0 });
+  }
+
+  async flashDeflData(block: Uint8Array, seq: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const { data, check } = dataPacket(block, seq);
+    await this.command(Op.FLASH_DEFL_DATA, data, { check, timeoutMs, signal, payloadLen: 0 });
+  }
+
+  async flashEnd(stay: boolean, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    await this.command(Op.FLASH_END, packU32le([stay ? 1 : 0]), { timeoutMs, payloadLen: 0 });
+  }
+
+  async flashDeflEnd(stay: boolean, timeoutMs = DEFAULT_TIMEOUT_MS, signal?: AbortSignal): Promise<void> {
+    await this.command(Op.FLASH_DEFL_END, packU32le([stay ? 1 : 0]), { timeoutMs, signal, payloadLen: 0 });
+  }
+
+  /** MD5 of a flash range: the ROM answers 32 ASCII hex chars, the stub 16 raw bytes. */
+  async flashMd5(addr: number, size: number, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const reply = await this.command(Op.SPI_FLASH_MD5, packU32le([addr, size, 0, 0]), { timeoutMs, signal });
+    const body = this.payload(reply);
+    if (body.length === 16) return body.slice();
+    if (body.length === 32) {
+      const text = String.fromCharCode(...body);
+      if (/^[0-9a-fA-F]{32}$/.test(text)) return Uint8Array.from(text.match(/../g)!.map((h) => parseInt(h, 16)));
+    }
+    throw new AnyflashError('garbled-reply', `SPI_FLASH_MD5 returned ${body.length} bytes instead of an MD5.`, {
+      evidence: [`reply: ${printable(reply.data)}`],
+    });
+  }
+
+  async getSecurityInfo(): Promise<Uint8Array> {
+    const reply = await this.command(Op.GET_SECURITY_INFO);
+    return this.payload(reply).slice();
+  }
+
+  async readFlashSlow(addr: number, size: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const reply = await this.command(Op.READ_FLASH_SLOW, packU32le([addr, size]), { signal });
+    const body = this.payload(reply);
+    if (body.length < size) {
+      throw new AnyflashError('garbled-reply', `READ_FLASH_SLOW returned ${body.length} bytes, expected ${size}.`);
+    }
+    return body.slice(0, size);
+  }
+
+  /** Asks the chip for a new baud (old = 0 for the ROM); the reply comes at the old rate. */
+  async changeBaud(newBaud: number, oldBaud: number): Promise<void> {
+    await this.command(Op.CHANGE_BAUDRATE, packU32le([newBaud, oldBaud]), { payloadLen: 0 });
+  }
+
+  async eraseFlash(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.command(Op.ERASE_FLASH, new Uint8Array(0), { timeoutMs, signal, payloadLen: 0 });
+  }
+
+  async eraseRegion(addr: number, size: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.command(Op.ERASE_REGION, packU32le([addr, size]), { timeoutMs, signal, payloadLen: 0 });
+  }
+
+  /** Starts a stub READ_FLASH stream; the data frames follow and must be read by the caller. */
+  async readFlashStart(addr: number, size: number, packetSize: number, inFlight: number, signal?: AbortSignal): Promise<void> {
+    await this.command(Op.READ_FLASH, packU32le([addr, size, packetSize, inFlight]), { signal, payloadLen: 0 });
+  }
+
+  /** The stub jumps to the application and never answers. */
+  async runUserCode(): Promise<void> {
+    await this.send(Op.RUN_USER_CODE);
+  }
+
+  /** Short pause used after baud changes (the chip needs the reply sent before switching). */
+  async settle(ms: number, signal?: AbortSignal): Promise<void> {
+    await sleep(ms, signal);
+    await this.reader.flush();
+  }
+}
+
+function adviceFor(code: number, stub: boolean): string[] {
+  const hi = code >> 8;
+  const lo = code & 0xff;
+  if ((!stub && lo === 0x07) || (stub && hi === 0xc1)) {
+    return ['Bytes were corrupted on the way to the chip: lower the baud rate, use a shorter cable or another USB port/adapter.'];
+  }
+  if ((!stub && lo === 0x08) || (stub && (hi === 0xc4 || hi === 0xc5))) {
+    return ['The flash chip did not take the data: check the power supply and the flash wiring/mode; the flash may be worn out or write-protected.'];
+  }
+  if (stub && hi === 0xc7) return ['The compressed stream was corrupted: retry, or write uncompressed.'];
+  return [`The device rejected the command (${hex32(code)}); retry once, then reset the chip and reconnect.`];
+}

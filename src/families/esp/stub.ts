@@ -1,0 +1,91 @@
+import { AnyflashError } from '../../core/errors.js';
+import { bytesEqual, packU32le, printable } from '../../core/bytes.js';
+import type { EventSink } from '../../core/events.js';
+import { deadlineIn } from '../../core/time.js';
+import type { EspChip } from './chips.js';
+import type { EspLoader } from './loader.js';
+import { DEFAULT_TIMEOUT_MS, Op, RAM_BLOCK, decodeStatus, parseResponse } from './protocol.js';
+import { loadStub, type StubImage } from './stub-source.js';
+
+/** The stub greets with one unsolicited frame "OHAI". */
+const OHAI = Uint8Array.of(0x4f, 0x48, 0x41, 0x49);
+
+/** Stub JSON file for a chip; the ESP32-P4 before revision 3.00 needs its own build. */
+export function stubNameFor(chip: EspChip, revision?: { major: number; minor: number }): string {
+  if (chip.name === 'esp32p4' && revision && revision.major * 100 + revision.minor < 300) return 'esp32p4-rev1';
+  return chip.stub;
+}
+
+/**
+ * Loads the stub into RAM with MEM_BEGIN/MEM_DATA (0x1800-byte blocks), starts it with MEM_END and
+ * waits for "OHAI". From then on the loader speaks the stub dialect (2-byte status).
+ */
+export async function runStub(loader: EspLoader, stub: StubImage, events: EventSink, signal?: AbortSignal): Promise<void> {
+  const segments = [
+    { bytes: stub.text, addr: stub.textStart },
+    { bytes: stub.data, addr: stub.dataStart },
+  ].filter((s) => s.bytes.length > 0);
+  const total = segments.reduce((n, s) => n + s.bytes.length, 0);
+  const started = performance.now();
+  events({ type: 'start', op: 'stub', total });
+  let done = 0;
+  for (const seg of segments) {
+    const blocks = Math.ceil(seg.bytes.length / RAM_BLOCK);
+    await loader.memBegin(seg.bytes.length, blocks, RAM_BLOCK, seg.addr);
+    for (let seq = 0; seq < blocks; seq++) {
+      const block = seg.bytes.subarray(seq * RAM_BLOCK, (seq + 1) * RAM_BLOCK);
+      await loader.memData(block, seq);
+      done += block.length;
+      events({ type: 'progress', op: 'stub', done, total });
+    }
+  }
+  await loader.send(Op.MEM_END, packU32le([stub.entry === 0 ? 1 : 0, stub.entry]));
+  await awaitGreeting(loader, signal);
+  loader.stub = true;
+  loader.statusLen = 2;
+  events({ type: 'finish', op: 'stub', seconds: (performance.now() - started) / 1000, bytes: total });
+}
+
+async function awaitGreeting(loader: EspLoader, signal?: AbortSignal): Promise<void> {
+  const deadline = deadlineIn(DEFAULT_TIMEOUT_MS);
+  for (;;) {
+    let frame: Uint8Array;
+    try {
+      frame = await loader.reader.readFrame(deadline, signal);
+    } catch (e) {
+      if (e instanceof AnyflashError && e.code !== 'aborted') throw stubFailed(e.message, e);
+      throw e;
+    }
+    if (bytesEqual(frame, OHAI)) return;
+    const reply = parseResponse(frame);
+    // The ROM may or may not acknowledge MEM_END before jumping.
+    if (reply?.op === Op.MEM_END) {
+      const status = decodeStatus(reply.data, loader.statusLen ?? 4, false);
+      if (!status.ok) throw stubFailed(`MEM_END failed: ${status.name}.`);
+      continue;
+    }
+    throw stubFailed(`Unexpected response instead of the stub greeting: ${printable(frame, 60)}.`);
+  }
+}
+
+function stubFailed(detail: string, cause?: unknown): AnyflashError {
+  return new AnyflashError('stub-failed', `Failed to start the flasher stub. ${detail}`, {
+    family: 'esp',
+    cause,
+    advice: [
+      'Retry; if it keeps failing, lower the baud rate or connect with --no-stub.',
+      'Over USB, avoid hubs and try another cable or port.',
+    ],
+  });
+}
+
+export async function uploadStub(
+  loader: EspLoader,
+  chip: EspChip,
+  revision: { major: number; minor: number } | undefined,
+  events: EventSink,
+  signal?: AbortSignal,
+): Promise<void> {
+  const image = await loadStub(stubNameFor(chip, revision));
+  await runStub(loader, image, events, signal);
+}
