@@ -1,0 +1,139 @@
+/**
+ * Which chip, loader and flash are on the other end (reference §3): the bootloader CRC table, the
+ * 257-vs-256-byte CRC test for unknown bootloaders, SCTRL_CHIP_ID and the JEDEC id.
+ */
+import { AnyflashError } from '../../core/errors.js';
+import { bytesEqual, hex32 } from '../../core/bytes.js';
+import type { EventSink } from '../../core/events.js';
+import {
+  BOOTLOADER_END,
+  bootloaderByCrc,
+  chipById,
+  chipByName,
+  otherChipName,
+  SCTRL_CHIP_ID,
+  type BekenChip,
+  type Protocol,
+} from './chips.js';
+import { bekenCrc } from './crc.js';
+import { flashSizeFromId } from './flash-protect.js';
+import type { BekenSession } from './session.js';
+
+export interface Detection {
+  chip: BekenChip;
+  protocol: Protocol;
+  /** Name of the bootloader from the CRC table, or `unknown`. */
+  bootloader: string;
+  /** zlib-form CRC of CheckCRC(0, 0x100). */
+  bootloaderCrc: number;
+  chipId?: number;
+  jedecId?: number;
+  flashSize: number;
+  /** How the flash size was found. */
+  sizeSource: 'jedec' | 'bootloader' | 'wrap' | 'default';
+}
+
+/** A chip row for a loader we cannot name (unknown CRC on a BASIC loader). */
+const UNKNOWN_BASIC: BekenChip = {
+  name: 'bk72xx',
+  description: 'BK72xx (unknown flash bootloader)',
+  protocol: 'BASIC_BEKEN',
+  bootloaderInFlash: true,
+  erase32K: false,
+};
+
+export async function detect(session: BekenSession, events: EventSink, requested: string | undefined, signal?: AbortSignal): Promise<Detection> {
+  // Sent before the protocol is known: FULL hashes 257 bytes here, BASIC 256 — the table knows both.
+  const raw = await session.checkCrc(0, 0x100, 50, signal);
+  const zcrc = (raw ^ 0xffffffff) >>> 0;
+  const entry = bootloaderByCrc(zcrc);
+  let protocol: Protocol;
+  let chip: BekenChip | undefined;
+  let app: Uint8Array | undefined;
+  if (entry) {
+    protocol = entry.protocol;
+    chip = chipByName(entry.chip);
+  } else {
+    events({
+      type: 'note',
+      level: 'warn',
+      code: 'unknown-bootloader',
+      message: `Unknown bootloader CRC ${hex32(zcrc)}; telling FULL from BASIC by a 257/256-byte CRC. Please report this CRC with a dump of 0x0–0x11000.`,
+    });
+    const crc = await session.checkCrc(BOOTLOADER_END, BOOTLOADER_END + 0x100, 50, signal);
+    app = await session.flashRead4K(BOOTLOADER_END, signal);
+    if (crc === bekenCrc(app.subarray(0, 257))) protocol = 'FULL';
+    else if (crc === bekenCrc(app.subarray(0, 256))) protocol = 'BASIC_BEKEN';
+    else {
+      throw new AnyflashError('unknown-device', 'CRC mismatch while checking the loader type: the chip answers, but not as a known BK72xx loader.', {
+        family: 'beken',
+        evidence: [`CheckCRC(0x11000, 0x11100) = ${hex32(crc)}`, `bootloader CRC ${hex32(zcrc)}`],
+        advice: ['Lower the baud rate and check the wiring; if it persists, report the bootloader CRC.'],
+      });
+    }
+  }
+
+  let chipId: number | undefined;
+  let jedecId: number | undefined;
+  let flashSize: number | undefined;
+  let sizeSource: Detection['sizeSource'] = 'default';
+  if (protocol === 'FULL') {
+    chipId = await session.readReg(SCTRL_CHIP_ID, signal);
+    chip = chipById(chipId) ?? chip;
+    if (!chip) {
+      const other = otherChipName(chipId);
+      throw new AnyflashError('unknown-device', `The chip id ${hex32(chipId)}${other ? ` (${other})` : ''} is not a supported BK72xx.`, {
+        family: 'beken',
+        evidence: [`SCTRL_CHIP_ID = ${hex32(chipId)}`],
+        advice: ['Supported: BK7231N, BK7231T, BK7231U, BK7231Q, BK7238, BK7252.'],
+      });
+    }
+    jedecId = await session.flashGetMID(signal);
+    flashSize = flashSizeFromId(jedecId);
+    if (flashSize === undefined) {
+      throw new AnyflashError('flash-not-found', `The flash does not answer: JEDEC id ${jedecId.toString(16).padStart(6, '0')}.`, {
+        family: 'beken',
+        chip: chip.name,
+        evidence: [`FlashGetMID = ${jedecId.toString(16).padStart(6, '0')}`],
+        advice: [
+          'The flash chip is not answering the BootROM: check the supply under load, or the flash itself.',
+          'Reads would return all 0x00 and writes would "succeed" without effect; recover over SPI if it persists.',
+        ],
+      });
+    }
+    sizeSource = 'jedec';
+  } else {
+    chip ??= requestedBasic(requested) ?? UNKNOWN_BASIC;
+    if (entry?.flashSize) {
+      flashSize = entry.flashSize;
+      sizeSource = 'bootloader';
+    } else {
+      flashSize = await sizeByWrap(session, app, signal);
+      sizeSource = flashSize === undefined ? 'default' : 'wrap';
+      flashSize ??= 0x200000;
+    }
+  }
+  if (requested && chip.name !== requested && chip !== UNKNOWN_BASIC) {
+    throw new AnyflashError('unknown-device', `Expected ${requested}, but the chip is ${chip.description}.`, {
+      family: 'beken',
+      chip: chip.name,
+      advice: [`Use --chip ${chip.name}, or leave --chip out to detect it.`],
+    });
+  }
+  return { chip, protocol, bootloader: entry?.name ?? 'unknown', bootloaderCrc: zcrc, chipId, jedecId, flashSize, sizeSource };
+}
+
+function requestedBasic(requested: string | undefined): BekenChip | undefined {
+  const c = requested ? chipByName(requested) : undefined;
+  return c && c.protocol !== 'FULL' ? c : undefined;
+}
+
+/** The flash address lines wrap: the first S where a read at S+0x11000 equals 0x11000 is the size. */
+async function sizeByWrap(session: BekenSession, known: Uint8Array | undefined, signal?: AbortSignal): Promise<number | undefined> {
+  const base = known ?? (await session.flashRead4K(BOOTLOADER_END, signal));
+  for (const size of [0x200000, 0x400000, 0x800000, 0x1000000]) {
+    const probe = await session.flashRead4K(size + BOOTLOADER_END, signal);
+    if (bytesEqual(probe, base)) return size;
+  }
+  return undefined;
+}

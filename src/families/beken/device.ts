@@ -1,0 +1,446 @@
+/**
+ * A connected BK72xx: flash digests (CheckCRC, cached per 64 KiB block and combined), writes with
+ * the largest erase that fits and no writes of blank sectors, CRC-checked reads, protection
+ * handling and the bootloader guard.
+ */
+import { AnyflashError, isAnyflashError } from '../../core/errors.js';
+import { hexAddr, isAllFF, readU32le, toHex, u32le } from '../../core/bytes.js';
+import type { EventSink } from '../../core/events.js';
+import { throwIfAborted } from '../../core/time.js';
+import type { Transport } from '../../transport/types.js';
+import type { DeviceInfo, DigestScheme, FlashDevice, OpOptions, ResetMode } from '../types.js';
+import {
+  BOOTLOADER_END,
+  CRC_BYTES_PER_SECOND,
+  EFUSE_CTRL,
+  EFUSE_DATA,
+  MAC_TLV_MARKER,
+  TUYA_DEFAULT_KEY,
+} from './chips.js';
+import { bekenCrc, combineBekenCrc } from './crc.js';
+import type { Detection } from './detect.js';
+import { flashProtectFor, flashVendor } from './flash-protect.js';
+import { EraseSize } from './frames.js';
+import type { BekenLink } from './link.js';
+
+const SECTOR = 0x1000;
+const BLOCK = 0x10000;
+/** Attempts per erase block / read group / CRC before giving up. */
+const ATTEMPTS = 4;
+
+export const bekenDigest: DigestScheme = {
+  name: 'beken-crc32',
+  compute: (data) => u32le(bekenCrc(data)),
+  maxRange: Infinity,
+};
+
+export interface BekenDeviceOptions {
+  /** Allow erase/write below 0x11000 on chips whose loader lives there. */
+  bootloader: boolean;
+  /** Leave the status-register protection as found (writes then fail on protected parts). */
+  keepProtection: boolean;
+  events: EventSink;
+}
+
+export class BekenFlashDevice implements FlashDevice {
+  readonly family = 'beken' as const;
+  readonly sectorSize = SECTOR;
+  readonly digest = bekenDigest;
+  readonly chip: string;
+  readonly flashSize: number;
+  /** Chip CRCs of ranges measured this session, keyed `start:length`; dropped when the range changes. */
+  private crcCache = new Map<string, { start: number; end: number; crc: number }>();
+  private unprotected = false;
+  /** BASIC loaders re-protect the flash after each CheckCRC until the next LinkCheck. */
+  private crcLocked = false;
+  private infoCache: DeviceInfo | undefined;
+
+  constructor(
+    readonly link: BekenLink,
+    readonly detection: Detection,
+    readonly options: BekenDeviceOptions,
+  ) {
+    this.chip = detection.chip.name;
+    this.flashSize = detection.flashSize;
+  }
+
+  get transport(): Transport {
+    return this.link.transport;
+  }
+
+  private get session() {
+    return this.link.session;
+  }
+
+  private get full(): boolean {
+    return this.detection.protocol === 'FULL';
+  }
+
+  /** Address as sent: BASIC loaders refuse < 0x11000, so every offset goes through the flash wrap. */
+  private wire(address: number): number {
+    return this.full ? address : address + this.flashSize;
+  }
+
+  // — Digests —
+
+  async flashDigest(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
+    let crc = 0xffffffff;
+    let first = true;
+    for (let s = address; s < address + size; ) {
+      const e = Math.min(address + size, Math.floor(s / BLOCK) * BLOCK + BLOCK);
+      const piece = await this.chipCrc(s, e - s, options.signal);
+      crc = first ? piece : combineBekenCrc(crc, piece, e - s);
+      first = false;
+      options.onProgress?.(e - address);
+      s = e;
+    }
+    return u32le(crc);
+  }
+
+  /** CheckCRC over [address, address+size), from the cache when this session already measured it. */
+  private async chipCrc(address: number, size: number, signal?: AbortSignal): Promise<number> {
+    const key = `${address}:${size}`;
+    const hit = this.crcCache.get(key);
+    if (hit) return hit.crc;
+    const start = this.wire(address);
+    const end = this.full ? start + size - 1 : start + size;
+    const workMs = ((size / CRC_BYTES_PER_SECOND) * 1000) * 2;
+    const crc = await this.withRecovery(`CRC at ${hexAddr(address)}`, address, signal, async () => {
+      const raw = await this.session.checkCrc(start, end, workMs, signal);
+      if (!this.full) this.crcLocked = true;
+      return raw;
+    });
+    this.crcCache.set(key, { start: address, end: address + size, crc });
+    return crc;
+  }
+
+  private forget(start: number, end: number): void {
+    for (const [k, v] of this.crcCache) if (v.start < end && v.end > start) this.crcCache.delete(k);
+  }
+
+  // — Writing —
+
+  async writeFlash(address: number, data: Uint8Array, options: OpOptions = {}): Promise<void> {
+    this.checkRange(address, data.length, 'write');
+    await this.prepareChange(options.signal);
+    const end = address + data.length;
+    let done = 0;
+    for (const op of this.eraseOps(address, end)) {
+      throwIfAborted(options.signal);
+      const chunk = data.subarray(op.address - address, op.address - address + op.size);
+      await this.attempt('write', op.address, options.signal, async () => {
+        await this.erase(op.code, op.address, options.signal);
+        for (let off = 0; off < op.size; off += SECTOR) {
+          const sector = chunk.subarray(off, off + SECTOR);
+          // An erased sector already reads 0xFF: sending it would only cost wire time.
+          if (isAllFF(sector)) continue;
+          await this.session.flashWrite4K(this.wire(op.address + off), sector, options.signal);
+        }
+      });
+      this.forget(op.address, op.address + op.size);
+      done += op.size;
+      options.onProgress?.(done);
+    }
+  }
+
+  async eraseFlash(address: number, size: number, options: OpOptions = {}): Promise<void> {
+    this.checkRange(address, size, 'erase');
+    await this.prepareChange(options.signal);
+    let done = 0;
+    for (const op of this.eraseOps(address, address + size)) {
+      await this.attempt('erase', op.address, options.signal, () => this.erase(op.code, op.address, options.signal));
+      this.forget(op.address, op.address + op.size);
+      done += op.size;
+      options.onProgress?.(done);
+    }
+  }
+
+  async eraseAll(options: OpOptions = {}): Promise<void> {
+    if (!this.full) {
+      // Flash bootloaders have no chip erase; erase everything above the loader (or all with --bootloader).
+      const from = this.options.bootloader ? 0 : BOOTLOADER_END;
+      return this.eraseFlash(from, this.flashSize - from, options);
+    }
+    await this.prepareChange(options.signal);
+    const workMs = (this.flashSize / 0x100000) * 15000;
+    await this.attempt('erase', 0, options.signal, () => this.session.flashEraseAll(workMs, options.signal));
+    this.crcCache.clear();
+    options.onProgress?.(this.flashSize);
+  }
+
+  /** Largest erase per step: 64 KiB blocks, 32 KiB where the loader knows it, 4 KiB elsewhere. */
+  private eraseOps(start: number, end: number): { code: number; address: number; size: number }[] {
+    const ops: { code: number; address: number; size: number }[] = [];
+    for (let a = start; a < end; ) {
+      if (a % 0x10000 === 0 && a + 0x10000 <= end) ops.push({ code: EraseSize.Block64K, address: a, size: 0x10000 });
+      else if (this.detection.chip.erase32K && this.full && a % 0x8000 === 0 && a + 0x8000 <= end)
+        ops.push({ code: EraseSize.Block32K, address: a, size: 0x8000 });
+      else ops.push({ code: EraseSize.Sector4K, address: a, size: SECTOR });
+      a += ops[ops.length - 1]!.size;
+    }
+    return ops;
+  }
+
+  private async erase(code: number, address: number, signal?: AbortSignal): Promise<void> {
+    const workMs = code === EraseSize.Sector4K ? 500 : code === EraseSize.Block32K ? 1500 : 2500;
+    await this.session.flashErase(code, this.wire(address), workMs, signal);
+  }
+
+  private checkRange(address: number, size: number, what: string): void {
+    if (address % SECTOR !== 0 || size % SECTOR !== 0) {
+      throw new AnyflashError('misaligned-address', `${what} range ${hexAddr(address)}+${hexAddr(size)} is not 4 KiB aligned.`, {
+        family: 'beken',
+        chip: this.chip,
+        address,
+      });
+    }
+    if (address + size > this.flashSize) {
+      throw new AnyflashError('file-too-large', `${what} range ends at ${hexAddr(address + size)}, beyond the ${this.flashSize >> 20} MiB flash.`, {
+        family: 'beken',
+        chip: this.chip,
+        address,
+      });
+    }
+    if (address < BOOTLOADER_END && this.detection.chip.bootloaderInFlash && !this.options.bootloader) {
+      throw new AnyflashError(
+        'bootloader-guard',
+        `Refusing to ${what} ${hexAddr(address)}–${hexAddr(Math.min(address + size, BOOTLOADER_END))}: on ${this.detection.chip.description} that is the flash bootloader that runs the UART download.`,
+        {
+          family: 'beken',
+          chip: this.chip,
+          address,
+          advice: [
+            'Write the application only: start at 0x11000 (for a full dump, skip its first 0x11000 bytes).',
+            'To replace the bootloader anyway, add --bootloader; if that write fails the chip can only be recovered over SPI.',
+          ],
+        },
+      );
+    }
+  }
+
+  /** Before erasing: unprotect the flash (FULL) or clear the post-CRC lock with a LinkCheck (BASIC). */
+  private async prepareChange(signal?: AbortSignal): Promise<void> {
+    if (this.full) {
+      if (!this.unprotected && !this.options.keepProtection) await this.unprotect(signal);
+      this.unprotected = true;
+      return;
+    }
+    if (this.crcLocked) {
+      if (!(await this.session.linkCheck(300, signal))) await this.link.recover();
+      this.crcLocked = false;
+    }
+  }
+
+  /** Clears the block-protection bits, reads them back, bounded retries, 8-bit fallback. */
+  private async unprotect(signal?: AbortSignal): Promise<void> {
+    const jedec = this.detection.jedecId ?? 0;
+    let layout = flashProtectFor(jedec);
+    if (!layout) {
+      this.options.events({
+        type: 'note',
+        level: 'warn',
+        message: `Flash id ${jedec.toString(16).padStart(6, '0')} is not in the protection table; clearing SR1 block-protect bits only.`,
+      });
+      layout = { srBytes: 1, mask: 0x7c };
+    }
+    let sr = await this.readSr(layout.srBytes, signal);
+    if ((sr & layout.mask) === 0) return;
+    const evidence: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const wanted = sr & ~layout.mask;
+      const sixteen = layout.srBytes === 2 && attempt < 3;
+      const values = sixteen ? [wanted & 0xff, wanted >> 8] : [wanted & 0xff];
+      try {
+        await this.session.flashWriteSR(values, signal);
+      } catch (e) {
+        if (!isAnyflashError(e, 'device-error')) throw e;
+      }
+      sr = await this.readSr(layout.srBytes, signal);
+      if ((sr & layout.mask) === 0) {
+        this.options.events({ type: 'note', level: 'info', message: `Flash protection cleared (SR now 0x${sr.toString(16)}).` });
+        return;
+      }
+      evidence.push(`wrote 0x${wanted.toString(16)}${sixteen ? ' (16-bit)' : ' (8-bit)'}, read 0x${sr.toString(16)}`);
+      this.options.events({ type: 'retry', op: 'erase', attempt, cause: 'status register kept its protection bits' });
+    }
+    throw new AnyflashError('flash-protected', 'The flash stays write-protected: its status register does not take the new value.', {
+      family: 'beken',
+      chip: this.chip,
+      evidence: [`JEDEC id ${jedec.toString(16).padStart(6, '0')}`, ...evidence],
+      advice: [
+        'Power-cycle the chip and try again; a weak supply can make SR writes fail.',
+        'The flash WP pin may be tied low, or the part may be unknown: report the JEDEC id.',
+      ],
+    });
+  }
+
+  private async readSr(bytes: 1 | 2, signal?: AbortSignal): Promise<number> {
+    const sr1 = await this.session.flashReadSR(0x05, signal);
+    return bytes === 2 ? sr1 | ((await this.session.flashReadSR(0x35, signal)) << 8) : sr1;
+  }
+
+  // — Reading —
+
+  async readFlash(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
+    const out = new Uint8Array(size);
+    const first = Math.floor(address / SECTOR) * SECTOR;
+    const last = Math.ceil((address + size) / SECTOR) * SECTOR;
+    for (let g = first; g < last; ) {
+      const gEnd = Math.min(last, Math.floor(g / BLOCK) * BLOCK + BLOCK);
+      const data = await this.readGroup(g, gEnd, options.signal);
+      const from = Math.max(g, address);
+      const to = Math.min(gEnd, address + size);
+      out.set(data.subarray(from - g, to - g), from - address);
+      options.onProgress?.(to - address);
+      g = gEnd;
+    }
+    return out;
+  }
+
+  /** Reads [start, end) with FlashRead4K and checks it with one CheckCRC; retries, then steps the baud down. */
+  private async readGroup(start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const data = new Uint8Array(end - start);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for (let a = start; a < end; a += SECTOR) {
+          data.set(await this.session.flashRead4K(this.wire(a), signal), a - start);
+        }
+        this.forget(start, end);
+        const crc = await this.chipCrc(start, end - start, signal);
+        if (crc === bekenCrc(data)) return data;
+        this.forget(start, end);
+        throw new AnyflashError('garbled-reply', `Read data at ${hexAddr(start)} does not match the chip's CRC.`, { address: start });
+      } catch (e) {
+        if (!retryable(e) || attempt >= ATTEMPTS) throw withAdvice(e, start);
+        this.options.events({ type: 'retry', op: 'read', attempt, cause: (e as Error).message, address: start });
+        if (attempt >= 2 && (await this.link.stepDown())) continue;
+        await this.link.recover();
+      }
+    }
+  }
+
+  /** Runs `fn` (an erase + writes of one block) again after a lost or bad reply, re-linking first. */
+  private async attempt(op: 'write' | 'erase', address: number, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!retryable(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
+        throwIfAborted(signal);
+        this.options.events({ type: 'retry', op, attempt, cause: (e as Error).message, address });
+        if (attempt >= 2 && (await this.link.stepDown())) continue;
+        await this.link.recover();
+        this.crcLocked = false;
+      }
+    }
+  }
+
+  private async withRecovery<T>(what: string, address: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!retryable(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
+        throwIfAborted(signal);
+        this.options.events({ type: 'retry', op: 'compare', attempt, cause: `${what}: ${(e as Error).message}`, address });
+        await this.link.recover();
+        this.crcLocked = false;
+      }
+    }
+  }
+
+  // — Info and reset —
+
+  async info(): Promise<DeviceInfo> {
+    if (this.infoCache) return this.infoCache;
+    const d = this.detection;
+    const extra: Record<string, string | number | boolean> = {
+      protocol: d.protocol,
+      bootloader: d.bootloader,
+      bootloaderCrc: `0x${d.bootloaderCrc.toString(16).padStart(8, '0')}`,
+      flashSizeSource: d.sizeSource,
+    };
+    if (d.chipId !== undefined) extra.chipId = `0x${d.chipId.toString(16)}`;
+    if (d.jedecId !== undefined) {
+      extra.flashId = d.jedecId.toString(16).padStart(6, '0');
+      const vendor = flashVendor(d.jedecId);
+      if (vendor) extra.flashVendor = vendor;
+    }
+    if (d.protocol === 'BASIC_TUYA') {
+      const version = await this.session.readBootVersion().catch(() => undefined);
+      if (version) extra.bootVersion = version;
+    }
+    if (this.full) {
+      const key = await this.readEfuseKey();
+      extra.efuseKey = key;
+      extra.efuseKeyKind = key === TUYA_DEFAULT_KEY ? 'tuya-default' : /^[0 ]+$/.test(key) ? 'zero (BK7231M or read-protected)' : 'custom';
+    }
+    const mac = await this.readMac();
+    this.infoCache = {
+      family: 'beken',
+      chip: this.chip,
+      description: d.chip.description,
+      features: [d.protocol === 'FULL' ? 'BootROM loader' : 'flash bootloader', d.chip.bootloaderInFlash ? 'bootloader in flash (guarded)' : 'unbrickable loader'],
+      mac,
+      flashId: d.jedecId,
+      flashSize: this.flashSize,
+      strategy: this.link.strategy,
+      baud: this.link.baud,
+      mode: d.protocol,
+      extra,
+    };
+    return this.infoCache;
+  }
+
+  /** eFuse bytes 0..15 through the control/data registers (FULL loaders only). */
+  private async readEfuseKey(): Promise<string> {
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) {
+      const ctrl = await this.session.readReg(EFUSE_CTRL);
+      await this.session.writeReg(EFUSE_CTRL, ((ctrl & ~0x1f02) | (i << 8) | 1) >>> 0);
+      for (let poll = 0; poll < 10 && (await this.session.readReg(EFUSE_CTRL)) & 1; poll++);
+      const v = await this.session.readReg(EFUSE_DATA);
+      bytes[i] = v & 0x100 ? v & 0xff : 0;
+    }
+    return [0, 4, 8, 12].map((o) => readU32le(bytes, o).toString(16).padStart(8, '0')).join(' ');
+  }
+
+  /** The MAC from the Tuya TLV block, when the vendor layout has one there. */
+  private async readMac(): Promise<string | undefined> {
+    const at = this.detection.chip.macTlv;
+    if (at === undefined || at + SECTOR > this.flashSize) return undefined;
+    const block = await this.readFlash(at, 0x40).catch(() => undefined);
+    if (!block || toHex(block.subarray(0x1c, 0x24)) !== toHex(MAC_TLV_MARKER)) return undefined;
+    return toHex(block.subarray(0x24, 0x2a), ':');
+  }
+
+  async reset(mode: ResetMode): Promise<void> {
+    if (mode === 'none' || mode === 'stay') return;
+    if (mode === 'hard' && this.transport.canSignal) {
+      await this.link.pulseReset();
+      return;
+    }
+    await this.session.reboot();
+    await this.transport.drain();
+  }
+
+  async disconnect(): Promise<void> {
+    this.crcCache.clear();
+  }
+}
+
+function retryable(e: unknown): boolean {
+  // Status errors (refused address, unknown command) repeat identically; lost or garbled replies do not.
+  return isAnyflashError(e) && (e.code === 'timeout' || e.code === 'garbled-reply');
+}
+
+function withAdvice(e: unknown, address: number): unknown {
+  if (!isAnyflashError(e) || e.address !== undefined) return e;
+  return new AnyflashError(e.code, `${e.message} (at ${hexAddr(address)})`, {
+    family: 'beken',
+    address,
+    evidence: e.evidence,
+    advice: e.advice,
+    cause: e,
+  });
+}

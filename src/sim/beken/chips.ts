@@ -1,0 +1,99 @@
+/**
+ * What each simulated BK72xx looks like: loader protocol, ids, and a synthetic but deterministic
+ * flash image (bootloader, app, Tuya MAC block). The bootloader bytes are made up; their first
+ * 256/257 bytes end in four bytes chosen so CheckCRC(0, 0x100) gives the CRC of a real
+ * bootloader version from the reference table, so tools identify the simulator as that version.
+ */
+import { crc32Update, forgeCrcTail } from '../../families/beken/crc.js';
+import type { Protocol } from '../../families/beken/chips.js';
+import { MAC_TLV_MARKER } from '../../families/beken/chips.js';
+
+export interface SimChipProfile {
+  chip: string;
+  protocol: Protocol;
+  chipId: number;
+  /** MID and TYPE bytes of the JEDEC id; CAP follows from the flash size. */
+  jedecPrefix: number;
+  defaultFlashSize: number;
+  /** zlib-form CRC-32 of the real bootloader this one poses as. */
+  bootloaderCrc: number;
+  bootVersion?: string;
+  macTlv?: number;
+  /** Printed by the flash bootloader when it starts (BASIC), before the download window. */
+  bootBanner?: string;
+  /** Printed when the window closes and the application starts. */
+  firmwareLog: string;
+}
+
+export const SIM_CHIPS: Readonly<Record<string, SimChipProfile>> = {
+  bk7231n: {
+    chip: 'bk7231n',
+    protocol: 'FULL',
+    chipId: 0x7231c,
+    jedecPrefix: 0xc840,
+    defaultFlashSize: 0x200000,
+    bootloaderCrc: 0xe14191ba,
+    macTlv: 0x1d0000,
+    firmwareLog: '\r\nV:BK7231N_1.0.1\r\nCPSR:000000D3\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7231N firmware running\r\n',
+  },
+  bk7231t: {
+    chip: 'bk7231t',
+    protocol: 'BASIC_TUYA',
+    chipId: 0x7231a,
+    jedecPrefix: 0x8542,
+    defaultFlashSize: 0x200000,
+    bootloaderCrc: 0xe5cbc953,
+    bootVersion: 'BK7231S_1.0.6',
+    macTlv: 0x1e0000,
+    bootBanner: '\r\nbeken bk7231s bootloader\r\nwait uart download timeout: 400\r\n',
+    firmwareLog: '\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7231T firmware running\r\n',
+  },
+  bk7238: {
+    chip: 'bk7238',
+    protocol: 'FULL',
+    chipId: 0x7238,
+    jedecPrefix: 0x0b40,
+    defaultFlashSize: 0x200000,
+    bootloaderCrc: 0x6beb0924,
+    firmwareLog: '\r\nV:BK7238_1.0.14\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7238 firmware running\r\n',
+  },
+};
+
+export const SIM_MAC = Uint8Array.of(0xc8, 0x47, 0x8c, 0x12, 0x34, 0x56);
+
+/** Deterministic filler bytes (xorshift32). */
+export function pseudoRandom(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/**
+ * The initial flash: bootloader in 0–0x11000, some app bytes after it, the Tuya MAC block, the rest
+ * erased. `knownBootloader` false leaves the CRC unforged (an "unknown bootloader").
+ */
+export function initialFlash(profile: SimChipProfile, size: number, knownBootloader: boolean): Uint8Array {
+  const image = new Uint8Array(size).fill(0xff);
+  const seed = profile.chipId;
+  image.set(pseudoRandom(0x10000, seed), 0);
+  const label = new TextEncoder().encode(`anyflash simulated ${profile.chip} bootloader`);
+  image.set(label, 0x20);
+  if (knownBootloader) {
+    const covered = profile.protocol === 'FULL' ? 257 : 256;
+    const state = crc32Update(0xffffffff, image.subarray(0, covered - 4));
+    image.set(forgeCrcTail(state, (profile.bootloaderCrc ^ 0xffffffff) >>> 0), covered - 4);
+  }
+  image.set(pseudoRandom(0x30000, seed ^ 0xa5a5a5a5), 0x11000);
+  if (profile.macTlv !== undefined && profile.macTlv + 0x2a <= size) {
+    image.fill(0, profile.macTlv, profile.macTlv + 0x1c);
+    image.set(MAC_TLV_MARKER, profile.macTlv + 0x1c);
+    image.set(SIM_MAC, profile.macTlv + 0x24);
+  }
+  return image;
+}
