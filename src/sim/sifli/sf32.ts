@@ -248,8 +248,7 @@ export class Sf32Sim extends SimDevice {
     const validPc = pc >= start && pc < start + this.stubEnd;
     const validSp = sp > RAM_BASE && sp <= RAM_BASE + RAM_SIZE;
     if (!validPc || !validSp) {
-      // A wild jump: the core faults and stays silent.
-      this.phase = 'off';
+      // A wild jump: the core locks up and prints nothing; the debug IP keeps answering.
       return;
     }
     this.phase = 'stub';
