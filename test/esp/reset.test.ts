@@ -45,8 +45,11 @@ test('USB-Serial/JTAG (303a:1001) gets only its own reset; UART ports cycle four
   assert.deepEqual(defaultStrategies(fakeTransport({}, 'rfc2217')).map((s) => s.name), ['classic(50ms)', 'classic(550ms)']);
 });
 
-test('runReset sends RTS together with the current DTR (usbser.sys needs it)', async () => {
+test('runReset merges adjacent line changes into one call and keeps waits between them', async () => {
   const t = fakeTransport({});
-  await runReset(t, parseResetSequence('D1|R1|U0,0|R1'));
-  assert.deepEqual(t.log, [{ dtr: true }, { rts: true, dtr: true }, { dtr: false, rts: false }, { rts: true, dtr: false }]);
+  await runReset(t, parseResetSequence('D0|R1|W0.01|D1|R0|W0.01|D0'));
+  assert.deepEqual(t.log, [{ dtr: false, rts: true }, { dtr: true, rts: false }, { dtr: false, rts: false }]);
+  const t2 = fakeTransport({});
+  await runReset(t2, parseResetSequence('R1|W0.01|R0'));
+  assert.deepEqual(t2.log, [{ rts: true }, { rts: false }]);
 });

@@ -145,6 +145,7 @@ export class EspDevice implements FlashDevice {
   }
 
   async flashDigest(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
+    if (!this.loader.stub && this.state.chip.name === 'esp8266') throw this.romUnsupported('Checking flash contents', 'SPI_FLASH_MD5');
     return this.loader.flashMd5(address, size, timeoutPerMb(MD5_PER_MB_S, size), options.signal);
   }
 

@@ -117,27 +117,39 @@ export function defaultStrategies(transport: Transport): ResetStrategy[] {
 }
 
 /**
- * Plays a sequence. A lone RTS change is sent together with the current DTR because some drivers
- * (Windows usbser.sys) only apply RTS when DTR is written too.
+ * Plays a sequence. Line changes with no wait between them go out as one `setSignals` call: the
+ * chip then never sees the transient state in between (e.g. Classic's (1,1) between "D1" and
+ * "R0", which releases EN while IO0 is still high on boards without an EN capacitor). A lone RTS
+ * change carries the current DTR too, because some drivers (Windows usbser.sys) only apply RTS
+ * when DTR is written.
  */
 export async function runReset(transport: Transport, steps: readonly ResetStep[], signal?: AbortSignal): Promise<void> {
   let dtr: boolean | undefined;
+  let rts: boolean | undefined;
+  let pending = false;
+  const flush = async (): Promise<void> => {
+    if (!pending) return;
+    pending = false;
+    await transport.setSignals({ ...(dtr === undefined ? {} : { dtr }), ...(rts === undefined ? {} : { rts }) });
+  };
   for (const step of steps) {
     switch (step.kind) {
       case 'dtr':
         dtr = step.value;
-        await transport.setSignals({ dtr });
         break;
       case 'rts':
-        await transport.setSignals(dtr === undefined ? { rts: step.value } : { rts: step.value, dtr });
+        rts = step.value;
         break;
       case 'both':
         dtr = step.dtr;
-        await transport.setSignals({ dtr: step.dtr, rts: step.rts });
+        rts = step.rts;
         break;
       case 'wait':
+        await flush();
         await sleep(step.ms, signal);
-        break;
+        continue;
     }
+    pending = true;
   }
+  await flush();
 }

@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { espFamily, EspDevice } from '../../src/families/esp/index.js';
+import { md5 } from '../../src/core/md5.js';
+import { toHex } from '../../src/core/bytes.js';
+import { isAnyflashError } from '../../src/core/errors.js';
+import { bench, pattern } from './helpers.js';
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error & { code: string; advice: string[]; evidence: string[] }> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(isAnyflashError(e), String(e));
+    assert.equal(e.code, code, e.message);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+test('Classic reset brings a running firmware into download mode; ESP32 detected by magic, stub uploaded', async () => {
+  const b = await bench('esp32', { boot: 'firmware' });
+  const dev = (await espFamily.connect({ transport: b.transport, events: b.sink, before: 'classic-reset' })) as EspDevice;
+  const info = await dev.info();
+  assert.equal(info.chip, 'esp32');
+  assert.equal(info.strategy, 'classic(50ms)');
+  assert.equal(info.mode, 'stub');
+  assert.match(info.mac ?? '', /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+  assert.equal(info.crystalMHz, 40);
+  assert.equal(info.flashSize, 4 * 1024 * 1024);
+  assert.equal(b.sim.mode, 'stub');
+  const bootLog = b.events.find((e) => e.type === 'boot-log');
+  assert.ok(bootLog && bootLog.type === 'boot-log' && /waiting for download/.test(bootLog.text));
+  assert.deepEqual(b.events.filter((e) => e.type === 'connect-attempt').length, 1);
+});
+
+for (const chip of ['esp32s3', 'esp32c3', 'esp8266', 'esp32s2', 'esp32c6']) {
+  test(`detects ${chip} and round-trips write → digest → read`, async () => {
+    const b = await bench(chip, { boot: 'firmware' });
+    const dev = await espFamily.connect({ transport: b.transport, events: b.sink, baud: 460800 });
+    assert.equal(dev.chip, chip);
+    assert.equal(dev.transport.baud, 460800);
+    const data = pattern(0x9000, 7);
+    const done: number[] = [];
+    await dev.writeFlash(0x10000, data, { onProgress: (n) => done.push(n) });
+    assert.equal(done.at(-1), data.length);
+    assert.deepEqual(b.sim.flash.read(0x10000, data.length), data);
+    assert.equal(toHex(await dev.flashDigest(0x10000, data.length)), toHex(md5(data)));
+    assert.deepEqual(await dev.readFlash(0x10000, data.length), data);
+  });
+}
+
+test('compressed writes put fewer bytes on the wire than raw ones; both land in flash', async () => {
+  const b = await bench('esp32c3');
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+  const data = new Uint8Array(0x20000).fill(0x5a);
+  data.set(pattern(0x1000), 0x8000);
+  let before = b.link.counters.toDevice;
+  await dev.writeFlash(0x20000, data);
+  const compressedWire = b.link.counters.toDevice - before;
+  before = b.link.counters.toDevice;
+  await (dev as EspDevice).writeFlash(0x40000, data, { uncompressed: true });
+  const rawWire = b.link.counters.toDevice - before;
+  assert.ok(compressedWire * 10 < rawWire, `${compressedWire} vs ${rawWire}`);
+  assert.deepEqual(b.sim.flash.read(0x20000, data.length), data);
+  assert.deepEqual(b.sim.flash.read(0x40000, data.length), data);
+});
+
+test('erase region leaves 0xFF; stub erase-all clears the chip', async () => {
+  const b = await bench('esp32');
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+  await dev.writeFlash(0x3000, pattern(0x3000));
+  await dev.eraseFlash(0x4000, 0x1000);
+  const back = await dev.readFlash(0x3000, 0x3000);
+  assert.deepEqual(back.subarray(0x1000, 0x2000), new Uint8Array(0x1000).fill(0xff));
+  assert.deepEqual(back.subarray(0, 0x1000), pattern(0x3000).subarray(0, 0x1000));
+  await dev.eraseAll();
+  assert.deepEqual(b.sim.flash.read(0x3000, 0x3000), new Uint8Array(0x3000).fill(0xff));
+});
+
+test('ROM mode (noStub): write, digest (ASCII MD5), slow read, erase through FLASH_BEGIN; erase-all refused', async () => {
+  const b = await bench('esp32', { boot: 'firmware' });
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink, noStub: true });
+  assert.equal((await dev.info()).mode, 'rom');
+  assert.equal(b.sim.mode, 'rom');
+  const data = pattern(0x2000, 3);
+  await dev.writeFlash(0x8000, data);
+  assert.deepEqual(b.sim.flash.read(0x8000, data.length), data);
+  assert.equal(toHex(await dev.flashDigest(0x8000, data.length)), toHex(md5(data)));
+  assert.deepEqual(await dev.readFlash(0x8000, 0x100), data.subarray(0, 0x100));
+  await dev.eraseFlash(0x9000, 0x1000);
+  assert.deepEqual(b.sim.flash.read(0x9000, 0x1000), new Uint8Array(0x1000).fill(0xff));
+  const e = await rejectsWith(dev.eraseAll(), 'unsupported');
+  assert.ok(e.advice.length > 0);
+});
+
+test('ESP8266 ROM mode writes with the erase-size workaround and refuses MD5 it does not have', async () => {
+  const b = await bench('esp8266');
+  b.sim.flash.program(0, new Uint8Array(0x40000).fill(0x00));
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink, noStub: true });
+  // The ROM erases about twice what FLASH_BEGIN asks for; the host halves the request.
+  const data = pattern(0x2000, 9);
+  await dev.writeFlash(0x1000, data);
+  assert.deepEqual(b.sim.flash.read(0x1000, data.length), data);
+  assert.deepEqual(b.sim.flash.read(0x3000, 0x1000), new Uint8Array(0x1000), 'the sector after the range is untouched');
+  await rejectsWith(dev.flashDigest(0x1000, 0x2000), 'unsupported');
+});
+
+test('a stub left running is recognised (SYNC value 0) and not uploaded again', async () => {
+  const b = await bench('esp32s3');
+  await espFamily.connect({ transport: b.transport, events: b.sink });
+  const events: string[] = [];
+  const dev = await espFamily.connect({
+    transport: b.transport,
+    before: 'no-reset',
+    events: (e) => events.push(e.type === 'note' ? e.message : e.type),
+  });
+  assert.equal((await dev.info()).mode, 'stub');
+  assert.ok(!events.includes('start'), 'no stub upload');
+  assert.ok(events.some((m) => /already running/.test(m)));
+  const data = pattern(0x1000);
+  await dev.writeFlash(0, data);
+  assert.deepEqual(await dev.readFlash(0, 0x1000), data);
+});
+
+test('--chip that disagrees with the detected chip is a clear error', async () => {
+  const b = await bench('esp32c3');
+  const e = await rejectsWith(espFamily.connect({ transport: b.transport, events: b.sink, chip: 'esp32s3' }), 'unknown-chip');
+  assert.match(e.message, /ESP32-C3/);
+  await rejectsWith(espFamily.connect({ transport: b.transport, events: b.sink, chip: 'esp99' }), 'unknown-chip');
+});
+
+test('soft reset from the stub starts the firmware; hard reset reboots it', async () => {
+  const b = await bench('esp32c3');
+  let dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+  await dev.reset('soft');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(b.sim.mode, 'app');
+  dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+  await dev.reset('hard');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(b.sim.mode, 'app');
+});
+
+test('watchdog reset is refused on chips without it', async () => {
+  const b = await bench('esp32');
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink, noStub: true });
+  await rejectsWith(dev.reset('watchdog'), 'unsupported');
+});
