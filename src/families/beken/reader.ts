@@ -15,7 +15,7 @@ export interface ParsedFrame {
 }
 
 /** Result of scanning the buffer: a frame, or how many leading bytes may be dropped. */
-type Scan = { frame: ParsedFrame; used: number } | { need: true; drop: number };
+type Scan = { frame: ParsedFrame; at: number; used: number } | { need: true; drop: number };
 
 const HEAD = [0x01, 0xe0, 0xfc];
 
@@ -46,7 +46,8 @@ export class FrameReader {
         this.drop(scan.drop);
         return null;
       }
-      this.buf = this.buf.subarray(scan.used);
+      this.drop(scan.at);
+      this.buf = this.buf.subarray(scan.used - scan.at);
       if (scan.frame.code === code) return scan.frame;
       this.skippedFrames++;
     }
@@ -82,6 +83,7 @@ export class FrameReader {
         if (end > b.length) return { need: true, drop: i };
         return {
           frame: { form, code: b[head + 6]!, payload: b.slice(head + 7, end) },
+          at: i,
           used: end,
         };
       }
@@ -94,7 +96,7 @@ export class FrameReader {
       if (!prefixMatches(b, head, HEAD)) continue;
       const end = head + len;
       if (end > b.length) return { need: true, drop: i };
-      return { frame: { form, code: b[head + 3]!, payload: b.slice(head + 4, end) }, used: end };
+      return { frame: { form, code: b[head + 3]!, payload: b.slice(head + 4, end) }, at: i, used: end };
     }
     // Keep a trailing 0x04: it may start the next frame.
     const keep = b.length > 0 && b[b.length - 1] === 0x04 ? 1 : 0;

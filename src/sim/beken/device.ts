@@ -221,7 +221,9 @@ export class BekenSimDevice extends SimDevice {
     this.state = 'window';
     this.baud = UART_RESET_BAUD;
     if (this.profile.bootBanner) this.send(textEncoder.encode(this.profile.bootBanner));
-    this.armTimer(this.settings.windowMs, () => this.startFirmware());
+    // A window of 0 models a loader that never listens (e.g. the log UART is wired).
+    if (this.settings.windowMs <= 0) this.startFirmware();
+    else this.armTimer(this.settings.windowMs, () => this.startFirmware());
   }
 
   private startFirmware(): void {
