@@ -181,3 +181,31 @@ test('a rate the line cannot carry steps down to one that works', async () => {
     await bench.close();
   }
 });
+
+test('a block the stub fails mid-stream is redone with burn_erase + burn_write and the flash ends right', async () => {
+  const initial = new Uint8Array(0x100000);
+  const { bench, dev } = await connected({ flashInitial: initial, extra: { failBlock: 3 } });
+  try {
+    const data = pattern(0xa0000, 8);
+    await dev.writeFlash(0, data);
+    assert.deepEqual(flashAt(bench, 0, data.length), data);
+    const retry = bench.events.find((e) => e.type === 'retry' && e.op === 'write');
+    assert.ok(retry && retry.type === 'retry' && retry.address === 0x12000000 + 2 * 0x20000);
+  } finally {
+    await bench.close();
+  }
+});
+
+test('--before no-reset-no-sync reuses a stub left running, without knocking or reloading', async () => {
+  const { bench } = await connected();
+  try {
+    const sent = bench.link.counters.toDevice;
+    const dev = await sifliFamily.connect({ transport: bench.transport, before: 'no-reset-no-sync', events: () => {} });
+    assert.ok(bench.link.counters.toDevice - sent < 200);
+    const data = pattern(0x1000, 12);
+    await dev.writeFlash(0x1000, data);
+    assert.deepEqual(flashAt(bench, 0x1000, 0x1000), data);
+  } finally {
+    await bench.close();
+  }
+});

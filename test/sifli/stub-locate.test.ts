@@ -90,7 +90,7 @@ test('nothing found: stub-missing names the file, where it was looked for and wh
   }
 });
 
-test('connect fails with stub-missing before touching the board', async () => {
+test('with a named chip, connect fails with stub-missing before touching the board', async () => {
   const s = sandbox();
   const saved = { ...process.env };
   const bench = await simBench();
@@ -100,8 +100,14 @@ test('connect fails with stub-missing before touching the board', async () => {
     delete process.env.SIFLI_SDK_PATH;
     delete process.env.SIFLI_SDK;
     delete process.env.ANYFLASH_SIFLI_STUB;
-    await assert.rejects(sifliFamily.connect({ transport: bench.transport, events: () => {} }), (e) => isAnyflashError(e, 'stub-missing'));
+    await assert.rejects(sifliFamily.connect({ transport: bench.transport, chip: 'sf32lb52', events: () => {} }), (e) => isAnyflashError(e, 'stub-missing'));
     assert.equal(bench.link.counters.toDevice, 0);
+    // While detecting, the line's story comes first: a chip that answers, then the missing stub.
+    await assert.rejects(
+      sifliFamily.connect({ transport: bench.transport, before: 'no-reset', connectAttempts: 1, events: () => {} }),
+      (e) => isAnyflashError(e, 'stub-missing'),
+    );
+    assert.ok(bench.link.counters.toDevice > 0);
   } finally {
     process.env = saved;
     await bench.close();

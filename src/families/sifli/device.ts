@@ -1,4 +1,4 @@
-import { AnyflashError } from '../../core/errors.js';
+import { AnyflashError, isAnyflashError } from '../../core/errors.js';
 import { hexAddr } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
 import { sleep, throwIfAborted } from '../../core/time.js';
@@ -130,8 +130,28 @@ export class SifliDevice implements FlashDevice {
     return crcBytes(sifliCrc32(data));
   }
 
+  /**
+   * `burn_erase_write` streaming. When the stub fails mid-stream, the blocks from the last one
+   * known programmed are redone with `burn_erase` + `burn_write` (each block on its own), which
+   * does not depend on the double-buffered stream.
+   */
   async writeFlash(address: number, data: Uint8Array, options: OpOptions = {}): Promise<void> {
     const a = this.abs(address, data.length);
+    const progress = { sentBlocks: 0 };
+    try {
+      await this.streamWrite(a, data, progress, options);
+      return;
+    } catch (e) {
+      if (!isAnyflashError(e) || (e.code !== 'device-error' && e.code !== 'timeout')) throw e;
+      // RX_WAIT for block k means the block that used its buffer (k-2) is programmed.
+      const restart = Math.max(0, progress.sentBlocks - 2) * BLOCK;
+      this.o.events({ type: 'retry', op: 'write', attempt: 1, cause: e.message, address: a + restart });
+      if (!(await this.shell.sync(options.signal))) throw e;
+      await this.blockWrite(a, data, restart, options);
+    }
+  }
+
+  private async streamWrite(a: number, data: Uint8Array, progress: { sentBlocks: number }, options: OpOptions): Promise<void> {
     const { signal } = options;
     const byteMs = 10_000 / this.transport.baud;
     this.shell.discard();
@@ -142,11 +162,28 @@ export class SifliDevice implements FlashDevice {
       if (reply.token !== 'RX_WAIT') throw this.error('burn_erase_write', a + off, reply.text);
       const block = data.subarray(off, off + BLOCK);
       await this.transport.write(block);
+      progress.sentBlocks++;
       // The block's wire time, then erase + program of 128 KiB with worst-case sector erases.
       reply = await this.shell.token('a 128 KiB block', block.length * byteMs + 8000, signal);
       options.onProgress?.(Math.min(data.length, off + BLOCK));
     }
     if (reply.token !== 'OK') throw this.error('burn_erase_write', a, reply.text);
+  }
+
+  private async blockWrite(a: number, data: Uint8Array, from: number, options: OpOptions): Promise<void> {
+    const { signal } = options;
+    const byteMs = 10_000 / this.transport.baud;
+    for (let off = from; off < data.length; off += BLOCK) {
+      throwIfAborted(signal);
+      const block = data.subarray(off, off + BLOCK);
+      await this.eraseFlash(a + off, block.length, { signal });
+      this.shell.discard();
+      await this.shell.send(`burn_write ${hex8(a + off)} ${hex8(block.length)}\r`);
+      await this.transport.write(block);
+      const reply = await this.shell.token('burn_write', block.length * byteMs + 4000, signal);
+      if (reply.token !== 'OK') throw this.error('burn_write', a + off, reply.text);
+      options.onProgress?.(Math.min(data.length, off + BLOCK));
+    }
   }
 
   async readFlash(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {

@@ -137,9 +137,16 @@ async function connect(o: ConnectOptions): Promise<FlashDevice> {
   const extra = o.extra ?? {};
   const memory = pickMemory(chip, extra.memory);
   const before = pickBefore(o.before);
-  // Find the stub before touching the board: no point catching the boot window without it.
-  const stub = o.before === 'no-reset-no-sync' ? null : await resolveStub(chip, memory, extra);
-  if (stub) o.events({ type: 'note', level: 'info', message: `SiFli stub: ${stub.source}` });
+  // With a named chip, find the stub before touching the board: no point catching the boot window
+  // without it. While detecting (no chip named), a missing stub must not hide what the line shows,
+  // so the handshake comes first there.
+  const explicit = Boolean(o.chip && o.chip !== 'sifli');
+  const getStub = async (): Promise<StubBytes> => {
+    const found = await resolveStub(chip, memory, extra);
+    o.events({ type: 'note', level: 'info', message: `SiFli stub: ${found.source}` });
+    return found;
+  };
+  const early = explicit && o.before !== 'no-reset-no-sync' ? await getStub() : null;
   const t = o.transport;
   const shell = new StubShell(t, 'sifli', chip.name);
   let strategy: string = before;
@@ -156,14 +163,15 @@ async function connect(o: ConnectOptions): Promise<FlashDevice> {
     strategy = 'no-reset-no-sync';
   } else if (chip.entry === 'dfu') {
     if (t.canSetBaud && t.baud !== ROM_BAUD) await t.setBaud(ROM_BAUD);
-    if (!stub!.sigPub) {
+    const stub = early ?? (await getStub());
+    if (!stub.sigPub) {
       throw new AnyflashError('stub-missing', `The ${chip.name.toUpperCase()} ROM needs SiFli's signature key 58X_sig_pub.der beside the stub.`, {
         family: 'sifli',
         chip: chip.name,
         advice: ['Point --stub at the directory of sftool-lib/stub or SiFli SDK tools/uart_download/file, which holds both.'],
       });
     }
-    await loadStubViaDfu({ shell, chip, stub: stub!.stub, sigPub: stub!.sigPub, events: o.events, signal: o.signal });
+    await loadStubViaDfu({ shell, chip, stub: stub.stub, sigPub: stub.sigPub, events: o.events, signal: o.signal });
     strategy = 'boot-mode-pin';
   } else {
     const link = new DebugLink(t, chip.layout, chip.name);
@@ -178,7 +186,8 @@ async function connect(o: ConnectOptions): Promise<FlashDevice> {
       signal: o.signal,
     });
     o.events({ type: 'note', level: 'info', message: `SF32 debug interface answered (${strategy}).` });
-    await loadStubViaDebug({ link, shell, chip, memory, stub: stub!.stub, compat: extra.compat === true, events: o.events, signal: o.signal });
+    const stub = early ?? (await getStub());
+    await loadStubViaDebug({ link, shell, chip, memory, stub: stub.stub, compat: extra.compat === true, events: o.events, signal: o.signal });
   }
 
   await changeBaud(shell, o.baud ?? ROM_BAUD, o, chip.name);

@@ -12,7 +12,8 @@ const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : 
 /**
  * Options in `extra`: `rtsPower` (RTS switches the supply), `bootWindowMs` (2000), `firmware`
  * (a firmware is flashed, true), `firmwareOwnsUart` (its console takes the debug pins, true),
- * `maxBaud` (6 Mbaud), `flashId` (0x182085), `logIntervalMs` (250).
+ * `maxBaud` (6 Mbaud), `flashId` (0x182085), `logIntervalMs` (250), `failBlock` (fault: the stub
+ * answers Fail once after that `burn_erase_write` block).
  */
 export function createSifliSim(options: SimOptions): SimDevice {
   const chip = options.chip.toLowerCase();
@@ -39,6 +40,7 @@ export function createSifliSim(options: SimOptions): SimDevice {
     maxBaud: num(x.maxBaud, 6_000_000),
     logIntervalMs: num(x.logIntervalMs, 250),
     startInFirmware: options.boot === 'firmware',
+    failBlock: typeof x.failBlock === 'number' ? x.failBlock : undefined,
   };
   return new Sf32Sim(options.clock, flash, config);
 }

@@ -23,6 +23,8 @@ export interface Sf32Config {
   /** Period of the firmware's console lines. */
   logIntervalMs: number;
   startInFirmware: boolean;
+  /** Fault: the stub fails the `burn_erase_write` block with this sequence number, once. */
+  failBlock?: number;
 }
 
 type Phase = 'off' | 'rom' | 'firmware' | 'halted' | 'stub';
@@ -262,7 +264,9 @@ export class Sf32Sim extends SimDevice {
       send: (t) => this.send(typeof t === 'string' ? enc.encode(t) : t),
       setBaud: (b) => (this.baud = b),
       reboot: () => this.powerOn(false),
+      failBlock: this.config.failBlock,
     });
+    this.config.failBlock = undefined;
     this.stub = stub;
     void stub.run();
   }

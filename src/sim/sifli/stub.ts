@@ -14,6 +14,8 @@ export interface StubHost {
   setBaud(baud: number): void;
   /** `burn_reset`: the chip restarts from its ROM. */
   reboot(): void;
+  /** Fault: answer `Fail` once after receiving this `burn_erase_write` block (sequence number). */
+  failBlock?: number;
 }
 
 const BLOCK = 0x20000;
@@ -187,6 +189,10 @@ export class SimStub {
       this.say(`RX_WAIT:${buf} ${seq}\r\n`);
       const n = Math.min(BLOCK, length - done);
       const data = await this.input.bytes(n);
+      if (seq === this.host.failBlock) {
+        this.host.failBlock = undefined;
+        return this.say('Fail\r\n');
+      }
       this.say(`[${buf}] run thread ${buf} addr:${hex8(address + done)} len:0x${n.toString(16)}\r\n`);
       const ms = this.erase(off + done, n) + this.host.flash.program(off + done, data);
       doneAt.push(this.queueFlashWork(ms));
