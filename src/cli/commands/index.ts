@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as demo } from './demo.js';
 import { register as erase } from './erase.js';
+import { register as explain } from './explain.js';
 import { register as info } from './info.js';
 import { register as list } from './list.js';
 import { register as monitor } from './monitor.js';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   sim(program);
   list(program);
   demo(program);
+  explain(program);
 }

@@ -1,0 +1,309 @@
+import type { ErrorCode } from '../core/errors.js';
+import { adviceFor } from './advice.js';
+import { reason, type Evidence, type Incident, type RankedCause } from './reason.js';
+import { TOOL_TABLES, generic } from './signatures/index.js';
+import type { LogFacts, Signature, Step, ToolSignatures } from './signatures/types.js';
+import { findInvocation, renderCommand } from './suggest.js';
+
+export interface ExplainedCause {
+  code: ErrorCode;
+  confidence: number;
+  evidence: string[];
+  advice: string[];
+}
+
+export interface ExplainResult {
+  /** The flasher that wrote the log (`esptool`, `espflash`, …) or `unknown`. */
+  tool: string;
+  version?: string;
+  /** A tool that ran the flasher for the user (`idf.py`, `west`). */
+  wrapper?: string;
+  /** Where the run failed (`done` for a successful run). */
+  step?: Step;
+  /** Most likely first. Empty for a successful run. */
+  causes: ExplainedCause[];
+  /** "What happened", one line. */
+  summary: string;
+  /** The equivalent anyflash command, from the port, chip, addresses and files in the log. */
+  suggestion?: string;
+  success: boolean;
+  recognised: boolean;
+  /** Warnings worth knowing that are not causes (e.g. "Unknown bootloader CRC" is harmless). */
+  notes: string[];
+  /** When the top causes are close: for each, the observation that would confirm it. */
+  distinguish?: string[];
+  facts: LogFacts;
+}
+
+/** Failures that say the link or the flash stopped working at an address (pattern-rule input). */
+const INCIDENT_CODES = new Set<ErrorCode>(['timeout', 'garbled-reply', 'device-error', 'verify-mismatch']);
+
+/** Causes for which `anyflash doctor` is the next step when the log has no command line to translate. */
+const DOCTOR_CODES = new Set<ErrorCode>([
+  'no-response', 'wrong-boot-mode', 'no-sync-reply', 'firmware-owns-uart', 'baud-mismatch', 'boot-window-missed',
+  'port-busy', 'port-not-found', 'port-permission', 'port-error',
+]);
+
+/** Families whose loader answers only in a short window after reset. */
+const SHORT_WINDOW_TOOLS = new Set(['bk7231tools', 'ltchiptool', 'bk7231gui', 'sftool']);
+
+/** Reads a pasted log from any supported flasher and says what went wrong and what to do. */
+export function explain(text: string): ExplainResult {
+  const raw = splitLines(text);
+  const lines = raw.map(stripPrefixes);
+  const detected = detectTools(lines);
+  const tables = [...detected.tables, generic];
+
+  const evidence: Evidence[] = [];
+  const warnings = new Set<Evidence>();
+  const incidents: Incident[] = [];
+  const notes = new Set<string>();
+  const facts: LogFacts = {};
+  let step: Step | undefined;
+  let failingStep: Step | undefined;
+  let lastFatal = -1;
+  let lastSuccess = -1;
+  let attempts = 0;
+  let connected = false;
+  let goodWork = 0;
+  let goodWorkBeforeFailure: number | undefined;
+  let lastAddress: number | undefined;
+  let separated = true;
+
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    // Source lines quoted in Python tracebacks repeat the message they raise.
+    if (line === '' || /^(?:raise\s|File ".*", line \d+)/.test(line)) continue;
+    if (detected.bannerLines.has(i)) separated = true;
+    const seen = new Map<ErrorCode, number>();
+    for (const { row, m, count } of tables.flatMap((t) => matchLine(t, line))) {
+      const f = row.facts?.(m) ?? {};
+      mergeFacts(facts, f);
+      if (row.step) step = row.step;
+      const here = row.step ?? step;
+      switch (row.kind) {
+        case 'attempt':
+          attempts += count;
+          break;
+        case 'progress':
+          if (here === 'connect' || here === 'stub') connected = true;
+          if (here === 'write' || here === 'erase' || here === 'read' || here === 'verify') {
+            goodWork += count;
+            if (f.address !== undefined && f.address !== lastAddress) separated = true;
+          }
+          if (f.address !== undefined) lastAddress = f.address;
+          break;
+        case 'retry':
+        case 'fatal': {
+          const address = f.address ?? (here === 'write' || here === 'erase' || here === 'read' ? lastAddress : undefined);
+          const linkFailure = row.kind === 'retry' || (row.implies ?? []).some(([c]) => INCIDENT_CODES.has(c));
+          if (address !== undefined && linkFailure && incidents[incidents.length - 1]?.order !== i) {
+            goodWorkBeforeFailure ??= goodWork;
+            incidents.push({ address, step: here, order: i, separated });
+            separated = false;
+            lastAddress = address;
+          }
+          if (row.kind === 'fatal') {
+            lastFatal = i;
+            failingStep = here;
+          }
+          break;
+        }
+        case 'warning':
+          if (row.note) notes.add(row.note);
+          break;
+        case 'success':
+          lastSuccess = i;
+          break;
+        case 'info':
+          break;
+      }
+      for (const [code, weight] of row.implies ?? []) {
+        if ((seen.get(code) ?? 0) >= weight) continue;
+        seen.set(code, weight);
+        evidence.push({ code, weight, text: raw[i]!.trim(), order: i, step: here });
+        if (row.kind === 'warning') warnings.add(evidence[evidence.length - 1]!);
+      }
+    }
+  }
+
+  const success = lastSuccess >= 0 && lastSuccess > lastFatal;
+  const primary = detected.primary;
+  const recognised = primary !== undefined;
+  const invocation = findInvocation(lines, workDirOf(lines));
+  const suggestion = invocation ? renderCommand(invocation, facts) : undefined;
+  const base = {
+    tool: primary?.tool ?? 'unknown',
+    ...(primary?.version ? { version: primary.version } : {}),
+    ...(detected.wrapper ? { wrapper: detected.wrapper.tool } : {}),
+    recognised,
+    notes: [...notes],
+    facts,
+    ...(suggestion ? { suggestion } : {}),
+  };
+
+  if (success) {
+    // A finished run can still have shown something wrong (a flash that does not answer its ID).
+    const { causes } = reason({ evidence: [...warnings] });
+    const summary = causes[0]
+      ? `The run finished, but: ${adviceFor(causes[0].code).summary}`
+      : 'The run finished successfully: nothing to fix.';
+    return { ...base, step: 'done', causes: causes.map(publicCause), success: true, summary };
+  }
+
+  // Only what happened after the last good run matters.
+  const after = (o: number) => o > lastSuccess;
+  const { causes, distinguish } = reason({
+    evidence: evidence.filter((e) => after(e.order)),
+    incidents: incidents.filter((x) => after(x.order)),
+    goodWorkBeforeFailure,
+    goodWork,
+    connectAttempts: attempts,
+    connected,
+    shortBootWindow: primary !== undefined && SHORT_WINDOW_TOOLS.has(primary.tool),
+  });
+  const top = causes[0];
+  const summary = top
+    ? adviceFor(top.code).summary
+    : !recognised
+      ? 'Not recognised: this does not look like output of a flasher anyflash knows, and nothing in it points to a cause.'
+      : lastFatal >= 0
+        ? 'The tool failed, but with a message anyflash does not know.'
+        : 'The log shows no failure and no successful end (is it cut short?).';
+  const resultStep = top?.step ?? failingStep ?? step;
+  return {
+    ...base,
+    ...(resultStep ? { step: resultStep } : {}),
+    causes: causes.map(publicCause),
+    summary,
+    success: false,
+    ...(distinguish ? { distinguish } : {}),
+    ...(suggestion === undefined && top && facts.port && DOCTOR_CODES.has(top.code)
+      ? { suggestion: renderDoctor(facts) }
+      : {}),
+  };
+}
+
+function publicCause(c: RankedCause): ExplainedCause {
+  return { code: c.code, confidence: c.confidence, evidence: c.evidence, advice: c.advice };
+}
+
+/** Splits on any line terminator (progress bars use bare CR) after removing terminal escapes. */
+export function splitLines(text: string): string[] {
+  const clean = text
+    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b[@-Z\\-_]/g, '')
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '');
+  return clean.split(/\r\n|\n|\r/);
+}
+
+/** Removes timestamps, log levels and shell prompts so rows can anchor on the message itself. */
+export function stripPrefixes(line: string): string {
+  let s = line.trim();
+  for (let k = 0; k < 4; k++) {
+    const before = s;
+    s = s
+      .replace(/^\[\d{4}-\d\d-\d\dT[\d:.]+Z?\s+[A-Z]+\s*\]\s*/, '')
+      .replace(/^\[\s*(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\s*\]\s*/i, '')
+      .replace(/^[VDIWEC] \[\s*[\d.]+\] \(\+[\d.]+s\)\s*/, '')
+      .replace(/^[VDIWEC]: /, '')
+      .replace(/^\|(?:\s*\|)*--\s*/, '|-- ')
+      .replace(/^\d{1,2}:\d\d:\d\d(?:\.\d+)?\s*(?:-\s*)?/, '')
+      .replace(/^\[\d+\/\d+\]\s*/, '')
+      .replace(/^PS [^>]*>\s*/, '')
+      .replace(/^[a-z]:\\[^>]*>\s*/i, '')
+      .replace(/^[\w.-]+@[\w.-]+[^$#]*[$#]\s+/, '')
+      .replace(/^[$>]\s+/, '')
+      .trim();
+    if (s === before) break;
+  }
+  return s;
+}
+
+interface Detected {
+  tables: ToolSignatures[];
+  primary?: { tool: string; version?: string };
+  wrapper?: { tool: string; version?: string };
+  bannerLines: Set<number>;
+}
+
+function detectTools(lines: readonly string[]): Detected {
+  const found = new Map<ToolSignatures, { first: number; version?: string }>();
+  const bannerLines = new Set<number>();
+  lines.forEach((line, i) => {
+    for (const table of TOOL_TABLES) {
+      for (const banner of table.banners) {
+        const m = banner.pattern.exec(line);
+        if (!m) continue;
+        bannerLines.add(i);
+        const entry = found.get(table) ?? { first: i };
+        entry.version ??= banner.version?.(m);
+        found.set(table, entry);
+      }
+    }
+  });
+  let flashers = [...found.entries()].filter(([t]) => !t.wrapper).sort((a, b) => a[1].first - b[1].first);
+  const wrappers = [...found.entries()].filter(([t]) => t.wrapper).sort((a, b) => a[1].first - b[1].first);
+  if (flashers.length === 0) {
+    // No banner (a truncated paste): the table whose rows match most lines wrote it.
+    // Lines any tool prints (OS errors) say nothing about which tool it was.
+    const specific = lines.filter((l) => matchLine(generic, l).length === 0);
+    const votes = TOOL_TABLES.filter((t) => !t.wrapper).map((t) => ({ t, n: specific.filter((l) => matchLine(t, l).length > 0).length }));
+    const best = votes.reduce((a, b) => (b.n > a.n ? b : a), { t: undefined as ToolSignatures | undefined, n: 0 });
+    if (best.t) flashers = [[best.t, { first: -1 }]];
+  }
+  const tables = [...flashers.map(([t]) => t), ...wrappers.map(([t]) => t)];
+  const [p, w] = [flashers[0], wrappers[0]];
+  const primary = p ? { tool: p[0].tool, version: p[1].version } : w ? { tool: w[0].tool, version: w[1].version } : undefined;
+  const wrapper = p && w ? { tool: w[0].tool, version: w[1].version } : undefined;
+  return { tables, primary, wrapper, bannerLines };
+}
+
+interface Hit {
+  row: Signature;
+  m: RegExpExecArray;
+  count: number;
+}
+
+/**
+ * The rows of one table that a line matches: every `repeat` row (items printed many to a line),
+ * then the first other row in table order.
+ */
+function matchLine(table: ToolSignatures, line: string): Hit[] {
+  const hits: Hit[] = [];
+  for (const row of table.signatures) {
+    if (!row.repeat) continue;
+    const all = [...line.matchAll(new RegExp(row.pattern.source, row.pattern.flags.replace('g', '') + 'g'))];
+    if (all.length > 0) hits.push({ row, m: all[all.length - 1] as RegExpExecArray, count: all.length });
+  }
+  for (const row of table.signatures) {
+    if (row.repeat) continue;
+    const m = row.pattern.exec(line);
+    if (m) {
+      hits.push({ row, m, count: 1 });
+      break;
+    }
+  }
+  return hits;
+}
+
+function mergeFacts(into: LogFacts, f: LogFacts): void {
+  if (f.port) into.port = f.port;
+  if (f.chip) into.chip = f.chip;
+  if (f.baud) into.baud = f.baud;
+  if (f.flashId) into.flashId = f.flashId;
+}
+
+/** idf.py runs esptool from the build directory; its relative file names need that prefix. */
+function workDirOf(lines: readonly string[]): string | undefined {
+  for (const line of lines) {
+    const m = /WORKING_DIRECTORY=("?)([^";\s]+)\1|Running ninja in directory (\S+)/.exec(line);
+    if (m) return m[2] ?? m[3];
+  }
+  return undefined;
+}
+
+function renderDoctor(facts: LogFacts): string {
+  return ['anyflash doctor', `--port ${facts.port}`, ...(facts.chip ? [`--chip ${facts.chip}`] : [])].join(' ');
+}

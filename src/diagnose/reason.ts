@@ -1,0 +1,159 @@
+import type { ErrorCode } from '../core/errors.js';
+import { adviceFor } from './advice.js';
+import type { Step } from './signatures/types.js';
+
+/** One observation pointing at a cause. */
+export interface Evidence {
+  code: ErrorCode;
+  /** How strongly this observation alone implies the cause, 0..1. */
+  weight: number;
+  /** The log line or fact, as the user should see it. */
+  text: string;
+  /** Position in the log (or any monotonic order); later evidence is closer to the failure. */
+  order: number;
+  step?: Step;
+}
+
+/** A failure the tool hit at a flash address (retried or final). */
+export interface Incident {
+  address: number;
+  step?: Step;
+  order: number;
+  /** True when work at other addresses (or a new run) happened since the previous incident. */
+  separated: boolean;
+}
+
+export interface ReasonInput {
+  evidence: readonly Evidence[];
+  incidents?: readonly Incident[];
+  /** Units of work (sectors, blocks, progress lines) that completed before the first incident. */
+  goodWorkBeforeFailure?: number;
+  /** Work completed at all (a good start for failures that carry no address). */
+  goodWork?: number;
+  connectAttempts?: number;
+  connected?: boolean;
+  /** The family's loader listens only briefly after reset (Beken, SiFli SF32LB52). */
+  shortBootWindow?: boolean;
+}
+
+export interface RankedCause {
+  code: ErrorCode;
+  /** 0..1, combined from all evidence for this code. */
+  confidence: number;
+  evidence: string[];
+  advice: string[];
+  /** The step of the latest evidence for this cause. */
+  step?: Step;
+}
+
+export interface Reasoning {
+  causes: RankedCause[];
+  /** When the top causes are close: for each, the observation that would confirm it. */
+  distinguish?: string[];
+}
+
+const MAX_CAUSES = 4;
+const MAX_EVIDENCE_LINES = 5;
+const MIN_CONFIDENCE = 0.25;
+
+/** Combines evidence into ranked causes, adding what the pattern of evidence implies. */
+export function reason(input: ReasonInput): Reasoning {
+  const evidence = [...input.evidence, ...patternEvidence(input)];
+  const byCode = new Map<ErrorCode, Evidence[]>();
+  for (const e of evidence) {
+    const list = byCode.get(e.code) ?? [];
+    list.push(e);
+    byCode.set(e.code, list);
+  }
+  const scored = [...byCode.entries()].map(([code, list]) => {
+    // Noisy-OR per kind of message: repeating a line (at other addresses or attempts) does not
+    // make a cause more certain; where and how often it failed is the pattern rules' job.
+    const strongest = new Map<string, number>();
+    for (const e of list) {
+      const key = e.text.replace(/0x[0-9a-f]+|\d+/gi, '#');
+      strongest.set(key, Math.max(strongest.get(key) ?? 0, e.weight));
+    }
+    let miss = 1;
+    for (const w of strongest.values()) miss *= 1 - Math.min(Math.max(w, 0), 1);
+    const latest = list.reduce((a, b) => (b.order > a.order ? b : a));
+    const texts = [...new Set(list.sort((a, b) => b.weight - a.weight || a.order - b.order).map((e) => e.text))];
+    return {
+      code,
+      confidence: Math.round(Math.min(1 - miss, 0.97) * 100) / 100,
+      evidence: texts.slice(0, MAX_EVIDENCE_LINES),
+      advice: [...adviceFor(code).advice],
+      step: latest.step,
+      latest: latest.order,
+    };
+  });
+  scored.sort((a, b) => b.confidence - a.confidence || b.latest - a.latest);
+  const causes = scored
+    .filter((c) => c.confidence >= MIN_CONFIDENCE)
+    .slice(0, MAX_CAUSES)
+    .map(({ latest: _latest, ...c }) => c);
+  return { causes, distinguish: distinguish(causes) };
+}
+
+/** Evidence that no single line carries: where and how often things failed. */
+function patternEvidence(input: ReasonInput): Evidence[] {
+  const out: Evidence[] = [];
+  const incidents = input.incidents ?? [];
+  const order = Math.max(0, ...input.evidence.map((e) => e.order), ...incidents.map((i) => i.order));
+  const goodStart = (input.goodWorkBeforeFailure ?? 0) > 0;
+  if (incidents.length > 0) {
+    // Failures with no work in between are one incident (retries of one sector, a final error
+    // after them); the latest address named wins. Only separated failures count as "again".
+    const groups: Incident[] = [];
+    for (const i of incidents) {
+      const last = groups[groups.length - 1];
+      if (!last || i.separated) groups.push({ ...i });
+      else last.address = i.address;
+    }
+    const addresses = [...new Set(groups.map((g) => g.address))];
+    const list = addresses.slice(0, 6).map(hexAddr).join(', ');
+    if (addresses.length >= 2) {
+      out.push({
+        code: 'brownout-suspected',
+        weight: goodStart ? 0.9 : 0.7,
+        text: `Failures at varying addresses (${list})${goodStart ? ' after a good start' : ''}: the chip drops out under load.`,
+        order,
+      });
+    } else if (groups.length >= 2) {
+      const at = hexAddr(addresses[0]!);
+      if (goodStart) {
+        out.push({ code: 'flash-fault', weight: 0.85, text: `Failed ${groups.length} times at the same address ${at} after writing other sectors fine.`, order });
+        out.push({ code: 'flash-protected', weight: 0.45, text: `Every attempt fails at ${at}.`, order });
+      } else {
+        out.push({ code: 'flash-protected', weight: 0.85, text: `Failed ${groups.length} times at the same address ${at}, the first one written.`, order });
+        out.push({ code: 'flash-fault', weight: 0.45, text: `Every attempt fails at ${at}.`, order });
+      }
+    } else if (goodStart) {
+      // One failure after good work: power is the usual answer; a rerun tells it from a bad sector.
+      out.push({ code: 'brownout-suspected', weight: 0.45, text: `Stopped answering at ${hexAddr(addresses[0]!)} after a good start.`, order });
+      out.push({ code: 'flash-fault', weight: 0.2, text: `Only ${hexAddr(addresses[0]!)} failed.`, order });
+    }
+  }
+  const vanished = input.evidence.some((e) => e.code === 'port-vanished' && e.weight >= 0.5);
+  if (vanished && ((input.goodWork ?? 0) > 0 || goodStart)) {
+    out.push({ code: 'brownout-suspected', weight: 0.4, text: 'The port disappeared in the middle of the work: the USB bridge may have browned out with the target.', order });
+  }
+  const failures = input.evidence.some((e) => e.weight >= 0.5);
+  if (!input.connected && (input.connectAttempts ?? 0) >= 3 && !failures) {
+    out.push({ code: 'no-response', weight: 0.6, text: `${input.connectAttempts} connection attempts without a reply.`, order });
+    if (input.shortBootWindow) {
+      out.push({ code: 'boot-window-missed', weight: 0.5, text: 'The loader answers only for a moment after reset; the attempts never met that window.', order });
+    }
+  }
+  return out;
+}
+
+function distinguish(causes: readonly RankedCause[]): string[] | undefined {
+  const [first] = causes;
+  if (!first) return undefined;
+  const close = causes.filter((c) => c.confidence >= first.confidence * 0.6 && adviceFor(c.code).confirm);
+  return close.length >= 2 ? close.map((c) => `${c.code}: ${adviceFor(c.code).confirm}`) : undefined;
+}
+
+export function hexAddr(n: number): string {
+  return `0x${n.toString(16).toUpperCase()}`;
+}

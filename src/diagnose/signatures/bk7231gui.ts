@@ -1,0 +1,36 @@
+import { bekenChipName } from './beken-common.js';
+import { hex, type ToolSignatures } from './types.js';
+
+/** openshwprojects/BK7231GUIFlashTool ("BK7231 Easy UART Flasher"): its log window. */
+export const bk7231gui: ToolSignatures = {
+  tool: 'bk7231gui',
+  banners: [
+    { pattern: /BK7231 ?(?:GUI|Easy)? ?(?:UART )?Flash(?:er| ?Tool)(?:\s+v?(\d+\.\d+\.\d+))?/i, version: (m) => m[1] },
+    { pattern: /^Flasher mode: BK\w+/i },
+    { pattern: /^Getting bus\.\.\. \(now, please do reboot by CEN/i },
+  ],
+  signatures: [
+    { pattern: /^Flasher mode: (BK\w+)/i, kind: 'info', facts: (m) => ({ chip: bekenChipName(m[1]!) }) },
+    { pattern: /Going to open port: (\w+|\/dev\/\S+?)\.?$/i, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
+    { pattern: /^Serial port open!/i, kind: 'progress', step: 'open-port' },
+    { pattern: /Getting bus failed, will try again/i, kind: 'attempt', step: 'connect' },
+    { pattern: /^Getting bus\.\.\./i, kind: 'attempt', step: 'connect' },
+    { pattern: /Getting bus success!/i, kind: 'progress', step: 'connect' },
+    { pattern: /Going to set baud rate setting \((\d+)\)/i, kind: 'progress', step: 'connect', facts: (m) => ({ baud: Number(m[1]) }) },
+    { pattern: /Failed to set baud rate/i, kind: 'fatal', step: 'connect', implies: [['baud-mismatch', 0.6], ['garbled-reply', 0.35], ['brownout-suspected', 0.25]] },
+    { pattern: /Flash MID loaded: (000000|FFFFFF)\b/i, kind: 'warning', step: 'connect', implies: [['flash-not-found', 0.75]], facts: (m) => ({ flashId: m[1]!.toUpperCase() }), note: 'The flash ID reads 000000/FFFFFF: the flash chip does not answer.' },
+    { pattern: /Flash MID loaded: ([0-9A-F]+)/i, kind: 'progress', step: 'connect', facts: (m) => ({ flashId: m[1]!.toUpperCase() }) },
+    { pattern: /Data is entirely filled with 0x00/i, kind: 'fatal', step: 'read', implies: [['flash-not-found', 0.65]] },
+    // Before the progress rows: the GUI prints a failure at the end of a line of "ok!" items.
+    { pattern: /failed with serial\.BytesToRead (\d+) \(expected (\d+)\)/i, kind: 'fatal', implies: [['timeout', 0.5], ['garbled-reply', 0.3]] },
+    { pattern: /Writing sector (\d+) failed!/i, kind: 'fatal', step: 'write', implies: [['timeout', 0.45]], facts: (m) => ({ address: Number(m[1]) }) },
+    { pattern: /Erasing sector (\d+) failed!?/i, kind: 'fatal', step: 'erase', implies: [['timeout', 0.45]], facts: (m) => ({ address: Number(m[1]) }) },
+    { pattern: /Writing sector (0x[0-9A-F]+)\.\.\. ok!/i, kind: 'progress', step: 'write', repeat: true, facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /Erasing sector (\d+)\.\.\. ok!/i, kind: 'progress', step: 'erase', repeat: true, facts: (m) => ({ address: Number(m[1]) }) },
+    { pattern: /Reading (0x[0-9A-F]+)\.\.\. Ok!/i, kind: 'progress', step: 'read', repeat: true, facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /The beginning of buffer in UART contains/i, kind: 'info' },
+    { pattern: /CRC mismatch!?/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.65]] },
+    { pattern: /Writing file data to chip failed|There was no result to save/i, kind: 'fatal' },
+    { pattern: /Writing file data to chip successful|CRC matches|All done!?$|Flashing (?:finished|done)/i, kind: 'success', step: 'done' },
+  ],
+};

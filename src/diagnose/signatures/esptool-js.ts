@@ -1,0 +1,29 @@
+import { espChipName, hex, type ToolSignatures } from './types.js';
+
+/** esptool-js and pages built on it (ESP Web Tools, Espressif's web flasher): terminal text and thrown errors. */
+export const esptoolJs: ToolSignatures = {
+  tool: 'esptool-js',
+  banners: [
+    { pattern: /\besptool[.-]js(?:@| v)?(\d+\.\d+\.\d+)?/i, version: (m) => m[1] },
+    { pattern: /\bESP Web Tools\b|esp-web-install-button|esp-web-tools/i },
+  ],
+  signatures: [
+    { pattern: /Serial port WebSerial VendorID (0x[0-9a-f]+) ProductID (0x[0-9a-f]+)/i, kind: 'info', step: 'open-port' },
+    { pattern: /^Connecting\.*[._]*$/, kind: 'attempt', step: 'connect' },
+    { pattern: /Failed to connect with the device/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.75]] },
+    { pattern: /Failed to initialize\. Try resetting your device or holding the BOOT button/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['wrong-boot-mode', 0.35]] },
+    { pattern: /Wrong boot mode detected/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.85]] },
+    { pattern: /Detecting chip type\.*\s*([\w-]+)/i, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!) }) },
+    { pattern: /^Chip is ([\w-]+)/, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!) }) },
+    { pattern: /^Uploading stub/i, kind: 'progress', step: 'stub' },
+    { pattern: /^Running stub|^Stub running/i, kind: 'progress', step: 'stub' },
+    { pattern: /^Changed baud rate to (\d+)|^Changing baudrate to (\d+)/i, kind: 'progress', facts: (m) => ({ baud: Number(m[1] ?? m[2]) }) },
+    { pattern: /^Writing at (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /Read timeout exceeded|^(?:Error: )?Timeout$|Timeout waiting for/i, kind: 'fatal', implies: [['timeout', 0.6]] },
+    { pattern: /MD5 of file does not match/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },
+    { pattern: /Invalid head of packet/i, kind: 'fatal', implies: [['garbled-reply', 0.55], ['firmware-owns-uart', 0.3]] },
+    { pattern: /Failed to open serial port|The port is already open/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.75]] },
+    { pattern: /No port selected by the user/i, kind: 'fatal', step: 'open-port', implies: [['no-port', 0.7]] },
+    { pattern: /^Leaving\.\.\.|^Hard resetting via RTS pin|Installation complete!/i, kind: 'success', step: 'done' },
+  ],
+};

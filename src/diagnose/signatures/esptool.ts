@@ -1,0 +1,70 @@
+import { espChipName, hex, type ToolSignatures } from './types.js';
+
+/** esptool (Python), v2–v5: message texts from its loader, commands and pyserial underneath. */
+export const esptool: ToolSignatures = {
+  tool: 'esptool',
+  banners: [
+    { pattern: /\besptool(?:\.py)? v(\d+\.\d+(?:\.\d+)?(?:[-.\w]*)?)/i, version: (m) => m[1] },
+    { pattern: /\besptool(?:\.py)?\s.*\b(?:write[-_]flash|read[-_]flash|erase[-_]flash|erase[-_]region|verify[-_]flash|chip[-_]id|flash[-_]id|read[-_]mac)\b/i },
+  ],
+  signatures: [
+    // Connecting.
+    { pattern: /^Serial port (\S+?):?$/, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
+    { pattern: /^Connecting\.*[._]*$/, kind: 'attempt', step: 'connect' },
+    { pattern: /Failed to connect to ([\w-]+): No serial data received/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.8]], facts: chip },
+    { pattern: /Failed to connect to ([\w-]+): Wrong boot mode detected \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.9]], facts: chip },
+    { pattern: /Wrong boot mode detected \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.9]] },
+    { pattern: /Download mode successfully detected, but getting no sync reply/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.9]] },
+    { pattern: /Failed to connect to ([\w-]+): Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['firmware-owns-uart', 0.6], ['baud-mismatch', 0.35]], facts: chip },
+    { pattern: /Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['firmware-owns-uart', 0.3]] },
+    { pattern: /Invalid SLIP escape/i, kind: 'fatal', implies: [['garbled-reply', 0.7]] },
+    { pattern: /Failed to connect to ([\w-]+): Serial data stream stopped/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.5], ['garbled-reply', 0.4]], facts: chip },
+    { pattern: /Failed to connect to ([\w-]+): Timed out waiting for packet header/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.5], ['no-response', 0.45]], facts: chip },
+    { pattern: /Failed to connect to ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]], facts: chip },
+    { pattern: /This chip is ([\w-]+), not ([\w-]+)\. Wrong --chip argument/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.8]], facts: (m) => ({ chip: espChipName(m[1]!) }) },
+    { pattern: /Unexpected chip ID value|Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.7]] },
+    { pattern: /It's not possible to reset the chip over a TCP socket/i, kind: 'info', step: 'connect' },
+
+    // Chip facts.
+    { pattern: /^(?:Chip is|Chip type:)\s+([\w-]+)/, kind: 'progress', step: 'connect', facts: chip },
+    { pattern: /^Connected to ([\w-]+) on (\S+?):?$/, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!), port: m[2] }) },
+    { pattern: /^Detecting chip type\.*\s*([\w-]+)/, kind: 'progress', step: 'connect', facts: chip },
+    { pattern: /Secure Download Mode|secure download mode is enabled/i, kind: 'warning', implies: [['secure-download-mode', 0.85]], note: 'The chip is in Secure Download Mode: only plain writes are allowed, no stub and no reads.' },
+
+    // The stub.
+    { pattern: /^Uploading stub(?: flasher)?\.\.\./i, kind: 'progress', step: 'stub' },
+    { pattern: /^(?:Running stub|Stub running|Stub flasher running)/i, kind: 'progress', step: 'stub' },
+    { pattern: /Failed to write to target RAM \(result was (\w+)/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.45]] },
+    { pattern: /Failed to start stub flasher/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.8]] },
+    { pattern: /^Changing baud rate to (\d+)/i, kind: 'progress', facts: (m) => ({ baud: Number(m[1]) }) },
+
+    // Writing, reading, erasing, verifying.
+    { pattern: /^(?:Configuring flash size|Flash will be erased from|Flash params set to|Compressed \d+ bytes to)/i, kind: 'progress', step: 'write' },
+    { pattern: /^Writing at (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /^Wrote \d+ bytes.* at (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /Write failed, the written flash region is empty/i, kind: 'fatal', step: 'verify', implies: [['nothing-written', 0.85]] },
+    { pattern: /MD5 of file does not match data in flash|Verification failed|verify[- ]flash.*differ/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },
+    { pattern: /^Hash of data verified|^-- verify OK|^Verification successful/i, kind: 'progress', step: 'verify' },
+    { pattern: /Lost connection, retrying/i, kind: 'retry', implies: [['port-vanished', 0.55]] },
+    { pattern: /Timed out waiting for packet/i, kind: 'fatal', implies: [['timeout', 0.6]] },
+    { pattern: /Packet content transfer stopped/i, kind: 'fatal', implies: [['garbled-reply', 0.55], ['port-error', 0.35]] },
+    { pattern: /Serial data stream stopped/i, kind: 'fatal', implies: [['timeout', 0.55]] },
+    { pattern: /Failed to write compressed data to flash|Failed to write to target Flash/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.6]] },
+    { pattern: /Corrupt data, expected/i, kind: 'fatal', step: 'read', implies: [['garbled-reply', 0.7]] },
+    { pattern: /^Erasing flash \(this may take a while\)|^Erasing region/i, kind: 'progress', step: 'erase' },
+    { pattern: /^Chip erase completed successfully|^Erase completed successfully|^Flash memory erased successfully/i, kind: 'success', step: 'erase' },
+    { pattern: /^Read \d+ bytes (?:at|from) (0x[0-9a-f]+)/i, kind: 'success', step: 'read', facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /^Manufacturer: (00|ff)$/i, kind: 'warning', step: 'connect', implies: [['flash-not-found', 0.5]], note: 'The flash chip did not answer its ID command.' },
+    { pattern: /^Device: (0000|ffff)$/i, kind: 'warning', step: 'connect', implies: [['flash-not-found', 0.5]], note: 'The flash chip did not answer its ID command.' },
+    { pattern: /Could not auto-detect Flash size \(FlashID=0x(ffffff|000000|ffff3f)/i, kind: 'warning', implies: [['flash-not-found', 0.75]], note: 'The flash chip did not answer its ID command.' },
+    { pattern: /Could not open (\S+?),? the port (?:is busy or )?doesn't exist/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.5], ['port-busy', 0.45]], facts: (m) => ({ port: m[1] }) },
+
+    // The end of a good run.
+    { pattern: /^(?:Leaving\.\.\.|Hard resetting via RTS pin|Staying in bootloader|Soft resetting)/i, kind: 'success', step: 'done' },
+    { pattern: /^A fatal error occurred:?\s*(.*)/i, kind: 'fatal' },
+  ],
+};
+
+function chip(m: RegExpExecArray): { chip?: string } {
+  return { chip: espChipName(m[1]!) };
+}

@@ -1,0 +1,37 @@
+import { hex, type ToolSignatures } from './types.js';
+
+/** OpenSiFli/sftool 0.1.x–0.2.x (Rust): spinner lines `[0xNN] …`, `Error:` lines and panics. */
+export const sftool: ToolSignatures = {
+  tool: 'sftool',
+  banners: [
+    { pattern: /\bsftool(?:\.exe)?\b(?:\s+v?(\d+\.\d+\.\d+))?/i, version: (m) => m[1] },
+    { pattern: /sftool-lib[\\/]src[\\/]/ },
+  ],
+  signatures: [
+    { pattern: /Failed to connect to the chip, retrying/i, kind: 'attempt', step: 'connect' },
+    { pattern: /Connecting to chip\.\.\./i, kind: 'attempt', step: 'connect' },
+    { pattern: /Failed to download stub:.*Failed to connect to the chip|Failed to connect to the chip/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.55], ['firmware-owns-uart', 0.45], ['boot-window-missed', 0.35]] },
+    { pattern: /Invalid frame end/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.5], ['garbled-reply', 0.4]] },
+    { pattern: /Receive data timeout/i, kind: 'fatal', implies: [['timeout', 0.55], ['brownout-suspected', 0.4]] },
+    { pattern: /No stub file found/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.85]] },
+    { pattern: /Download stub failed/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.7]] },
+    { pattern: /kind: NotFound|The system cannot find the file specified/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.75]] },
+    { pattern: /kind: ResourceBusy|Device or resource busy/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.8]] },
+    { pattern: /kind: PermissionDenied|Permission denied/i, kind: 'fatal', step: 'open-port', implies: [['port-permission', 0.75]] },
+    { pattern: /Access is denied/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.75]] },
+    { pattern: /Connected success!/i, kind: 'progress', step: 'connect' },
+    { pattern: /Download(?:ing RAM)? stub\.\.\./i, kind: 'progress', step: 'stub' },
+    { pattern: /Download stub success!/i, kind: 'progress', step: 'stub' },
+    { pattern: /Checking whether a re-download is necessary at address (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /Download at (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /Downloaded successfully for|No need to re-download, skip!/i, kind: 'progress', step: 'write' },
+    { pattern: /Download failed:?/i, kind: 'fatal', step: 'write', implies: [['timeout', 0.45], ['device-error', 0.3]] },
+    { pattern: /Verifying data\.\.\./i, kind: 'progress', step: 'verify' },
+    { pattern: /Verify failed/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },
+    { pattern: /Erase (?:region )?failed/i, kind: 'fatal', step: 'erase', implies: [['device-error', 0.55]] },
+    { pattern: /Erasing (?:entire flash|region|all flash regions)/i, kind: 'progress', step: 'erase' },
+    { pattern: /Reading from (0x[0-9a-f]+)/i, kind: 'progress', step: 'read', facts: (m) => ({ address: hex(m[1]!) }) },
+    { pattern: /^SFBL$|receive boot info, stop it|enter boot mode flow success/i, kind: 'progress', step: 'connect' },
+    { pattern: /Verify success!|Read complete|Erase complete|All flash regions erased/i, kind: 'success', step: 'done' },
+  ],
+};
