@@ -130,7 +130,10 @@ export function classifyConnect(ev: ConnectEvidence): Diagnosis {
   }
 
   const fromText = classifyText(seen, ev);
-  if (fromText) return make(fromText.code, fromText.summary, fromText.advice, fromText.evidence);
+  if (fromText) {
+    const fam = family ?? fromText.family;
+    return finish({ code: fromText.code, summary: fromText.summary, advice: [...fromText.advice, ...manualEntry(fromText.code, fam)], evidence: [...fromText.evidence, ...evidence], family: fam });
+  }
 
   const noisy = (ev.received ?? []).filter((r) => r.bytes.length > 0);
   const listened = (ev.listen ?? []).filter((l) => l.bytes > 0);
@@ -141,15 +144,24 @@ export function classifyConnect(ev: ConnectEvidence): Diagnosis {
   if (port?.role === 'usb-serial-jtag' || port?.role === 'usb-otg') {
     return make('usb-jtag-stuck', `The chip's own USB port (${port.bridge ?? vidPid(port.vid, port.pid)}) is present, but the chip does not answer.`, [], ['USB enumerated, yet no byte came back']);
   }
-  return make('no-response', 'The device sent nothing back: no boot log, no reply, no noise.', modemAdvice(ev), ['not a single byte received']);
+  return make('no-response', 'The device sent nothing back: no boot log, no reply, no noise.', [...modemAdvice(ev), ...manualEntry('no-response', family)], ['not a single byte received']);
 }
 
 /** Verdicts from recognised text: boot logs, download banners, firmware consoles. */
-function classifyText(seen: readonly Seen[], ev: ConnectEvidence): { code: ErrorCode; summary: string; advice: string[]; evidence: string[] } | undefined {
+interface TextVerdict {
+  code: ErrorCode;
+  summary: string;
+  advice: string[];
+  evidence: string[];
+  /** The family the recognised text belongs to. */
+  family?: FamilyName;
+}
+
+function classifyText(seen: readonly Seen[], ev: ConnectEvidence): TextVerdict | undefined {
   const has = (id: string): Seen | undefined => seen.find((s) => s.signs.some((x) => x.id === id));
   const waiting = has('esp-waiting') ?? has('esp8266-download');
   if (waiting) {
-    return { code: 'no-sync-reply', summary: 'The chip is in download mode ("waiting for download") but ignores our SYNC.', advice: [], evidence: [quote(waiting)] };
+    return { code: 'no-sync-reply', summary: 'The chip is in download mode ("waiting for download") but ignores our SYNC.', advice: [], evidence: [quote(waiting)], family: 'esp' };
   }
   const flashBoot = has('esp-boot') ?? has('esp8266-flash');
   if (flashBoot) {
@@ -159,11 +171,12 @@ function classifyText(seen: readonly Seen[], ev: ConnectEvidence): { code: Error
       summary: `The chip booted its firmware (${mode?.[1] ? `boot:${mode[1]}` : `boot mode:(${mode?.[2] ?? '?'})`}) instead of the download mode.`,
       advice: ev.modemLineErrors?.length ? ['The host could not drive DTR/RTS, so the automatic BOOT/RESET sequence never reached the chip.'] : [],
       evidence: [quote(flashBoot)],
+      family: 'esp',
     };
   }
   const rom = has('sifli-rom');
   if (rom && !seen.some((s) => s.signs.some((x) => x.id !== 'sifli-rom'))) {
-    return { code: 'no-sync-reply', summary: 'The SiFli ROM started (SFBL) but did not answer the debug handshake.', advice: [], evidence: [quote(rom)] };
+    return { code: 'no-sync-reply', summary: 'The SiFli ROM started (SFBL) but did not answer the debug handshake.', advice: [], evidence: [quote(rom)], family: 'sifli' };
   }
   const consoleAtUs = seen.find((s) => s.source === 'connect' || (s.baud !== undefined && connectBauds(ev).includes(s.baud)));
   if (consoleAtUs) {
@@ -173,6 +186,7 @@ function classifyText(seen: readonly Seen[], ev: ConnectEvidence): { code: Error
       summary: `A running firmware is printing on this line${sign ? ` (${sign.meaning})` : ''} instead of the bootloader answering.`,
       advice: [],
       evidence: [quote(consoleAtUs)],
+      family: sign?.family,
     };
   }
   const elsewhere = seen.find((s) => s.source === 'listen');
@@ -183,6 +197,7 @@ function classifyText(seen: readonly Seen[], ev: ConnectEvidence): { code: Error
       summary: `Readable text appears only at ${elsewhere.baud} baud${sign ? ` (${sign.meaning})` : ''}, not at the rate the bootloader was tried at.`,
       advice: [`That is a console at ${elsewhere.baud} baud: the chip is running its firmware; enter the bootloader by hand, or check --chip.`],
       evidence: [quote(elsewhere)],
+      family: sign?.family,
     };
   }
   return undefined;
@@ -197,7 +212,11 @@ function connectBauds(ev: ConnectEvidence): number[] {
 
 function collectText(ev: ConnectEvidence): Seen[] {
   const out: Seen[] = [];
-  for (const text of ev.bootLog ?? []) out.push({ text, source: 'connect', signs: signsIn(text) });
+  // Families report whatever they read as boot log; noise at a wrong baud is not text.
+  for (const text of ev.bootLog ?? []) {
+    const signs = signsIn(text);
+    if (signs.length || isReadable(textEncoder.encode(text))) out.push({ text, source: 'connect', signs });
+  }
   for (const r of ev.received ?? []) {
     if (!isReadable(r.bytes)) continue;
     const text = textDecoder.decode(r.bytes);
@@ -219,6 +238,22 @@ function baseEvidence(ev: ConnectEvidence): string[] {
   for (const e of ev.modemLineErrors ?? []) out.push(`DTR/RTS: ${e}`);
   if (ev.port?.bridge) out.push(`port: ${ev.port.path ?? ''} ${ev.port.bridge} ${vidPid(ev.port.vid, ev.port.pid)}`.trim());
   return out;
+}
+
+/**
+ * How to enter the bootloader by hand where it differs from the ESP BOOT/RESET routine that the
+ * general advice describes.
+ */
+const MANUAL_ENTRY: Partial<Record<FamilyName, string>> = {
+  beken:
+    'Beken: start the command, then reset the chip while it knocks — short CEN to GND for a moment or power-cycle it; the bootloader listens only a few hundred ms.',
+  sifli:
+    'SiFli SF32LB52: power-cycle the board and connect within ~2 s (it has no BOOT pin), or run with --connect-attempts 0 and reset it while anyflash knocks.',
+};
+
+function manualEntry(code: ErrorCode, family?: FamilyName): string[] {
+  const line = family ? MANUAL_ENTRY[family] : undefined;
+  return line && ['no-response', 'firmware-owns-uart', 'baud-mismatch', 'boot-window-missed'].includes(code) ? [line] : [];
 }
 
 function modemAdvice(ev: ConnectEvidence): string[] {

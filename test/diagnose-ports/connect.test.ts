@@ -122,3 +122,20 @@ test('unreadable bytes at every baud → garbled-reply', () => {
   assert.equal(d.code, 'garbled-reply');
   assert.ok(d.advice.some((a) => /Lower the baud/.test(a)));
 });
+
+test('a silent Beken gets the Beken way into the bootloader first', () => {
+  const d = classifyConnect({ family: 'beken' });
+  assert.equal(d.code, 'no-response');
+  assert.match(d.advice[0]!, /Beken: .*CEN to GND/);
+});
+
+test('text names the family even without --chip: SiFli ROM banner but no handshake → no-sync-reply (sifli)', () => {
+  const d = classifyConnect({ bootLog: ['SFBL\r\n'] });
+  assert.equal(d.code, 'no-sync-reply');
+  assert.equal(d.family, 'sifli');
+});
+
+test('noise reported as boot log at a wrong baud is not taken for text', () => {
+  const d = classifyConnect({ bootLog: ['\x9c\x0cN\x9cv\xfaeY\x1c\xe4Z\xeb>\x0f\x80\xb9F\xa3mb'], received: [{ baud: 115200, bytes: new Uint8Array([0x9c, 0x0c, 0x4e, 0x9c, 0x76, 0xfa, 0x65, 0x59, 0x1c, 0xe4]) }] });
+  assert.equal(d.code, 'garbled-reply');
+});

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as demo } from './demo.js';
+import { register as doctor } from './doctor.js';
 import { register as erase } from './erase.js';
 import { register as explain } from './explain.js';
 import { register as info } from './info.js';
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   monitor(program);
   sim(program);
   list(program);
+  doctor(program);
   demo(program);
   explain(program);
 }
