@@ -18,6 +18,13 @@ const APP_START_MS = 300;
 const APP_LOG_PERIOD_MS = 1000;
 /** The ROM retries a blank or corrupt flash image over and over. */
 const INVALID_HEADER_PERIOD_MS = 200;
+/**
+ * EN rises through the board's RC (10 kΩ, 1 µF): the chip leaves reset this long after the lines
+ * release it. That is why Classic reset works although it passes through DTR=RTS=1 on its way
+ * from (DTR 0, RTS 1) to (DTR 1, RTS 0). Real time even with an instant clock, because the lines
+ * may arrive in separate network packets (RFC 2217).
+ */
+const EN_RISE_MS = 10;
 
 /** Frames received from the host, handed to the loader one at a time and strictly in order. */
 class FrameInbox {
@@ -116,7 +123,10 @@ export class EspSimDevice extends SimDevice {
       this.holdInReset();
     } else if (!enLow && this.enHeldLow) {
       this.enHeldLow = false;
-      this.powerUp(this.row.boot.rstPin);
+      const epoch = this.epoch;
+      setTimeout(() => {
+        if (epoch === this.epoch && !this.enHeldLow) this.powerUp(this.row.boot.rstPin);
+      }, EN_RISE_MS);
     }
   }
 
