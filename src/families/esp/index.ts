@@ -4,7 +4,7 @@ import type { EventSink } from '../../core/events.js';
 import type { ConnectOptions, Family, FlashDevice } from '../types.js';
 import { ESP_CHIPS, chipByName, flashSizeFromId, isNoFlashId, type EspChip } from './chips.js';
 import { connectLoop } from './connect.js';
-import { detectChip, readChipFacts, readFlashId } from './detect.js';
+import { detectChip, readChipFacts, readFlashId, type ChipFacts } from './detect.js';
 import { EspDevice } from './device.js';
 import { EspLoader } from './loader.js';
 import { ROM_FLASH_BLOCK } from './protocol.js';
@@ -37,6 +37,7 @@ export { strategiesFor } from './connect.js';
 export { setStubSource, nodeStubSource, type StubSource, type StubJson } from './stub-source.js';
 
 const DEFAULT_FLASH_SIZE = 4 * 1024 * 1024;
+const SECURE_DOWNLOAD_FLAG = 1 << 2;
 
 /** Changes the line rate: the reply comes at the old rate, then both sides switch. */
 async function changeBaud(loader: EspLoader, chip: EspChip, target: number, crystalMHz: number | undefined, events: EventSink): Promise<void> {
@@ -53,6 +54,24 @@ async function changeBaud(loader: EspLoader, chip: EspChip, target: number, crys
   await transport.setBaud(target);
   await loader.settle(50);
   events({ type: 'note', level: 'info', message: `Changed baud rate to ${target}.` });
+}
+
+/** Flash size from the JEDEC id; 0 when no flash answers, 4 MB when unknown (as esptool). */
+function flashSizeFor(flashId: number | undefined, events: EventSink): number {
+  if (flashId === undefined) return DEFAULT_FLASH_SIZE;
+  if (isNoFlashId(flashId)) {
+    events({
+      type: 'note',
+      level: 'warn',
+      code: 'flash-not-found',
+      message: `The flash chip does not answer (id ${flashId.toString(16).padStart(6, '0')}): check its power and wiring.`,
+    });
+    return 0;
+  }
+  const size = flashSizeFromId(flashId);
+  if (size !== undefined) return size;
+  events({ type: 'note', level: 'warn', message: `Unknown flash size code in id ${hexAddr(flashId)}; assuming 4 MB.` });
+  return DEFAULT_FLASH_SIZE;
 }
 
 async function connect(options: ConnectOptions): Promise<FlashDevice> {
@@ -89,9 +108,19 @@ async function connect(options: ConnectOptions): Promise<FlashDevice> {
     // Learnt from a reply without SYNC (no-reset-no-sync): a 2-byte status on an ESP32+ means the stub.
     loader.stub = true;
   }
-  const facts = await readChipFacts(loader, chip, transport.baud);
+  // Secure Download Mode allows only a handful of commands: no READ_REG, no stub, no MD5.
+  const secureDownload = detection.secureDownload || ((detection.security?.flags ?? 0) & SECURE_DOWNLOAD_FLAG) !== 0;
+  if (secureDownload) {
+    events({
+      type: 'note',
+      level: 'warn',
+      code: 'secure-download-mode',
+      message: `${chip.description} is in Secure Download Mode: no flasher stub, no eFuse reads, no flash digests.`,
+    });
+  }
+  const facts: ChipFacts = secureDownload ? { description: chip.description } : await readChipFacts(loader, chip, transport.baud);
 
-  const wantStub = !options.noStub && !detection.secureDownload;
+  const wantStub = !options.noStub && !secureDownload;
   if (options.noStub && loader.stub) {
     events({ type: 'note', level: 'warn', message: 'A flasher stub is already running; using it although --no-stub was given.' });
   }
@@ -110,15 +139,8 @@ async function connect(options: ConnectOptions): Promise<FlashDevice> {
   if (loader.stub || chip.romSpiAttach) await loader.spiAttach(0);
   else await loader.flashBegin([0, 0, ROM_FLASH_BLOCK, 0], 3000, signal);
 
-  const flashId = await readFlashId(loader, chip);
-  let flashSize = flashSizeFromId(flashId);
-  if (isNoFlashId(flashId)) {
-    events({ type: 'note', level: 'warn', code: 'flash-not-found', message: `The flash chip does not answer (id ${flashId.toString(16).padStart(6, '0')}): check its power and wiring.` });
-    flashSize = 0;
-  } else if (flashSize === undefined) {
-    events({ type: 'note', level: 'warn', message: `Unknown flash size code in id ${hexAddr(flashId)}; assuming 4 MB.` });
-    flashSize = DEFAULT_FLASH_SIZE;
-  }
+  const flashId = secureDownload ? undefined : await readFlashId(loader, chip);
+  const flashSize = flashSizeFor(flashId, events);
   if (flashSize > 0 && (loader.stub || chip.romSpiAttach)) await loader.spiSetParams(flashSize);
 
   const device = new EspDevice(loader, {
