@@ -30,7 +30,7 @@ export interface Bench {
 export async function simBench(options: Partial<SimOptions> = {}): Promise<Bench> {
   const device = createSifliSim({ chip: 'sf32lb52', clock: new SimClock(false), ...options });
   const link = new SimLink(device);
-  const transport = new SimTransport(link, 'sim:sf32lb52', {}, 1_000_000);
+  const transport = new SimTransport(link, `sim:${device.chip}`, {}, 1_000_000);
   await transport.open();
   const events: AnyflashEvent[] = [];
   return {

@@ -1,10 +1,14 @@
 import { SimFlash, TYPICAL_NOR } from '../flash.js';
 import type { SimDevice } from '../device.js';
 import type { SimOptions } from '../options.js';
+import { DfuRomSim } from './dfu-rom.js';
 import { Sf32Sim, type Sf32Config } from './sf32.js';
 
-/** Chips the SiFli simulator models: the SF32LB52 (debug-IP entry, RAM stub, NOR at 0x12000000). */
-export const SIFLI_SIM_CHIPS = ['sf32lb52'] as const;
+/**
+ * Chips the SiFli simulator models: the SF32LB52 (debug-IP entry, RAM stub, NOR at 0x12000000) and
+ * the SF32LB58 (ROM `dfu_recv` entry with BOOT_MODE high, NOR at 0x1C000000).
+ */
+export const SIFLI_SIM_CHIPS = ['sf32lb52', 'sf32lb58'] as const;
 
 const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
@@ -27,6 +31,15 @@ export function createSifliSim(options: SimOptions): SimDevice {
     options.flashInitial,
     options.flashBacking,
   );
+  if (chip === 'sf32lb58') {
+    return new DfuRomSim(options.clock, flash, {
+      chip,
+      flashBase: 0x1c000000,
+      flashId: num(x.flashId, 0x182085),
+      maxBaud: num(x.maxBaud, 6_000_000),
+      bootModeHigh: options.boot !== 'firmware',
+    });
+  }
   const config: Sf32Config = {
     chip,
     layout: 'le',
