@@ -39,6 +39,11 @@ for (const chip of ['esp32s3', 'esp32c3', 'esp8266', 'esp32s2', 'esp32c6']) {
     const dev = await espFamily.connect({ transport: b.transport, events: b.sink, baud: 460800 });
     assert.equal(dev.chip, chip);
     assert.equal(dev.transport.baud, 460800);
+    const info = await dev.info();
+    // Newer chips are identified by the chip id in GET_SECURITY_INFO, older ones by the magic word.
+    const ids: Record<string, number> = { esp32s3: 9, esp32c3: 5, esp32c6: 13 };
+    assert.equal(info.extra.chipId, ids[chip]);
+    assert.match(info.revision ?? 'none', chip === 'esp8266' ? /^none$/ : /^v\d+\.\d+$/);
     const data = pattern(0x9000, 7);
     const done: number[] = [];
     await dev.writeFlash(0x10000, data, { onProgress: (n) => done.push(n) });
