@@ -45,7 +45,7 @@ export function portTable(ports: readonly SerialPortInfo[], verbose = false): st
   const rows = ports.map((p) => [
     p.path,
     vidPid(p.vid, p.pid),
-    p.bridge ?? (p.bus === 'usb' ? 'unknown USB' : p.driver ?? ''),
+    p.bridge ?? (p.bus === 'usb' ? 'unknown USB' : 'on-board UART'),
     p.serialNumber ?? '',
     p.product ?? '',
     p.board ?? '',
@@ -76,7 +76,8 @@ export async function resolvePort(port: string | undefined, events: EventSink, i
     });
   }
   if (interactive) return ask(choice.candidates);
-  throw new AnyflashError('no-port', `No serial port given and ${choice.candidates.length} could be meant.`, {
+  const what = choice.candidates.length === 1 ? `the only port, ${choice.candidates[0]!.path}, is not a USB serial port` : `${choice.candidates.length} ports could be meant`;
+  throw new AnyflashError('no-port', `No serial port given, and ${what}.`, {
     advice: [`Pass --port with one of: ${choice.candidates.map((p) => p.path).join(', ')}`],
     evidence: portTable(choice.candidates),
   });
