@@ -3,6 +3,7 @@ import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
 import { register as erase } from './erase.js';
 import { register as explain } from './explain.js';
+import { register as image } from './image.js';
 import { register as info } from './info.js';
 import { register as list } from './list.js';
 import { register as monitor } from './monitor.js';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   erase(program);
   verify(program);
   info(program);
+  image(program);
   reset(program);
   monitor(program);
   sim(program);
