@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/core/bytes.js';
+import { NoiseLog } from '../../src/families/sifli/debug-link.js';
 import {
   FrameScanner,
   enterFrame,
@@ -60,4 +61,17 @@ test('the scanner reports a reply without the trailing 0x06', () => {
   const [r] = s.push(fromHex('7e79 0200 1000 d1 00'));
   assert.equal(r!.kind, 0xd1);
   assert.equal(r!.endOk, false);
+});
+
+test('ROM banners are counted once each, also when split across reads; console text is recognised', () => {
+  const n = new NoiseLog();
+  const enc = new TextEncoder();
+  n.add(enc.encode('SFBL\r\n*** Booting Zephyr OS ***\r\nSF'));
+  n.add(enc.encode('BL\r\n'));
+  assert.equal(n.romBanners, 2);
+  assert.equal(n.looksLikeText, true);
+  assert.deepEqual(n.lastLines(2), ['*** Booting Zephyr OS ***', 'SFBL']);
+  const g = new NoiseLog();
+  g.add(Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff));
+  assert.equal(g.looksLikeText, false);
 });

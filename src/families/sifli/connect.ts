@@ -68,7 +68,7 @@ async function knock(o: CatchOptions, windowMs: number): Promise<boolean> {
   const link = o.link;
   const end = deadlineIn(windowMs);
   const period = o.knockMs ?? DEFAULT_KNOCK_MS;
-  let sawBanner = link.noise.sawRomBanner;
+  let banners = link.noise.romBanners;
   while (performance.now() < end) {
     await link.sendEnter();
     const next = Math.min(end, deadlineIn(period));
@@ -76,8 +76,8 @@ async function knock(o: CatchOptions, windowMs: number): Promise<boolean> {
       await link.poll(next, o.signal);
       if (link.take(REPLY_ENTER)) return true;
       // The ROM just printed its banner: knock at once rather than at the next period.
-      if (link.noise.sawRomBanner !== sawBanner) {
-        sawBanner = link.noise.sawRomBanner;
+      if (link.noise.romBanners !== banners) {
+        banners = link.noise.romBanners;
         break;
       }
     }

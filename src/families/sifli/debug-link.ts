@@ -16,12 +16,15 @@ import {
   type Reply,
 } from './frames.js';
 
+const latin1 = new TextDecoder('latin1');
+
 /** Everything that arrived between frames: ROM banners, firmware console text, stub output. */
 export class NoiseLog {
   bytes = 0;
   printableBytes = 0;
   lineBreaks = 0;
-  sawRomBanner = false;
+  /** How many times the ROM printed its `SFBL` banner (once per power-up). */
+  romBanners = 0;
   private tail = '';
 
   add(b: Uint8Array): void {
@@ -30,8 +33,15 @@ export class NoiseLog {
       if (x === 0x0a) this.lineBreaks++;
       if ((x >= 0x20 && x < 0x7f) || x === 0x0a || x === 0x0d || x === 0x09) this.printableBytes++;
     }
-    this.tail = (this.tail + new TextDecoder('latin1').decode(b)).slice(-400);
-    if (this.tail.includes('SFBL')) this.sawRomBanner = true;
+    // Count banners in the new text plus the 3 characters before it, so a split "SF|BL" counts once.
+    const text = latin1.decode(b);
+    const window = this.tail.slice(-3) + text;
+    for (let at = window.indexOf('SFBL'); at >= 0; at = window.indexOf('SFBL', at + 4)) this.romBanners++;
+    this.tail = (this.tail + text).slice(-400);
+  }
+
+  get sawRomBanner(): boolean {
+    return this.romBanners > 0;
   }
 
   /** Readable console text: mostly printable, with line breaks. */
