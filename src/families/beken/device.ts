@@ -25,6 +25,8 @@ import type { BekenLink } from './link.js';
 
 const SECTOR = 0x1000;
 const BLOCK = 0x10000;
+/** A block is digested from its cached sectors when at most this many must still be asked for. */
+const MAX_MISSING_SECTORS = 2;
 /** Attempts per erase block / read group / CRC before giving up. */
 const ATTEMPTS = 4;
 
@@ -88,13 +90,30 @@ export class BekenFlashDevice implements FlashDevice {
     let first = true;
     for (let s = address; s < address + size; ) {
       const e = Math.min(address + size, Math.floor(s / BLOCK) * BLOCK + BLOCK);
-      const piece = await this.chipCrc(s, e - s, options.signal);
+      const piece = (await this.fromSectors(s, e - s, options.signal)) ?? (await this.chipCrc(s, e - s, options.signal));
       crc = first ? piece : combineBekenCrc(crc, piece, e - s);
       first = false;
       options.onProgress?.(e - address);
       s = e;
     }
     return u32le(crc);
+  }
+
+  /**
+   * A block whose sectors were mostly measured already (the engine refines a changed block by
+   * sectors, then verifies the block after rewriting one): combine the sector CRCs and ask the chip
+   * only for the few missing sectors instead of the whole block.
+   */
+  private async fromSectors(address: number, size: number, signal?: AbortSignal): Promise<number | undefined> {
+    if (size <= SECTOR || address % SECTOR !== 0 || size % SECTOR !== 0 || this.crcCache.has(`${address}:${size}`)) return undefined;
+    let missing = 0;
+    for (let a = address; a < address + size; a += SECTOR) if (!this.crcCache.has(`${a}:${SECTOR}`)) missing++;
+    if (missing > MAX_MISSING_SECTORS) return undefined;
+    let crc = await this.chipCrc(address, SECTOR, signal);
+    for (let a = address + SECTOR; a < address + size; a += SECTOR) {
+      crc = combineBekenCrc(crc, await this.chipCrc(a, SECTOR, signal), SECTOR);
+    }
+    return crc;
   }
 
   /** CheckCRC over [address, address+size), from the cache when this session already measured it. */

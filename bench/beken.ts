@@ -1,0 +1,160 @@
+/**
+ * Beken flashing benchmark against the realtime BK7231N simulator: a 2 MiB full write, a 1 MiB app
+ * write at 0x11000, and a reflash of that app with one 4 KiB sector changed, at 115200 and 921600
+ * baud with 1 ms (CP210x/CH34x) and 16 ms (FTDI default) USB latency.
+ *
+ * Bounds: `wire` = the Write4K frames that must cross the line (4108 B per non-blank sector) at the
+ * baud; `physical` = wire + the flash erases (stop-and-wait: the chip hears nothing while it erases)
+ * + the chip's CRC passes the job cannot avoid (the compare pass over the region when skipping
+ * unchanged data, one verify pass over what was written) at the simulated CRC rate.
+ * Efficiency = physical bound / measured time.
+ *
+ * Usage: npm run bench:beken [-- --quick]   (--quick: 921600 only)
+ */
+import { writeRegions } from '../src/engine/write.js';
+import { bekenFamily } from '../src/families/beken/index.js';
+import type { BekenFlashDevice } from '../src/families/beken/device.js';
+import { createBekenSim } from '../src/sim/beken/index.js';
+import { SimClock } from '../src/sim/clock.js';
+import type { FlashTimings } from '../src/sim/flash.js';
+import { SimLink } from '../src/sim/link.js';
+import { SimTransport } from '../src/transport/sim.js';
+
+const quick = process.argv.includes('--quick');
+const MiB = 0x100000;
+const CRC_RATE = 400_000;
+const FRAME = 4108;
+
+function image(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+interface Case {
+  name: string;
+  address: number;
+  data: Uint8Array;
+  /** Flash contents to start from (for the reflash case). */
+  prefill?: { address: number; data: Uint8Array };
+  skipUnchanged: boolean;
+}
+
+interface Row {
+  case: string;
+  baud: number;
+  latency: number;
+  seconds: number;
+  connect: number;
+  wireBytes: number;
+  roundTrips: number;
+  wireBound: number;
+  physicalBound: number;
+}
+
+async function run(c: Case, baud: number, latencyMs: number): Promise<Row> {
+  const clock = new SimClock(true);
+  const sim = createBekenSim({ chip: 'bk7231n', clock, extra: { crcBytesPerSecond: CRC_RATE } });
+  if (c.prefill) sim.flash.data.set(c.prefill.data, c.prefill.address);
+  const link = new SimLink(sim, { latencyMs, realtime: true });
+  link.realtime = true;
+  const transport = new SimTransport(link, 'sim:bk7231n');
+  await transport.open();
+  const t0 = performance.now();
+  const device = (await bekenFamily.connect({ transport, baud, events: () => {} })) as BekenFlashDevice;
+  const t1 = performance.now();
+  const bytes0 = link.counters.toDevice + link.counters.toHost;
+  const rt0 = device.link.session.roundTrips;
+  const erased0 = sim.flash.stats.erasedBytes;
+  const summary = await writeRegions(device, [{ address: c.address, data: c.data, name: c.name }], { skipUnchanged: c.skipUnchanged });
+  const t2 = performance.now();
+  await transport.close();
+  sim.dispose();
+
+  const dirty: number[] = [];
+  for (let s = 0; s < c.data.length; s += 0x1000) {
+    const sector = c.data.subarray(s, s + 0x1000);
+    if (!c.prefill || sector.some((b, i) => b !== c.prefill!.data[s + i])) dirty.push(c.address + s);
+  }
+  const written = dirty.filter((a) => c.data.subarray(a - c.address, a - c.address + 0x1000).some((b) => b !== 0xff)).length;
+  const wireBound = (written * FRAME * 10) / device.link.baud;
+  const physicalBound = wireBound + eraseSeconds(dirty, sim.flash.timings) + crcSeconds(c, summary.writtenBytes);
+  return {
+    case: c.name,
+    baud: device.link.baud,
+    latency: latencyMs,
+    seconds: (t2 - t1) / 1000,
+    connect: (t1 - t0) / 1000,
+    wireBytes: link.counters.toDevice + link.counters.toHost - bytes0,
+    roundTrips: device.link.session.roundTrips - rt0,
+    wireBound,
+    physicalBound,
+  };
+}
+
+/** Erase time for dirty sectors with the largest erase that fits (64K, 32K, else 4K). */
+function eraseSeconds(dirty: number[], t: FlashTimings): number {
+  const set = new Set(dirty);
+  const covers = (a: number, n: number) => {
+    for (let x = a; x < a + n; x += 0x1000) if (!set.has(x)) return false;
+    return true;
+  };
+  let ms = 0;
+  for (const a of [...set].sort((x, y) => x - y)) {
+    if (!set.has(a)) continue;
+    const size = a % 0x10000 === 0 && covers(a, 0x10000) ? 0x10000 : a % 0x8000 === 0 && covers(a, 0x8000) ? 0x8000 : 0x1000;
+    ms += size === 0x10000 ? t.block64EraseMs : size === 0x8000 ? t.block32EraseMs : t.sectorEraseMs;
+    for (let x = a; x < a + size; x += 0x1000) set.delete(x);
+  }
+  return ms / 1000;
+}
+
+/** The chip CRC passes a job needs: one over the region to find changes (when skipping), one over what was written. */
+function crcSeconds(c: Case, writtenBytes: number): number {
+  return ((c.skipUnchanged ? c.data.length : 0) + writtenBytes) / CRC_RATE;
+}
+
+const full = image(2 * MiB, 1);
+const app = image(MiB, 2);
+const changed = app.slice();
+changed[0x54321] ^= 0xff;
+const cases: Case[] = [
+  { name: '2 MiB full write', address: 0, data: full, skipUnchanged: false },
+  { name: '1 MiB app write', address: 0x11000, data: app, skipUnchanged: true },
+  { name: 'app reflash, 1 sector changed', address: 0x11000, data: changed, prefill: { address: 0x11000, data: app }, skipUnchanged: true },
+];
+
+const rows: Row[] = [];
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+console.log(`BK7231N simulator, realtime; chip CRC ${CRC_RATE / 1000} kB/s; flash 64K erase ${150} ms, 4K ${45} ms`);
+console.log(
+  ['case'.padEnd(30), pad('baud', 7), pad('lat', 4), pad('seconds', 8), pad('wire B', 9), pad('RTs', 5), pad('wire≥', 7), pad('phys≥', 7), pad('eff', 5), pad('conn s', 7)].join(' '),
+);
+for (const baud of quick ? [921600] : [921600, 115200]) {
+  for (const latency of [1, 16]) {
+    for (const c of cases) {
+      const r = await run(c, baud, latency);
+      rows.push(r);
+      console.log(
+        [
+          r.case.padEnd(30),
+          pad(r.baud, 7),
+          pad(r.latency, 4),
+          pad(r.seconds.toFixed(2), 8),
+          pad(r.wireBytes, 9),
+          pad(r.roundTrips, 5),
+          pad(r.wireBound.toFixed(2), 7),
+          pad(r.physicalBound.toFixed(2), 7),
+          pad((r.physicalBound / r.seconds).toFixed(2), 5),
+          pad(r.connect.toFixed(2), 7),
+        ].join(' '),
+      );
+    }
+  }
+}
