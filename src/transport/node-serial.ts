@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { read, readdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { BindingPortInterface } from '@serialport/bindings-cpp';
 import { AnyflashError } from '../core/errors.js';
 import { noEvents, type EventSink } from '../core/events.js';
@@ -10,6 +11,8 @@ export interface NodeSerialOptions {
   baud?: number;
   facts?: PortFacts;
 }
+
+const fsRead = promisify(read);
 
 /** Bytes asked for per OS read; a read returns whatever has arrived, up to this. */
 const READ_CHUNK = 64 * 1024;
@@ -149,10 +152,12 @@ export class NodeSerialTransport implements Transport {
   /** Reads continuously so bytes are timestamped by arrival and the OS buffer never overflows. */
   private async pump(port: BindingPortInterface): Promise<void> {
     const buffer = Buffer.alloc(READ_CHUNK);
+    const unix = unixPort(port);
     while (this.port === port) {
       try {
-        const { bytesRead } = await port.read(buffer, 0, READ_CHUNK);
-        this.queue.push(new Uint8Array(buffer.subarray(0, bytesRead)));
+        const n = unix ? await readUnix(unix, buffer) : (await port.read(buffer, 0, READ_CHUNK)).bytesRead;
+        if (this.port !== port) return;
+        this.queue.push(new Uint8Array(buffer.subarray(0, n)));
       } catch (e) {
         if (this.port !== port || (e as { canceled?: boolean }).canceled) return;
         this.queue.fail(this.vanished(e));
@@ -191,6 +196,39 @@ export class NodeSerialTransport implements Transport {
       cause: e,
     });
     return this.gone;
+  }
+}
+
+/** The fd and poller the Linux and macOS bindings expose (Windows reads through the binding). */
+interface UnixPort {
+  fd: number | null;
+  poller: { once(event: 'readable', callback: (err: Error | null) => void): unknown };
+}
+
+function unixPort(port: BindingPortInterface): UnixPort | null {
+  const candidate = port as unknown as Partial<UnixPort>;
+  return typeof candidate.fd === 'number' && candidate.poller ? (candidate as UnixPort) : null;
+}
+
+/**
+ * One read on a non-blocking tty: waits for the poller while there is nothing (EAGAIN). Ours
+ * rather than the binding's because the binding retries a 0-byte read forever, and a tty returns
+ * 0 bytes (end of file) once it is hung up: an unplugged adapter, a closed pty master.
+ */
+async function readUnix(port: UnixPort, buffer: Buffer): Promise<number> {
+  for (;;) {
+    if (port.fd === null) throw Object.assign(new Error('Port is not open'), { canceled: true });
+    try {
+      const { bytesRead } = await fsRead(port.fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) throw new Error('end of file: the device hung up');
+      return bytesRead;
+    } catch (e) {
+      const code = errorCode(e);
+      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw e;
+    }
+    // Closed while the read was in flight: the poller is destroyed, and polling it would crash.
+    if (port.fd === null) throw Object.assign(new Error('Port is not open'), { canceled: true });
+    await new Promise<void>((resolve, reject) => port.poller.once('readable', (err) => (err ? reject(err) : resolve())));
   }
 }
 
