@@ -7,6 +7,7 @@ import { register as image } from './image.js';
 import { register as info } from './info.js';
 import { register as list } from './list.js';
 import { register as monitor } from './monitor.js';
+import { register as partitions } from './partitions.js';
 import { register as read } from './read.js';
 import { register as reset } from './reset.js';
 import { register as sim } from './sim.js';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   verify(program);
   info(program);
   image(program);
+  partitions(program);
   reset(program);
   monitor(program);
   sim(program);
