@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseResetSequence, formatResetSequence, classicReset, unixTightReset, usbJtagSerialReset, defaultStrategies, runReset } from '../../src/families/esp/reset.js';
 import { isAnyflashError } from '../../src/core/errors.js';
+import { strategiesFor } from '../../src/families/esp/connect.js';
 import type { ModemSignals, Transport } from '../../src/transport/types.js';
 
 test('custom sequence parses D/R/W and U (both lines) steps', () => {
@@ -52,4 +53,15 @@ test('runReset merges adjacent line changes into one call and keeps waits betwee
   const t2 = fakeTransport({});
   await runReset(t2, parseResetSequence('R1|W0.01|R0'));
   assert.deepEqual(t2.log, [{ rts: true }, { rts: false }]);
+});
+
+test('`before` names map to strategies; v4 underscore names and custom sequences are accepted', () => {
+  const t = fakeTransport({});
+  assert.deepEqual(strategiesFor('no_reset', t).map((s) => s.steps.length), [0]);
+  assert.deepEqual(strategiesFor('usb-reset', t).map((s) => s.name), ['usb-jtag-serial']);
+  assert.deepEqual(strategiesFor('classic-reset', t).map((s) => s.name), ['classic(50ms)', 'classic(550ms)']);
+  const custom = strategiesFor('D0|R1|W0.1|D1|R0|W0.05|D0', t);
+  assert.equal(custom.length, 1);
+  assert.equal(formatResetSequence(custom[0]!.steps), 'D0|R1|W0.1|D1|R0|W0.05|D0');
+  assert.throws(() => strategiesFor('reset-please', t), (e: unknown) => isAnyflashError(e, 'bad-input'));
 });

@@ -53,7 +53,8 @@ export interface ConnectEvidence {
 
 /** Strategies for a `before` value (`default-reset`, `usb-reset`, `no-reset`, a custom sequence…). */
 export function strategiesFor(before: string | undefined, transport: Transport): ResetStrategy[] {
-  switch (before ?? 'default-reset') {
+  // esptool v4 spelled the names with underscores; both are accepted.
+  switch ((before ?? 'default-reset').replace(/_/g, '-')) {
     case 'default-reset':
     case 'default':
       return defaultStrategies(transport);
@@ -77,7 +78,7 @@ export function strategiesFor(before: string | undefined, transport: Transport):
  */
 export async function connectLoop(loader: EspLoader, options: ConnectLoopOptions): Promise<ConnectLoopResult> {
   const { transport, events, signal } = options;
-  if (options.before === 'no-reset-no-sync') return { strategy: 'no-reset-no-sync', stubRunning: false, synced: false };
+  if (options.before?.replace(/_/g, '-') === 'no-reset-no-sync') return { strategy: 'no-reset-no-sync', stubRunning: false, synced: false };
 
   let strategies = strategiesFor(options.before, transport);
   if (!transport.canSignal && strategies.some((s) => s.steps.length > 0)) {

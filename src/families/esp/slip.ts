@@ -113,6 +113,8 @@ export class SlipReader {
   private evidence: number[] = [];
   private framesSeen = 0;
   private bytesSeen = 0;
+  /** Garbage seen while waiting for the current frame (for the error message). */
+  private pendingGarbage: Uint8Array | null = null;
   /** Raw byte log for traces; set to a function to watch the wire. */
   onBytes: ((bytes: Uint8Array) => void) | null = null;
 
@@ -142,9 +144,6 @@ export class SlipReader {
       this.pendingGarbage = g;
     }
   }
-
-  /** Garbage seen while waiting for the current frame (for the error message). */
-  private pendingGarbage: Uint8Array | null = null;
 
   /**
    * The next frame, or an AnyflashError when the deadline passes: `no-response` when nothing was
