@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { AnyflashError } from '../core/errors.js';
-import { findHolders, listLinuxPorts, type PortRoots, type ProcessHolder, type SerialPortInfo } from './ports.js';
+import { findHolders, findLockHolders, listLinuxPorts, type PortRoots, type ProcessHolder, type SerialPortInfo } from './ports.js';
 import { vidPid } from './usb-bridges.js';
 
 export interface EnrichOptions {
@@ -64,15 +64,19 @@ function rebuild(error: AnyflashError, message: string, advice: string[], eviden
 function busy(error: AnyflashError, path: string, platform: NodeJS.Platform, o: EnrichOptions): AnyflashError {
   const holders = platform === 'linux' ? findHolders([path], o.roots?.proc, o.excludePid ?? process.pid).get(path) ?? [] : [];
   if (holders.length) {
-    const names = holders.map(describeHolder).join(', ');
+    // The process holding the lock is the one to close; others may only have the port open.
+    const lockers = platform === 'linux' ? findLockHolders(path, o.roots?.proc) : [];
+    const locking = holders.filter((h) => lockers.includes(h.pid));
+    const blamed = locking.length ? locking : holders;
+    const names = blamed.map(describeHolder).join(', ');
     return rebuild(
       error,
-      `${path} is held open by ${names}.`,
+      `${path} is ${locking.length ? 'locked' : 'held open'} by ${names}.`,
       [
-        `Close ${holders.map((h) => h.name).join(' and ')} — e.g. the serial monitor in your IDE — then run again.`,
-        `Or end it: kill ${holders.map((h) => h.pid).join(' ')}`,
+        `Close ${blamed.map((h) => h.name).join(' and ')} — e.g. the serial monitor in your IDE — then run again.`,
+        `Or end ${blamed.length > 1 ? 'them' : 'it'}: kill ${blamed.map((h) => h.pid).join(' ')}`,
       ],
-      holders.map((h) => `pid ${h.pid} (${h.name}) has ${path} open: ${h.cmdline || h.name}`),
+      holders.map((h) => `pid ${h.pid} (${h.name}) has ${path} open${lockers.includes(h.pid) ? ' and locked' : ''}: ${h.cmdline || h.name}`),
     );
   }
   const advice = [`Close the program that has ${path} open: usually ${USUAL_HOLDERS}.`];

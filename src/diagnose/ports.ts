@@ -191,6 +191,29 @@ export function findHolders(paths: readonly string[], procRoot = '/proc', exclud
   return found;
 }
 
+/**
+ * Pids that hold a flock/POSIX lock on `path` (Linux /proc/locks). This is how serial libraries
+ * claim a port exclusively, so it tells the real owner apart from processes that merely have it open.
+ */
+export function findLockHolders(path: string, procRoot = '/proc'): number[] {
+  let st: { dev: number; ino: number };
+  let locks: string;
+  try {
+    st = statSync(path);
+    locks = readFileSync(join(procRoot, 'locks'), 'utf8');
+  } catch {
+    return [];
+  }
+  const major = (st.dev >> 8) & 0xfff;
+  const minor = (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00);
+  const pids: number[] = [];
+  // `1: FLOCK  ADVISORY  WRITE 27698 00:1a:9 0 EOF` — pid, then major:minor:inode of the file.
+  for (const m of locks.matchAll(/^\d+:\s+\S+\s+\S+\s+\S+\s+(\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/gim)) {
+    if (parseInt(m[2]!, 16) === major && parseInt(m[3]!, 16) === minor && Number(m[4]) === st.ino) pids.push(Number(m[1]));
+  }
+  return pids;
+}
+
 function describeProcess(procRoot: string, pid: number): ProcessHolder {
   const name = readText(join(procRoot, String(pid), 'comm')) ?? '?';
   let cmdline = '';

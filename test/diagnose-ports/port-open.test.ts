@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnyflashError } from '../../src/core/errors.js';
 import { enrichOpenError } from '../../src/diagnose/port-open.js';
+import { isAnyflashError } from '../../src/core/errors.js';
+import { openTransport } from '../../src/transport/open.js';
 import { FakeTree } from './fake-sysfs.js';
 
 /** Starts socat with a pty pair; resolves with the child and the two pty paths it holds open. */
@@ -35,6 +37,29 @@ test('busy: names the process that holds a real pty open', async (t) => {
   assert.match(enriched.advice[0]!, /Close socat .*serial monitor in your IDE/);
   assert.equal(enriched.advice[1], `Or end it: kill ${child.pid}`);
   assert.ok(enriched.evidence.some((e) => e.includes(`pid ${child.pid} (socat)`) && e.includes('pty,raw')));
+});
+
+test('busy for real: a process locks a pty, our open fails, and the locker is named', async (t) => {
+  const { child, ptys } = await startSocat();
+  t.after(() => child.kill());
+  const pty = ptys[0]!;
+  // flock(1) holds an exclusive lock as serial monitors do; its own group so we can end it and its sleep.
+  const holder = spawn('flock', ['-n', pty, 'sleep', '30'], { stdio: 'ignore', detached: true });
+  t.after(() => process.kill(-holder.pid!));
+  await new Promise((r) => setTimeout(r, 300));
+  const opened = await openTransport(pty).then(
+    async (tr) => {
+      await tr.close();
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
+  assert.ok(isAnyflashError(opened, 'port-busy'), `open should fail with port-busy, got ${String(opened)}`);
+  const enriched = enrichOpenError(opened, pty);
+  assert.equal(enriched.message, `${pty} is locked by flock (pid ${holder.pid}).`);
+  assert.equal(enriched.advice[1], `Or end it: kill ${holder.pid}`);
+  assert.ok(enriched.evidence.some((e) => e.includes(`pid ${holder.pid} (flock) has ${pty} open and locked`)));
+  assert.ok(enriched.evidence.some((e) => e.includes(`(socat) has ${pty} open`)), 'other openers are listed as evidence');
 });
 
 test('busy with no visible holder: the usual culprits and how to find it', () => {
