@@ -45,25 +45,24 @@ export class TelnetParser {
   constructor(private readonly on: TelnetHandlers) {}
 
   feed(chunk: Uint8Array): void {
-    let runStart = -1;
-    const flush = (end: number): void => {
-      if (runStart >= 0 && end > runStart) this.on.data(chunk.slice(runStart, end));
-      runStart = -1;
+    // Data of one chunk goes out in one call (escaped IACs included), split only where a command
+    // must be handled in order with it.
+    const out = new Uint8Array(chunk.length);
+    let o = 0;
+    const flush = (): void => {
+      if (o > 0) this.on.data(out.slice(0, o));
+      o = 0;
     };
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i]!;
       switch (this.state) {
         case State.Data:
-          if (b === IAC) {
-            flush(i);
-            this.state = State.Iac;
-          } else if (runStart < 0) {
-            runStart = i;
-          }
+          if (b === IAC) this.state = State.Iac;
+          else out[o++] = b;
           break;
         case State.Iac:
           if (b === IAC) {
-            this.on.data(Uint8Array.of(IAC));
+            out[o++] = IAC;
             this.state = State.Data;
           } else if (b === WILL || b === WONT || b === DO || b === DONT) {
             this.verb = b;
@@ -78,6 +77,7 @@ export class TelnetParser {
           break;
         case State.Verb:
           this.state = State.Data;
+          flush();
           this.on.negotiate(this.verb, b);
           break;
         case State.Sub:
@@ -90,6 +90,7 @@ export class TelnetParser {
             this.state = State.Sub;
           } else if (b === SE) {
             this.state = State.Data;
+            flush();
             this.on.subnegotiation(Uint8Array.from(this.sub));
           } else {
             // RFC 855: IAC <cmd> inside SB ends it implicitly; keep the command byte's meaning.
@@ -99,7 +100,7 @@ export class TelnetParser {
           break;
       }
     }
-    flush(chunk.length);
+    flush();
   }
 }
 
