@@ -133,6 +133,11 @@ function patternEvidence(input: ReasonInput): Evidence[] {
       out.push({ code: 'flash-fault', weight: 0.2, text: `Only ${hexAddr(addresses[0]!)} failed.`, order });
     }
   }
+  // The link failing while the RAM stub is uploaded or starting is a stub failure, whatever the message.
+  const inStub = input.evidence.filter((e) => e.step === 'stub' && (e.code === 'timeout' || e.code === 'garbled-reply') && e.weight >= 0.5);
+  if (inStub.length > 0) {
+    out.push({ code: 'stub-failed', weight: 0.65, text: `${inStub[inStub.length - 1]!.text} (while starting the flasher stub)`, order });
+  }
   const vanished = input.evidence.some((e) => e.code === 'port-vanished' && e.weight >= 0.5);
   if (vanished && ((input.goodWork ?? 0) > 0 || goodStart)) {
     out.push({ code: 'brownout-suspected', weight: 0.4, text: 'The port disappeared in the middle of the work: the USB bridge may have browned out with the target.', order });

@@ -53,6 +53,8 @@ const EXPECTED: Record<string, Expect> = {
   'esptool/secure-download.log': { tool: 'esptool', top: 'secure-download-mode', note: 'Secure Download Mode' },
   'esptool/success.log': { tool: 'esptool', version: '4.7.0', step: 'done', top: null, success: true },
   'esptool/ansi-crlf-vanish.log': { tool: 'esptool', version: '5.1.0', step: 'write', top: 'port-vanished', also: ['brownout-suspected'] },
+  'esptool/stub-timeout.log': { tool: 'esptool', step: 'stub', top: 'stub-failed', also: ['timeout'] },
+  'esptool/write-timeout.log': { tool: 'esptool', step: 'write', top: 'port-write-timeout' },
   'esptool/flash-id-ffffff.log': { tool: 'esptool', top: 'flash-not-found', success: true },
   'espflash/connection-failed.log': { tool: 'espflash', step: 'connect', top: 'no-response', suggestion: 'anyflash doctor --port /dev/ttyACM0' },
   'espflash/connection-failed-v1.log': { tool: 'espflash', step: 'connect', top: 'no-response' },
@@ -85,7 +87,7 @@ const EXPECTED: Record<string, Expect> = {
     tool: 'sftool', step: 'connect', top: 'no-response', also: ['firmware-owns-uart', 'boot-window-missed'],
     suggestion: 'anyflash write --port COM9 --chip sf32lb52 --baud 1000000 C:\\Users\\Me\\Desktop\\nuttx.bin@0x12020000',
   },
-  'sftool/stub-timeout.log': { tool: 'sftool', step: 'stub', top: 'timeout', also: ['brownout-suspected'] },
+  'sftool/stub-timeout.log': { tool: 'sftool', step: 'stub', top: 'stub-failed', also: ['timeout', 'brownout-suspected'] },
   'sftool/port-busy.log': { tool: 'sftool', step: 'open-port', top: 'port-busy' },
   'sftool/success.log': { tool: 'sftool', step: 'done', top: null, success: true },
   'idf/flash-no-serial.log': {
@@ -102,6 +104,7 @@ const EXPECTED: Record<string, Expect> = {
   },
   'generic/mixed-fail-then-success.log': { tool: 'esptool', top: null, success: true },
   'generic/truncated.log': { tool: 'esptool', step: 'write', top: 'timeout' },
+  'generic/cannot-get-bus.log': { tool: 'unknown', step: 'connect', top: 'no-response', also: ['boot-window-missed'], recognised: false },
   'generic/unknown-tool.log': { tool: 'unknown', top: null, recognised: false, success: false },
   'generic/unknown-tool-busy.log': { tool: 'unknown', top: 'port-busy', recognised: false },
 };

@@ -14,7 +14,7 @@ export const bk7231gui: ToolSignatures = {
     { pattern: /Going to open port: (\w+|\/dev\/\S+?)\.?$/i, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
     { pattern: /^Serial port open!/i, kind: 'progress', step: 'open-port' },
     { pattern: /Getting bus failed, will try again/i, kind: 'attempt', step: 'connect' },
-    { pattern: /^Getting bus\.\.\./i, kind: 'attempt', step: 'connect' },
+    { pattern: /^Getting bus\.\.\. \(now, please do reboot/i, kind: 'attempt', step: 'connect' },
     { pattern: /Getting bus success!/i, kind: 'progress', step: 'connect' },
     { pattern: /Going to set baud rate setting \((\d+)\)/i, kind: 'progress', step: 'connect', facts: (m) => ({ baud: Number(m[1]) }) },
     { pattern: /Failed to set baud rate/i, kind: 'fatal', step: 'connect', implies: [['baud-mismatch', 0.6], ['garbled-reply', 0.35], ['brownout-suspected', 0.25]] },

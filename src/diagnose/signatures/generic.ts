@@ -37,6 +37,9 @@ export const generic: ToolSignatures = {
     { pattern: /PermissionError\(13, 'Access is denied/i, kind: 'fatal', implies: [['port-busy', 0.55], ['port-vanished', 0.35]] },
     { pattern: /SerialException/i, kind: 'fatal', implies: [['port-error', 0.4]] },
 
+    // Beken loaders' link failure, as hid_download_py and bkWriter word it.
+    { pattern: /Cannot get bus|Failed to get bus/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['boot-window-missed', 0.45]] },
+
     // ESP boot-log lines: what the chip did when it was reset.
     { pattern: /Brownout detector was triggered|BROWN_?OUT_RST|RTCWDT_BROWN_OUT_RESET/i, kind: 'fatal', step: 'boot', implies: [['brownout-suspected', 0.9]] },
     { pattern: /Guru Meditation Error(?: detected)?:?\s*(.*)/i, kind: 'fatal', step: 'boot', implies: [['firmware-owns-uart', 0.55], ['wrong-boot-mode', 0.35]] },

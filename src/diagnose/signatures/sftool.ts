@@ -25,7 +25,7 @@ export const sftool: ToolSignatures = {
     { pattern: /Checking whether a re-download is necessary at address (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
     { pattern: /Download at (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
     { pattern: /Downloaded successfully for|No need to re-download, skip!/i, kind: 'progress', step: 'write' },
-    { pattern: /Download failed:?/i, kind: 'fatal', step: 'write', implies: [['timeout', 0.45], ['device-error', 0.3]] },
+    { pattern: /Download failed: /, kind: 'fatal', step: 'write', implies: [['timeout', 0.45], ['device-error', 0.3]] },
     { pattern: /Verifying data\.\.\./i, kind: 'progress', step: 'verify' },
     { pattern: /Verify failed/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },
     { pattern: /Erase (?:region )?failed/i, kind: 'fatal', step: 'erase', implies: [['device-error', 0.55]] },
