@@ -86,7 +86,7 @@ function busy(error: AnyflashError, path: string, platform: NodeJS.Platform, o: 
   } else if (platform === 'win32') {
     advice.push('On Windows "Access is denied" on a COM port almost always means another program has it open.');
   }
-  return rebuild(error, `${path} is in use by another program.`, advice, [`open(${path}) failed: ${osMessage(error)}`]);
+  return rebuild(error, `${path} is in use by another program.`, advice, error.evidence.length ? [] : [`open(${path}) failed: ${osMessage(error)}`]);
 }
 
 function permission(error: AnyflashError, path: string, platform: NodeJS.Platform, o: EnrichOptions): AnyflashError {
@@ -99,7 +99,7 @@ function permission(error: AnyflashError, path: string, platform: NodeJS.Platfor
     );
   }
   const st = statOrUndefined(path);
-  const evidence = [`open(${path}) failed: ${osMessage(error)}`];
+  const evidence = error.evidence.length ? [] : [`open(${path}) failed: ${osMessage(error)}`];
   if (st) evidence.push(`${path}: mode ${(st.mode & 0o777).toString(8).padStart(3, '0')}, owner uid ${st.uid}, group ${groupName(st.gid) ?? st.gid}`);
   const user = o.user ?? userName();
   const groupOfNode = st && st.gid !== 0 && (st.mode & 0o060) !== 0 ? groupName(st.gid) : undefined;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,35 @@ test('permission: a real device node of group dialout gives the usermod command'
   assert.ok(e.advice.includes('Join the "dialout" group: sudo usermod -aG dialout alice — then log out and back in.'), e.advice.join('\n'));
   assert.ok(e.advice.some((a) => a.includes('udev') && a.includes('TAG+="uaccess"')));
   assert.ok(e.evidence.some((x) => x.includes('mode 660') && x.includes('group dialout')));
+});
+
+const asRoot = process.getuid?.() === 0;
+
+test('permission for real: an unprivileged user opening a dialout pty is told to join dialout', { skip: !asRoot && 'needs root to drop to another user' }, async (t) => {
+  const { child, ptys } = await startSocat();
+  t.after(() => child.kill());
+  const pty = ptys[0]!;
+  chownSync(pty, 0, 20);
+  chmodSync(pty, 0o660);
+  const script = join(mkdtempSync(join(tmpdir(), 'anyflash-perm-')), 'open.mjs');
+  writeFileSync(
+    script,
+    `const { openTransport } = await import(${JSON.stringify(new URL('../../src/transport/open.ts', import.meta.url).href)});
+const { enrichOpenError } = await import(${JSON.stringify(new URL('../../src/diagnose/port-open.ts', import.meta.url).href)});
+try { await (await openTransport(process.argv[2])).close(); console.log('{"opened":true}'); }
+catch (e) { const x = enrichOpenError(e, process.argv[2]); console.log(JSON.stringify({ code: x.code, advice: x.advice })); }
+`,
+  );
+  chmodSync(join(script, '..'), 0o755);
+  chmodSync(script, 0o644);
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', script, pty], {
+    encoding: 'utf8',
+    env: { ...process.env, USER: 'nobody', HOME: tmpdir() },
+    timeout: 30_000,
+  });
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { code: string; advice: string[] };
+  assert.equal(out.code, 'port-permission');
+  assert.equal(out.advice[0], 'Join the "dialout" group: sudo usermod -aG dialout nobody — then log out and back in.');
 });
 
 test('permission: a root-only node gets a udev rule with the adapter VID:PID', () => {
