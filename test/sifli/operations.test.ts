@@ -209,3 +209,16 @@ test('--before no-reset-no-sync reuses a stub left running, without knocking or 
     await bench.close();
   }
 });
+
+test('a stray late OK from an earlier command is not taken for the next reply (replies are read after the echo)', async () => {
+  const initial = pattern(0x10000, 13);
+  const { bench, dev } = await connected({ flashInitial: initial });
+  try {
+    bench.device.wire.send(new TextEncoder().encode('OK\r\nmsh >'));
+    await new Promise((r) => setImmediate(r));
+    const d = await dev.flashDigest(0, 0x10000);
+    assert.deepEqual(d, dev.digest.compute(initial));
+  } finally {
+    await bench.close();
+  }
+});

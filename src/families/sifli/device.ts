@@ -117,8 +117,7 @@ export class SifliDevice implements FlashDevice {
   async flashDigest(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
     const a = this.abs(address, size);
     if (this.verifyReportsCrc) {
-      this.shell.discard();
-      await this.shell.send(`burn_verify ${hex8(a)} ${hex8(size)} ${hex8(0)}\r`);
+      await this.shell.command(`burn_verify ${hex8(a)} ${hex8(size)} ${hex8(0)}`);
       const reply = await this.shell.token('burn_verify', 4000 + (size / MiB) * 500, options.signal);
       if (reply.token === 'OK') return crcBytes(0);
       const v = parseVerifyLine(reply.text);
@@ -154,8 +153,7 @@ export class SifliDevice implements FlashDevice {
   private async streamWrite(a: number, data: Uint8Array, progress: { sentBlocks: number }, options: OpOptions): Promise<void> {
     const { signal } = options;
     const byteMs = 10_000 / this.transport.baud;
-    this.shell.discard();
-    await this.shell.send(`burn_erase_write ${hex8(a)} ${hex8(data.length)}\r`);
+    await this.shell.command(`burn_erase_write ${hex8(a)} ${hex8(data.length)}`);
     let reply = await this.shell.token('burn_erase_write', 4000, signal);
     for (let off = 0; off < data.length; off += BLOCK) {
       throwIfAborted(signal);
@@ -177,8 +175,7 @@ export class SifliDevice implements FlashDevice {
       throwIfAborted(signal);
       const block = data.subarray(off, off + BLOCK);
       await this.eraseFlash(a + off, block.length, { signal });
-      this.shell.discard();
-      await this.shell.send(`burn_write ${hex8(a + off)} ${hex8(block.length)}\r`);
+      await this.shell.command(`burn_write ${hex8(a + off)} ${hex8(block.length)}`);
       await this.transport.write(block);
       const reply = await this.shell.token('burn_write', block.length * byteMs + 4000, signal);
       if (reply.token !== 'OK') throw this.error('burn_write', a + off, reply.text);
@@ -199,8 +196,7 @@ export class SifliDevice implements FlashDevice {
   }
 
   private async readChunk(a: number, n: number, onBytes: (have: number) => void, signal?: AbortSignal): Promise<Uint8Array> {
-    this.shell.discard();
-    await this.shell.send(`burn_read ${hex8(a)} ${hex8(n)}\r`);
+    await this.shell.command(`burn_read ${hex8(a)} ${hex8(n)}`);
     const start = await this.shell.waitFor(['start_trans\r\n', 'Fail'], 10_000, signal);
     if (!start) throw new AnyflashError('timeout', `The SiFli stub did not start sending ${hexAddr(a)}.`, { family: 'sifli', chip: this.chip, address: a });
     if (start.match === 'Fail') throw this.error('burn_read', a, start.text);
@@ -222,16 +218,14 @@ export class SifliDevice implements FlashDevice {
 
   async eraseFlash(address: number, size: number, options: OpOptions = {}): Promise<void> {
     const a = this.abs(address, size);
-    this.shell.discard();
-    await this.shell.send(`burn_erase ${hex8(a)} ${hex8(size)}\r`);
+    await this.shell.command(`burn_erase ${hex8(a)} ${hex8(size)}`);
     const reply = await this.shell.token('burn_erase', 4000 + Math.ceil(size / 0x1000) * 400, options.signal);
     if (reply.token !== 'OK') throw this.error('burn_erase', a, reply.text);
     options.onProgress?.(size);
   }
 
   async eraseAll(options: OpOptions = {}): Promise<void> {
-    this.shell.discard();
-    await this.shell.send(`${this.o.chip.eraseAllCommand} ${hex8(this.flashBase)}\r`);
+    await this.shell.command(`${this.o.chip.eraseAllCommand} ${hex8(this.flashBase)}`);
     const reply = await this.shell.token(this.o.chip.eraseAllCommand, 10_000 + (this.flashSize / MiB) * 5000, options.signal);
     if (reply.token !== 'OK') throw this.error(this.o.chip.eraseAllCommand, this.flashBase, reply.text);
     options.onProgress?.(this.flashSize);

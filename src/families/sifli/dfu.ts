@@ -59,8 +59,7 @@ async function record(o: DfuOptions, type: number, id: number, data: Uint8Array,
   body[0] = type;
   body[1] = id;
   body.set(data, 2);
-  o.shell.discard();
-  await o.shell.send(`dfu_recv ${body.length}\r`);
+  await o.shell.command(`dfu_recv ${body.length}`);
   await sleep(10, o.signal);
   await o.shell.transport.write(body);
   const got = await o.shell.waitFor(['OK', 'Fail'], timeoutMs, o.signal);

@@ -78,8 +78,7 @@ async function changeBaud(shell: StubShell, target: number, o: ConnectOptions, c
   const delayMs = 20;
   for (const baud of ladder) {
     const from = t.baud;
-    shell.discard();
-    await shell.send(`burn_speed ${baud} ${delayMs}\r`);
+    await shell.command(`burn_speed ${baud} ${delayMs}`);
     await shell.waitFor(['OK'], delayMs + 50, o.signal);
     await t.drain();
     await sleep(delayMs + 10, o.signal);
@@ -116,8 +115,7 @@ async function probeFlash(shell: StubShell, chip: SifliChip, memory: SifliMemory
     });
   }
   const fallbackSize = typeof extra.flashSize === 'number' ? extra.flashSize : 0x1000000;
-  shell.discard();
-  await shell.send(`burn_verify ${hex8(base)} ${hex8(0x1000)} ${hex8(0)}\r`);
+  await shell.command(`burn_verify ${hex8(base)} ${hex8(0x1000)} ${hex8(0)}`);
   const reply = await shell.token('burn_verify', 4000, signal);
   const line = parseFlashLine(reply.text);
   const sector = memory === 'nor' ? 0x1000 : 0x20000;

@@ -14,6 +14,8 @@ export interface TokenReply {
 }
 
 const decoder = new TextDecoder('latin1');
+/** How long the echo of a command may take to come back before replies are scanned without it. */
+const ECHO_MS = 300;
 
 /**
  * The stub's text shell over a transport. Keeps what was read but not yet consumed, so binary data
@@ -22,6 +24,8 @@ const decoder = new TextDecoder('latin1');
  */
 export class StubShell {
   private pending = new Uint8Array(0);
+  /** The last command line, until its echo was seen: replies are looked for after it. */
+  private echo: string | null = null;
 
   constructor(
     readonly transport: Transport,
@@ -32,10 +36,37 @@ export class StubShell {
   /** Drops what was read but not consumed (earlier prompts and noise). */
   discard(): void {
     this.pending = new Uint8Array(0);
+    this.echo = null;
   }
 
   async send(text: string): Promise<void> {
     await this.transport.write(textEncoder.encode(text));
+  }
+
+  /**
+   * Sends a command line (`\r`-terminated). Its reply is looked for after the shell's echo of the
+   * line, so a late token of an earlier command is not taken for this command's answer.
+   */
+  async command(line: string): Promise<void> {
+    this.discard();
+    await this.send(line + '\r');
+    this.echo = line;
+  }
+
+  /** Consumes through the echo of the last command; without an echo in time, keeps everything. */
+  private async skipEcho(deadline: number, signal?: AbortSignal): Promise<void> {
+    const echo = this.echo;
+    this.echo = null;
+    if (!echo) return;
+    const echoDeadline = Math.min(deadline, deadlineIn(ECHO_MS + (echo.length * 10_000) / this.transport.baud));
+    for (;;) {
+      const at = decoder.decode(this.pending).indexOf(echo);
+      if (at >= 0) {
+        this.pending = this.pending.slice(at + echo.length);
+        return;
+      }
+      if (!(await this.fill(echoDeadline, signal))) return;
+    }
   }
 
   /** Reads more bytes; false when the deadline passed with nothing new. */
@@ -52,6 +83,7 @@ export class StubShell {
   /** Waits for the first of `patterns`; consumes through it. Null when the deadline passes. */
   async waitFor(patterns: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<{ match: string; text: string } | null> {
     const deadline = deadlineIn(timeoutMs);
+    await this.skipEcho(deadline, signal);
     for (;;) {
       const text = decoder.decode(this.pending);
       let best = -1;
