@@ -3,7 +3,8 @@
  * group grants access, which ports exist instead, what the path really is.
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { AnyflashError } from '../core/errors.js';
+import { AnyflashError, type ErrorCode } from '../core/errors.js';
+import { adviceFor } from './advice.js';
 import { findHolders, findLockHolders, listLinuxPorts, type PortRoots, type ProcessHolder, type SerialPortInfo } from './ports.js';
 import { vidPid } from './usb-bridges.js';
 
@@ -79,14 +80,14 @@ function busy(error: AnyflashError, path: string, platform: NodeJS.Platform, o: 
       holders.map((h) => `pid ${h.pid} (${h.name}) has ${path} open${lockers.includes(h.pid) ? ' and locked' : ''}: ${h.cmdline || h.name}`),
     );
   }
-  const advice = [`Close the program that has ${path} open: usually ${USUAL_HOLDERS}.`];
+  const advice: string[] = [];
   if (platform === 'linux') {
     advice.push(`Find it with: sudo fuser -v ${path}   (processes of other users are invisible without root)`);
     if (/ttyACM/.test(path)) advice.push('ModemManager probes new ttyACM ports for a few seconds after plug-in: wait, or `sudo systemctl stop ModemManager`.');
   } else if (platform === 'win32') {
     advice.push('On Windows "Access is denied" on a COM port almost always means another program has it open.');
   }
-  return rebuild(error, `${path} is in use by another program.`, advice, error.evidence.length ? [] : [`open(${path}) failed: ${osMessage(error)}`]);
+  return rebuild(error, `${path} is in use by another program.`, withGeneral('port-busy', advice), error.evidence.length ? [] : [`open(${path}) failed: ${osMessage(error)}`]);
 }
 
 function permission(error: AnyflashError, path: string, platform: NodeJS.Platform, o: EnrichOptions): AnyflashError {
@@ -140,13 +141,11 @@ function notFound(error: AnyflashError, path: string, platform: NodeJS.Platform,
     if (ports.length > 1) advice.push(`Other ports: ${ports.slice(1).map((p) => p.path + describePort(p)).join(', ')}`);
     evidence.push(`ports present: ${ports.map((p) => p.path).join(', ')}`);
   } else if (platform === 'linux') {
-    advice.push('No serial ports are present: plug the board in with a data cable (many USB cables only charge), then check `dmesg | tail` for the adapter.');
+    advice.push('No serial port is present at all: plug the board in and look at `dmesg | tail` for the adapter.');
     advice.push('On Ubuntu, brltty grabs CH340 adapters and the port disappears: `sudo apt remove brltty`.');
     evidence.push('no serial ports found in /sys/class/tty');
-  } else {
-    advice.push('Run `anyflash list` to see the ports present; install the adapter driver (CP210x, CH34x) if the board does not show up.');
   }
-  return rebuild(error, `${path} does not exist.`, advice, evidence);
+  return rebuild(error, `${path} does not exist.`, ports.length ? advice : withGeneral('port-not-found', advice), evidence);
 }
 
 function notTty(error: AnyflashError, path: string): AnyflashError {
@@ -158,6 +157,11 @@ function notTty(error: AnyflashError, path: string): AnyflashError {
     ['Give the serial device of the board, e.g. /dev/ttyUSB0 or /dev/ttyACM0 (COM3 on Windows); `anyflash list` shows them.'],
     [`${path}: ${what}`],
   );
+}
+
+/** Our facts first, then the advice table's general steps for the code. */
+function withGeneral(code: ErrorCode, specific: string[]): string[] {
+  return [...specific, ...adviceFor(code).advice.filter((a) => !specific.includes(a))];
 }
 
 function describeHolder(h: ProcessHolder): string {
