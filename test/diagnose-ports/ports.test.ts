@@ -103,3 +103,17 @@ test('choosePort: one plausible port is used; a JTAG channel never is; several a
   assert.equal(choosePort([jtag]).kind, 'none');
   assert.equal(choosePort([]).kind, 'none');
 });
+
+test('anyflash list table: bridge, channel, board guess and holder per port', async () => {
+  const { portTable } = await import('../../src/cli/commands/list.js');
+  const tree = espProgTree();
+  const path = join(tree.dev, 'ttyUSB1');
+  tree.addProcess(4242, 'screen', ['screen', path, '115200'], path);
+  const ports = await listPorts({ roots: tree.roots, platform: 'linux' });
+  const lines = portTable(ports);
+  assert.match(lines[0]!, /^PORT\s+VID:PID\s+BRIDGE\s+SERIAL\s+PRODUCT\s+BOARD\?\s+HELD BY$/);
+  const a = lines.find((l) => l.includes('ttyUSB0'))!;
+  const b = lines.find((l) => l.includes('ttyUSB1'))!;
+  assert.match(a, /0403:6010\s+FT2232 channel A \(JTAG\)\s+EP0001\s+Dual RS232-HS\s+ESP-Prog$/);
+  assert.match(b, /FT2232 channel B .*screen \(4242\)$/);
+});
