@@ -128,6 +128,16 @@ describe('Beken flash protection', () => {
     assert.ok(r.events.some((e) => e.type === 'note' && /protection cleared/.test(e.message)));
   });
 
+  it('with reprotect the status register is restored before the reset', async () => {
+    const r = await rig('bk7231n');
+    const dev = await connect(r, { extra: { reprotect: true } });
+    await dev.writeFlash(0x100000, pattern(0x1000, 2));
+    assert.doesNotMatch(r.sim.control('status'), /protected/);
+    await dev.reset('none');
+    assert.match(r.sim.control('status'), /SR 0x002c \(protected\)/);
+    assert.deepEqual(r.sim.flash.data.subarray(0x100000, 0x101000), pattern(0x1000, 2));
+  });
+
   it('with keepProtection a protected flash keeps its contents (the engine verify then fails)', async () => {
     const r = await rig('bk7231n');
     const dev = await connect(r, { extra: { keepProtection: true } });

@@ -34,16 +34,17 @@ export async function linkedSession(chip: string, options: Partial<SimOptions> =
   return { ...r, session: new BekenSession(r.transport, (e) => r.events.push(e)) };
 }
 
-/** Collects everything the chip sends for `ms` after writing `bytes`. */
-export async function rawExchange(r: Rig, bytes: Uint8Array, ms = 30): Promise<Uint8Array> {
+/** Collects what the chip sends after `bytes`: waits up to `firstMs` for a reply, then until 30 ms of quiet. */
+export async function rawExchange(r: Rig, bytes: Uint8Array, firstMs = 300): Promise<Uint8Array> {
   await r.transport.flushInput();
   await r.transport.write(bytes);
   const parts: number[] = [];
-  const end = performance.now() + ms;
+  let deadline = performance.now() + firstMs;
   for (;;) {
-    const got = await r.transport.read({ deadline: end });
+    const got = await r.transport.read({ deadline });
     if (got.length === 0) break;
     parts.push(...got);
+    deadline = performance.now() + 30;
   }
   return Uint8Array.from(parts);
 }

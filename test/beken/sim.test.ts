@@ -10,16 +10,16 @@ const hex = (b: Uint8Array) => toHex(b, ' ');
 
 describe('Beken simulator: wire behaviour', () => {
   it('answers LinkCheck only inside the boot window, then logs the firmware boot', async () => {
-    const r = await rig('bk7231n', { extra: { windowMs: 60 } });
+    const r = await rig('bk7231n', { extra: { windowMs: 150 } });
     await r.transport.setSignals({ dtr: false, rts: false });
     assert.equal(hex(await rawExchange(r, cmd.linkCheck().bytes)), '04 0e 05 01 e0 fc 01 00');
     // Reset again and stay silent past the window: the app starts and prints its log.
     await r.transport.setSignals({ rts: true });
     await r.transport.setSignals({ rts: false });
-    await sleep(100);
+    await sleep(250);
     const log = await r.transport.read({ deadline: performance.now() + 20 });
     assert.match(String.fromCharCode(...log), /jump to pc addr/);
-    assert.equal((await rawExchange(r, cmd.linkCheck().bytes)).length, 0, 'the app does not answer LinkCheck');
+    assert.equal((await rawExchange(r, cmd.linkCheck().bytes, 100)).length, 0, 'the app does not answer LinkCheck');
   });
 
   it('holds the chip in reset while RTS is asserted (drivers assert it on open)', async () => {
@@ -55,7 +55,7 @@ describe('Beken simulator: wire behaviour', () => {
     // Staying at 115200 on the host side sees only garbage.
     const s = await linkedSession('bk7231n');
     await s.transport.write(cmd.setBaudRate(921600, 5).bytes);
-    const garbage = await rawExchange(s, new Uint8Array(0), 50);
+    const garbage = await rawExchange(s, new Uint8Array(0), 100);
     assert.notEqual(hex(garbage), '04 0e 0a 01 e0 fc 0f 00 10 0e 00 05');
   });
 

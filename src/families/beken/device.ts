@@ -41,6 +41,8 @@ export interface BekenDeviceOptions {
   bootloader: boolean;
   /** Leave the status-register protection as found (writes then fail on protected parts). */
   keepProtection: boolean;
+  /** Restore the status register found at connect before resetting or disconnecting. */
+  reprotect: boolean;
   events: EventSink;
 }
 
@@ -53,6 +55,8 @@ export class BekenFlashDevice implements FlashDevice {
   /** Chip CRCs of ranges measured this session, keyed `start:length`; dropped when the range changes. */
   private crcCache = new Map<string, { start: number; end: number; crc: number }>();
   private unprotected = false;
+  /** Status register as found, when we cleared its protection bits. */
+  private foundSr: { value: number; bytes: 1 | 2 } | undefined;
   /** BASIC loaders re-protect the flash after each CheckCRC until the next LinkCheck. */
   private crcLocked = false;
   private infoCache: DeviceInfo | undefined;
@@ -123,7 +127,8 @@ export class BekenFlashDevice implements FlashDevice {
     if (hit) return hit.crc;
     const start = this.wire(address);
     const end = this.full ? start + size - 1 : start + size;
-    const workMs = ((size / CRC_BYTES_PER_SECOND) * 1000) * 2;
+    // Generous: chips and flash parts differ, and a timeout here costs a re-link.
+    const workMs = (size / CRC_BYTES_PER_SECOND) * 1000 * 3;
     const crc = await this.withRecovery(`CRC at ${hexAddr(address)}`, address, signal, async () => {
       const raw = await this.session.checkCrc(start, end, workMs, signal);
       if (!this.full) this.crcLocked = true;
@@ -264,6 +269,7 @@ export class BekenFlashDevice implements FlashDevice {
     }
     let sr = await this.readSr(layout.srBytes, signal);
     if ((sr & layout.mask) === 0) return;
+    this.foundSr = { value: sr, bytes: layout.srBytes };
     const evidence: string[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
       const wanted = sr & ~layout.mask;
@@ -433,7 +439,18 @@ export class BekenFlashDevice implements FlashDevice {
     return toHex(block.subarray(0x24, 0x2a), ':');
   }
 
+  /** Puts the protection bits back as found (`reprotect`), so the flash is guarded again after flashing. */
+  private async restoreProtection(): Promise<void> {
+    const found = this.foundSr;
+    if (!this.options.reprotect || !found) return;
+    const values = found.bytes === 2 ? [found.value & 0xff, found.value >> 8] : [found.value & 0xff];
+    await this.session.flashWriteSR(values);
+    this.foundSr = undefined;
+    this.unprotected = false;
+  }
+
   async reset(mode: ResetMode): Promise<void> {
+    await this.restoreProtection();
     if (mode === 'none' || mode === 'stay') return;
     if (mode === 'hard' && this.transport.canSignal) {
       await this.link.pulseReset();
@@ -444,6 +461,7 @@ export class BekenFlashDevice implements FlashDevice {
   }
 
   async disconnect(): Promise<void> {
+    await this.restoreProtection();
     this.crcCache.clear();
   }
 }

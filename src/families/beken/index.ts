@@ -39,6 +39,7 @@ export const bekenFamily: Family = {
       return new BekenFlashDevice(link, detection, {
         bootloader: extra.bootloader === true,
         keepProtection: extra.keepProtection === true,
+        reprotect: extra.reprotect === true,
         events: options.events,
       });
     } catch (e) {
