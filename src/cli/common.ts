@@ -3,6 +3,7 @@ import { AnyflashError, toAnyflashError } from '../core/errors.js';
 import { connectDevice, familiesFor } from '../families/index.js';
 import type { FlashDevice, ResetMode } from '../families/types.js';
 import { parseNumber } from '../engine/parse.js';
+import { resolvePort } from './commands/list.js';
 import { openPort } from './open-port.js';
 import { Output } from './output.js';
 
@@ -72,14 +73,10 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
     // Input checks run before anything touches the device.
     await check?.();
     familiesFor(flags.chip);
-    if (!flags.port) {
-      throw new AnyflashError('no-port', 'No serial port given.', {
-        advice: ['Pass --port (e.g. --port /dev/ttyUSB0, --port COM3, --port sim:esp32) or set ANYFLASH_PORT; `anyflash list` shows the ports.'],
-      });
-    }
+    const port = await resolvePort(flags.port, out.events);
     const baud = flags.baud === undefined ? undefined : parseNumber(flags.baud, '--baud');
     const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
-    transport = await openPort(flags.port, out.events);
+    transport = await openPort(port, out.events);
     const device = await connectDevice({
       transport,
       chip: flags.chip,
