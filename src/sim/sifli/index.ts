@@ -14,7 +14,7 @@ const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.
 const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
 
 /**
- * Options in `extra`: `rtsPower` (RTS switches the supply), `bootWindowMs` (2000), `firmware`
+ * Options in `extra`: `rtsPower` (RTS switches the supply; defaults to `autoReset`), `bootWindowMs` (2000), `firmware`
  * (a firmware is flashed, true), `firmwareOwnsUart` (its console takes the debug pins, true),
  * `maxBaud` (6 Mbaud), `flashId` (0x182085), `logIntervalMs` (250), `failBlock` (fault: the stub
  * answers Fail once after that `burn_erase_write` block).
@@ -49,7 +49,7 @@ export function createSifliSim(options: SimOptions): SimDevice {
     bootWindowMs: num(x.bootWindowMs, 2000),
     firmware: bool(x.firmware, true),
     firmwareOwnsUart: bool(x.firmwareOwnsUart, true),
-    rtsPower: bool(x.rtsPower, false),
+    rtsPower: bool(x.rtsPower, options.autoReset ?? false),
     maxBaud: num(x.maxBaud, 6_000_000),
     logIntervalMs: num(x.logIntervalMs, 250),
     startInFirmware: options.boot === 'firmware',
