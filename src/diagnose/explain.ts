@@ -57,7 +57,8 @@ export function explain(text: string): ExplainResult {
   const evidence: Evidence[] = [];
   const warnings = new Set<Evidence>();
   const incidents: Incident[] = [];
-  const notes = new Set<string>();
+  /** Each note with the causes its line implied: a note is dropped when its cause is already shown. */
+  const notes = new Map<string, ErrorCode[]>();
   const facts: LogFacts = {};
   let step: Step | undefined;
   let failingStep: Step | undefined;
@@ -110,7 +111,7 @@ export function explain(text: string): ExplainResult {
           break;
         }
         case 'warning':
-          if (row.note) notes.add(row.note);
+          if (row.note) notes.set(row.note, (row.implies ?? []).map(([c]) => c));
           break;
         case 'success':
           lastSuccess = i;
@@ -137,7 +138,6 @@ export function explain(text: string): ExplainResult {
     ...(primary?.version ? { version: primary.version } : {}),
     ...(detected.wrapper ? { wrapper: detected.wrapper.tool } : {}),
     recognised,
-    notes: [...notes],
     facts,
     ...(suggestion ? { suggestion } : {}),
   };
@@ -148,7 +148,7 @@ export function explain(text: string): ExplainResult {
     const summary = causes[0]
       ? `The run finished, but: ${adviceFor(causes[0].code).summary}`
       : 'The run finished successfully: nothing to fix.';
-    return { ...base, step: 'done', causes: causes.map(publicCause), success: true, summary };
+    return { ...base, step: 'done', causes: causes.map(publicCause), success: true, summary, notes: notesBeside(notes, causes) };
   }
 
   // Only what happened after the last good run matters.
@@ -177,11 +177,17 @@ export function explain(text: string): ExplainResult {
     causes: causes.map(publicCause),
     summary,
     success: false,
+    notes: notesBeside(notes, causes),
     ...(distinguish ? { distinguish } : {}),
     ...(suggestion === undefined && top && facts.port && DOCTOR_CODES.has(top.code)
       ? { suggestion: renderDoctor(facts) }
       : {}),
   };
+}
+
+function notesBeside(notes: Map<string, ErrorCode[]>, causes: readonly RankedCause[]): string[] {
+  const shown = new Set(causes.map((c) => c.code));
+  return [...notes].filter(([, codes]) => !codes.some((c) => shown.has(c))).map(([note]) => note);
 }
 
 function publicCause(c: RankedCause): ExplainedCause {

@@ -110,6 +110,7 @@ function patternEvidence(input: ReasonInput): Evidence[] {
       else last.address = i.address;
     }
     const addresses = [...new Set(groups.map((g) => g.address))];
+    const step = groups[groups.length - 1]!.step;
     const list = addresses.slice(0, 6).map(hexAddr).join(', ');
     if (addresses.length >= 2) {
       out.push({
@@ -117,20 +118,21 @@ function patternEvidence(input: ReasonInput): Evidence[] {
         weight: goodStart ? 0.9 : 0.7,
         text: `Failures at varying addresses (${list})${goodStart ? ' after a good start' : ''}: the chip drops out under load.`,
         order,
+        step,
       });
     } else if (groups.length >= 2) {
       const at = hexAddr(addresses[0]!);
       if (goodStart) {
-        out.push({ code: 'flash-fault', weight: 0.85, text: `Failed ${groups.length} times at the same address ${at} after writing other sectors fine.`, order });
-        out.push({ code: 'flash-protected', weight: 0.45, text: `Every attempt fails at ${at}.`, order });
+        out.push({ code: 'flash-fault', weight: 0.85, text: `Failed ${groups.length} times at the same address ${at} after writing other sectors fine.`, order, step });
+        out.push({ code: 'flash-protected', weight: 0.45, text: `Every attempt fails at ${at}.`, order, step });
       } else {
-        out.push({ code: 'flash-protected', weight: 0.85, text: `Failed ${groups.length} times at the same address ${at}, the first one written.`, order });
-        out.push({ code: 'flash-fault', weight: 0.45, text: `Every attempt fails at ${at}.`, order });
+        out.push({ code: 'flash-protected', weight: 0.85, text: `Failed ${groups.length} times at the same address ${at}, the first one written.`, order, step });
+        out.push({ code: 'flash-fault', weight: 0.45, text: `Every attempt fails at ${at}.`, order, step });
       }
     } else if (goodStart) {
       // One failure after good work: power is the usual answer; a rerun tells it from a bad sector.
-      out.push({ code: 'brownout-suspected', weight: 0.45, text: `Stopped answering at ${hexAddr(addresses[0]!)} after a good start.`, order });
-      out.push({ code: 'flash-fault', weight: 0.2, text: `Only ${hexAddr(addresses[0]!)} failed.`, order });
+      out.push({ code: 'brownout-suspected', weight: 0.45, text: `Stopped answering at ${hexAddr(addresses[0]!)} after a good start.`, order, step });
+      out.push({ code: 'flash-fault', weight: 0.2, text: `Only ${hexAddr(addresses[0]!)} failed.`, order, step });
     }
   }
   // The link failing while the RAM stub is uploaded or starting is a stub failure, whatever the message.

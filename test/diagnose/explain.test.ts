@@ -50,7 +50,7 @@ const EXPECTED: Record<string, Expect> = {
   'esptool/permission-denied-linux.log': { tool: 'esptool', step: 'open-port', top: 'port-permission' },
   'esptool/brownout.log': { tool: 'esptool', top: 'brownout-suspected' },
   'esptool/guru.log': { tool: 'esptool', top: 'firmware-owns-uart', also: ['wrong-boot-mode'] },
-  'esptool/secure-download.log': { tool: 'esptool', top: 'secure-download-mode', note: 'Secure Download Mode' },
+  'esptool/secure-download.log': { tool: 'esptool', top: 'secure-download-mode' },
   'esptool/success.log': { tool: 'esptool', version: '4.7.0', step: 'done', top: null, success: true },
   'esptool/ansi-crlf-vanish.log': { tool: 'esptool', version: '5.1.0', step: 'write', top: 'port-vanished', also: ['brownout-suspected'] },
   'esptool/stub-timeout.log': { tool: 'esptool', step: 'stub', top: 'stub-failed', also: ['timeout'] },
@@ -110,7 +110,9 @@ const EXPECTED: Record<string, Expect> = {
 };
 
 function corpus(): string[] {
-  return readdirSync(LOGS).flatMap((dir) => readdirSync(join(LOGS, dir)).filter((f) => f.endsWith('.log')).map((f) => `${dir}/${f}`));
+  return readdirSync(LOGS, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(join(LOGS, d.name)).filter((f) => f.endsWith('.log')).map((f) => `${d.name}/${f}`));
 }
 
 test('every log in the corpus has an expectation, and every expectation a log', () => {
