@@ -114,4 +114,34 @@ describe('doctor end-to-end', { concurrency: true }, () => {
     assert.equal(r.verdict.chip, 'esp32');
     assert.ok(r.trace!.lines().some((l) => / tx /.test(l)) && r.trace!.lines().some((l) => / rx /.test(l)), 'the trace has both directions');
   });
+
+  /** Opens a simulator URL with a wire fault: `tx` drops host→chip bytes, `rx` drops chip→host bytes. */
+  const simWithFault = (url: string, fault?: 'tx' | 'rx') => async () => {
+    const p = openSimPort(url);
+    if (fault === 'tx') p.link.faults.toDevice = () => new Uint8Array(0);
+    if (fault === 'rx') p.link.faults.toHost = () => new Uint8Array(0);
+    await p.transport.open();
+    return p.transport;
+  };
+
+  test('doctor: adapter TX not reaching the chip → no-sync-reply, advice names the TX→RX wire', async () => {
+    const r = await runDoctor({ url: 'sim:esp32', chip: 'esp', connectAttempts: 1, listenMs: 100, open: simWithFault('sim:esp32', 'tx') });
+    assert.equal(r.verdict.code, 'no-sync-reply');
+    assert.ok(r.verdict.advice.some((a) => /adapter TX to chip RX/.test(a)));
+    assert.ok(r.verdict.evidence.some((e) => e.includes('waiting for download')));
+  });
+
+  test('doctor: chip TX not reaching the adapter → no-response, advice names the wiring', async () => {
+    const r = await runDoctor({ url: 'sim:esp32', chip: 'esp', connectAttempts: 1, listenMs: 100, open: simWithFault('sim:esp32', 'rx') });
+    assert.equal(r.verdict.code, 'no-response');
+    assert.ok(r.verdict.advice.some((a) => /adapter RX to chip TX/.test(a)));
+  });
+
+  test('doctor: a SiFli 1 Mbaud console probed as ESP → baud-mismatch naming the baud', async () => {
+    const url = 'sim:sf32lb52?boot=firmware';
+    const r = await runDoctor({ url, chip: 'esp', connectAttempts: 1, listenMs: 600, open: simWithFault(url) });
+    assert.equal(r.verdict.code, 'baud-mismatch');
+    assert.match(r.verdict.summary, /only at 1000000 baud/);
+    assert.ok(r.verdict.advice.some((a) => /console at 1000000 baud.*check --chip/.test(a)));
+  });
 });
