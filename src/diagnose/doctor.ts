@@ -61,8 +61,12 @@ export interface DoctorOptions {
   signal?: AbortSignal;
 }
 
-/** Sent while the chip is held in reset: if it comes back, the line is looped. */
-const ECHO_PATTERN = textEncoder.encode('anyflash echo test 7e3a\r\n');
+/**
+ * Sent while the chip is held in reset: if it comes back unchanged, the line is looped. Control
+ * and high bytes make sure a console that echoes what it is typed (RT-Thread `msh`, a shell
+ * whose chip did not reset) cannot give it back byte for byte; no CR/LF, so no shell runs it.
+ */
+const ECHO_PATTERN = Uint8Array.from([0x00, 0xff, 0x55, 0xaa, 0x1b, 0x08, 0x7f, 0xc0, 0xdb, ...textEncoder.encode('AF-ECHO')]);
 const ECHO_MS = 250;
 /** Long enough to catch a firmware's periodic console line, short enough for four bauds. */
 const LISTEN_MS = 700;

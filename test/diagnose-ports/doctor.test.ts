@@ -26,6 +26,23 @@ class LoopedAdapter extends DeadBoard {
   }
 }
 
+/**
+ * A chip whose reset is not wired and whose firmware runs a shell: it echoes printable keys,
+ * drops control bytes, and answers a line with an error — it must not pass for a looped line.
+ */
+class EchoingShell extends DeadBoard {
+  private line = '';
+  override receive(bytes: Uint8Array): void {
+    const printable = bytes.filter((b) => b >= 0x20 && b < 0x7f);
+    if (printable.length) this.send(printable);
+    this.line += String.fromCharCode(...printable);
+    if (bytes.includes(0x0d)) {
+      this.send(new TextEncoder().encode(`\r\n${this.line}: command not found\r\nmsh >`));
+      this.line = '';
+    }
+  }
+}
+
 function simOn(device: SimDevice, url: string): () => Promise<SimTransport> {
   return async () => {
     const t = new SimTransport(new SimLink(device), url);
@@ -143,5 +160,11 @@ describe('doctor end-to-end', { concurrency: true }, () => {
     assert.equal(r.verdict.code, 'baud-mismatch');
     assert.match(r.verdict.summary, /only at 1000000 baud/);
     assert.ok(r.verdict.advice.some((a) => /console at 1000000 baud.*check --chip/.test(a)));
+  });
+
+  test('doctor: a firmware shell that echoes typed keys is not taken for a loopback', async () => {
+    const r = await runDoctor({ url: 'sim:shell', families: [], open: simOn(board(EchoingShell), 'sim:shell'), listenMs: 100 });
+    assert.equal(r.steps.find((s) => s.step === 'echo')?.ok, true);
+    assert.notEqual(r.verdict.code, 'echo-loopback');
   });
 });
