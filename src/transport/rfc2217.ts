@@ -139,14 +139,17 @@ export class Rfc2217Transport implements Transport {
 
   async drain(): Promise<void> {}
 
+  /**
+   * Sends the DTR and RTS changes back to back and only then waits for both answers: a reset
+   * circuit sees the two edges microseconds apart, not a network round trip apart (an ESP32's EN
+   * rises within ~10 ms, so a waiting gap between the edges boots the firmware instead).
+   */
   async setSignals(signals: ModemSignals): Promise<void> {
     this.live();
-    if (signals.dtr !== undefined) {
-      await this.request(Cpo.setControl, Uint8Array.of(signals.dtr ? Control.dtrOn : Control.dtrOff));
-    }
-    if (signals.rts !== undefined) {
-      await this.request(Cpo.setControl, Uint8Array.of(signals.rts ? Control.rtsOn : Control.rtsOff));
-    }
+    const values: number[] = [];
+    if (signals.dtr !== undefined) values.push(signals.dtr ? Control.dtrOn : Control.dtrOff);
+    if (signals.rts !== undefined) values.push(signals.rts ? Control.rtsOn : Control.rtsOff);
+    await this.requestAll(Cpo.setControl, values.map((v) => Uint8Array.of(v)));
   }
 
   async setBaud(baud: number): Promise<void> {
@@ -191,16 +194,20 @@ export class Rfc2217Transport implements Transport {
   }
 
   /** Sends a command and waits (bounded) for its acknowledgement, unless this server never gives one. */
-  private async request(command: number, value: Uint8Array): Promise<void> {
-    if (this.unanswered.has(command)) {
-      this.sendCommand(command, value);
-      return;
-    }
-    const reply = this.expect(command, this.replyMs);
-    this.sendCommand(command, value);
-    const answer = await reply;
+  private request(command: number, value: Uint8Array): Promise<void> {
+    return this.requestAll(command, [value]);
+  }
+
+  /** Sends several values of one command at once, then waits (bounded) for all acknowledgements. */
+  private async requestAll(command: number, values: Uint8Array[]): Promise<void> {
+    if (values.length === 0) return;
+    const waiting = !this.unanswered.has(command);
+    const replies = waiting ? values.map(() => this.expect(command, this.replyMs)) : [];
+    for (const value of values) this.sendCommand(command, value);
+    if (!waiting) return;
+    const answers = await Promise.all(replies);
     if (this.isLost) throw connectionLost(this.url);
-    if (answer) return;
+    if (answers.every((a) => a !== null)) return;
     this.unanswered.add(command);
     this.events({
       type: 'note',

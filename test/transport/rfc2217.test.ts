@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isAnyflashError, type AnyflashError } from '../../src/core/errors.js';
+import type { AnyflashEvent } from '../../src/core/events.js';
+import { DO, OPT_COM_PORT, TelnetParser, WILL, negotiation, subnegotiation } from '../../src/transport/telnet.js';
 import { serveSim, type SimServer } from '../../src/sim/server.js';
 import { SimLink } from '../../src/sim/link.js';
 import { openTransport } from '../../src/transport/open.js';
@@ -223,5 +225,48 @@ describe('RFC 2217 client against servers that are not RFC 2217', () => {
     }, async (url) => {
       await rejectsWith(openTransport(url, { replyTimeoutMs: 1000 }), 'unsupported');
     });
+  });
+});
+
+describe('RFC 2217 client: DTR and RTS in one call', () => {
+  it('sends both SET-CONTROL edges before waiting for either answer', async () => {
+    // A server that answers a DTR/RTS change only once it holds two of them: a client that waited
+    // for each answer in turn would never get one.
+    const seenControls: number[][] = [];
+    const server = createServer((socket) => {
+      let held: number[] = [];
+      const parser = new TelnetParser({
+        data: () => {},
+        negotiate: (verb, option) => {
+          if (verb === WILL && option === OPT_COM_PORT) socket.write(negotiation(DO, OPT_COM_PORT));
+        },
+        subnegotiation: (p) => {
+          const [, code, value] = p;
+          if (code === 5 && value! >= 8) {
+            held.push(value!);
+            if (held.length < 2) return;
+            seenControls.push(held);
+            for (const v of held) socket.write(subnegotiation(Uint8Array.of(OPT_COM_PORT, 105, v)));
+            held = [];
+            return;
+          }
+          socket.write(subnegotiation(Uint8Array.of(OPT_COM_PORT, code! + 100, ...p.subarray(2))));
+        },
+      });
+      socket.on('data', (d) => parser.feed(d));
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const events: AnyflashEvent[] = [];
+    const url = `rfc2217://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const client = await openTransport(url, { replyTimeoutMs: 500, events: (e) => events.push(e) });
+    try {
+      await client.setSignals({ dtr: true, rts: false });
+      assert.deepEqual(seenControls, [[8, 11], [8, 12]]);
+      assert.deepEqual(events, []);
+    } finally {
+      await client.close();
+      server.close();
+    }
   });
 });
