@@ -27,6 +27,11 @@ export interface Elf2ImageOptions {
   mmuPageSize?: number;
   /** Offset in the image where the ELF's SHA-256 is stored; default 0xB0 when an app descriptor exists. */
   elfSha256Offset?: number;
+  /**
+   * Secure Boot padding so that, once signed, the image ends on an MMU page boundary: 1 = Secure
+   * Boot v1 (ESP32 only), 2 = Secure Boot v2.
+   */
+  securePad?: 1 | 2;
   /** Pad the image with 0xFF to a multiple of this size. */
   padToSize?: number;
   file?: string;
@@ -269,6 +274,7 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
   }
 
   const appendDigest = opts.appendDigest ?? true;
+  if (opts.securePad === 1 && chip.id !== 'esp32') warnings.push('Secure Boot v1 padding applies to ESP32 only; not padded.');
   const out = ctx.out;
   out.write([ESP_IMAGE_MAGIC, segs.length, flashMode, sizeFreq]);
   out.u32(elf.entry);
@@ -336,6 +342,15 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
   }
   for (const seg of ram) {
     saveSegment(ctx, seg);
+    total++;
+  }
+  if (opts.securePad === 2 || (opts.securePad === 1 && chip.id === 'esp32')) {
+    if (!appendDigest) throw badImage(file, 'secure padding needs the SHA-256 digest appended.', ['Drop --dont-append-digest.']);
+    // Room left after the checksum (16 B aligned): the digest, plus for v1 the signature block.
+    const after = opts.securePad === 1 ? 32 + 4 + 64 + 12 : 32;
+    const alignPast = (out.length + SEG_HEADER) % mmuPage;
+    const pad = (((mmuPage - alignPast - 16 - after) % mmuPage) + mmuPage) % mmuPage;
+    saveSegment(ctx, { addr: 0, data: new Uint8Array(pad), name: 'secure padding' });
     total++;
   }
   appendChecksum(out, ctx.checksum);

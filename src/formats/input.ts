@@ -97,7 +97,9 @@ function loadUf2(name: string, bytes: Uint8Array, opts: LoadInputOptions, warnin
   const wantChip = opts.chip?.toLowerCase().replace(/[-_\s]/g, '');
   for (const id of uf2.familyIds) {
     const known = UF2_FAMILIES.find((f) => f.id === id);
-    const matchesChip = wantChip === undefined || (known !== undefined && known.chip === wantChip);
+    // A chip without a UF2 family of its own (e.g. BK7231U) is checked by family only.
+    const chipHasFamily = wantChip !== undefined && UF2_FAMILIES.some((f) => f.chip === wantChip);
+    const matchesChip = !chipHasFamily || (known !== undefined && known.chip === wantChip);
     const matchesFamily = family === undefined || (known !== undefined && known.family === family);
     if (!matchesChip || !matchesFamily) {
       throw new AnyflashError('wrong-chip-image', `${name} is a UF2 for ${uf2FamilyName(id)}, not for ${opts.chip ?? family}.`, {
@@ -117,7 +119,12 @@ function loadUf2(name: string, bytes: Uint8Array, opts: LoadInputOptions, warnin
 function loadEspImage(name: string, bytes: Uint8Array, opts: LoadInputOptions, warnings: string[]): Region[] {
   if (opts.address !== undefined) return [{ address: opts.address, data: bytes, name }];
   const chip = opts.chip ? findEspImageChip(opts.chip) : undefined;
-  const info = parseEspImage(bytes, { file: name, ...(chip ? { chip: chip.id } : {}) });
+  let info;
+  try {
+    info = parseEspImage(bytes, { file: name, ...(chip ? { chip: chip.id } : {}) });
+  } catch {
+    throw needAddress(name, 'a binary that starts like an ESP image but does not parse as one');
+  }
   if (info.appDescriptor) {
     warnings.push(`${name}: ESP-IDF app image placed at ${hexAddr(DEFAULT_ESP_APP_OFFSET)} (the default app offset).`);
     return [{ address: DEFAULT_ESP_APP_OFFSET, data: bytes, name }];

@@ -40,6 +40,8 @@ interface Elf2ImageFlags extends JsonFlags, FlashFlags {
   flashMmuPageSize?: string;
   elfSha256Offset?: string;
   padToSize?: string;
+  securePad?: boolean;
+  securePadV2?: boolean;
 }
 
 interface MergeFlags extends JsonFlags, FlashFlags {
@@ -119,6 +121,8 @@ export function register(program: Command): void {
         .option('--min-rev-full <n>', 'minimum chip revision, major*100+minor')
         .option('--max-rev-full <n>', 'maximum chip revision, major*100+minor')
         .option('--dont-append-digest', 'do not append the SHA-256 of the image')
+        .option('--secure-pad', 'pad so the image ends on a 64 KB boundary once signed (Secure Boot v1, ESP32)')
+        .option('--secure-pad-v2', 'pad so the signature sector starts on a 64 KB boundary (Secure Boot v2)')
         .option('--use-segments', 'build from ELF program headers instead of sections')
         .addOption(new Option('--flash-mmu-page-size <size>', 'flash MMU page size').choices(['8KB', '16KB', '32KB', '64KB']))
         .option('--elf-sha256-offset <offset>', 'store the ELF SHA-256 at this image offset')
@@ -134,6 +138,7 @@ export function register(program: Command): void {
         ...(flags.maxRevFull !== undefined ? { maxRevFull: parseNumber(flags.maxRevFull, '--max-rev-full') } : {}),
         ...(flags.dontAppendDigest ? { appendDigest: false } : {}),
         ...(flags.useSegments ? { useSegments: true } : {}),
+        ...(flags.securePadV2 ? { securePad: 2 as const } : flags.securePad ? { securePad: 1 as const } : {}),
         ...(flags.flashMmuPageSize ? { mmuPageSize: parseSize(flags.flashMmuPageSize.replace(/B$/i, ''), '--flash-mmu-page-size') } : {}),
         ...(flags.elfSha256Offset !== undefined ? { elfSha256Offset: parseNumber(flags.elfSha256Offset, '--elf-sha256-offset') } : {}),
         ...(flags.padToSize !== undefined ? { padToSize: parseSize(flags.padToSize.replace(/B$/i, ''), '--pad-to-size') } : {}),
