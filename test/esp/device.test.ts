@@ -146,6 +146,18 @@ test('soft reset from the stub starts the firmware; hard reset reboots it', asyn
   assert.equal(b.sim.mode, 'app');
 });
 
+test('ROM mode on a chip whose ROM takes the 5-word FLASH_BEGIN (ESP32-S3); ROM soft reset runs the app', async () => {
+  const b = await bench('esp32s3');
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink, noStub: true });
+  const data = pattern(0x1000, 5);
+  await dev.writeFlash(0x20000, data);
+  assert.deepEqual(b.sim.flash.read(0x20000, data.length), data);
+  assert.deepEqual(await dev.readFlash(0x20000, 64), data.subarray(0, 64));
+  await dev.reset('soft');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(b.sim.mode, 'app');
+});
+
 test('watchdog reset is refused on chips without it', async () => {
   const b = await bench('esp32');
   const dev = await espFamily.connect({ transport: b.transport, events: b.sink, noStub: true });

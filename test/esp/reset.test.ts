@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseResetSequence, formatResetSequence, classicReset, unixTightReset, usbJtagSerialReset, defaultStrategies, runReset } from '../../src/families/esp/reset.js';
+import { parseResetSequence, formatResetSequence, classicReset, customReset, unixTightReset, usbJtagSerialReset, defaultStrategies, runReset } from '../../src/families/esp/reset.js';
 import { isAnyflashError } from '../../src/core/errors.js';
 import { strategiesFor } from '../../src/families/esp/connect.js';
 import type { ModemSignals, Transport } from '../../src/transport/types.js';
@@ -46,13 +46,19 @@ test('USB-Serial/JTAG (303a:1001) gets only its own reset; UART ports cycle four
   assert.deepEqual(defaultStrategies(fakeTransport({}, 'rfc2217')).map((s) => s.name), ['classic(50ms)', 'classic(550ms)']);
 });
 
-test('runReset merges adjacent line changes into one call and keeps waits between them', async () => {
+test('runReset: DevKit strategies send adjacent changes together; USB-JTAG keeps its (1,1) transient', async () => {
   const t = fakeTransport({});
-  await runReset(t, parseResetSequence('D0|R1|W0.01|D1|R0|W0.01|D0'));
+  await runReset(t, classicReset(10));
   assert.deepEqual(t.log, [{ dtr: false, rts: true }, { dtr: true, rts: false }, { dtr: false, rts: false }]);
-  const t2 = fakeTransport({});
-  await runReset(t2, parseResetSequence('R1|W0.01|R0'));
-  assert.deepEqual(t2.log, [{ rts: true }, { rts: false }]);
+  const u = fakeTransport({});
+  await runReset(u, usbJtagSerialReset());
+  assert.deepEqual(u.log.slice(3, 6), [{ dtr: true, rts: false }, { dtr: true, rts: true }, { dtr: false, rts: true }]);
+});
+
+test('runReset: custom sequences play step by step, RTS carrying the current DTR (usbser.sys)', async () => {
+  const t = fakeTransport({});
+  await runReset(t, customReset('D1|R1|U0,0|R1'));
+  assert.deepEqual(t.log, [{ dtr: true }, { dtr: true, rts: true }, { dtr: false, rts: false }, { dtr: false, rts: true }]);
 });
 
 test('`before` names map to strategies; v4 underscore names and custom sequences are accepted', () => {

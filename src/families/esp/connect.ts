@@ -123,7 +123,7 @@ async function attemptOnce(
 ): Promise<ConnectLoopResult | null> {
   const { signal, events } = options;
   await loader.reader.flush();
-  if (strategy.steps.length > 0) await runReset(options.transport, strategy.steps, signal);
+  if (strategy.steps.length > 0) await runReset(options.transport, strategy, signal);
   const boot = await loader.reader.readRaw(250, 40, signal);
   if (boot.length > 0) {
     evidence.anyBytes = true;

@@ -301,7 +301,7 @@ export class EspDevice implements FlashDevice {
           this.state.events({ type: 'note', level: 'warn', message: `Cannot hard-reset over ${this.transport.kind}: reset the chip manually.` });
           return;
         }
-        await runReset(this.transport, hardReset(isUsbJtagSerial(this.transport)).steps);
+        await runReset(this.transport, hardReset(isUsbJtagSerial(this.transport)));
         return;
       case 'soft':
         if (this.loader.stub) await this.loader.runUserCode();

@@ -16,6 +16,13 @@ export type ResetStep =
 export interface ResetStrategy {
   name: string;
   steps: ResetStep[];
+  /**
+   * Send line changes that have no wait between them in one `setSignals` call. On for the DevKit
+   * circuits (Classic's transient (1,1) between `D1` and `R0` releases EN while IO0 is still high,
+   * which only an EN capacitor on the board hides); off where a transient is part of the recipe
+   * (USB-Serial/JTAG latches the boot pin in the (1,1) state) and for custom sequences.
+   */
+  coalesce?: boolean;
 }
 
 function bit(text: string, token: string): boolean {
@@ -78,7 +85,11 @@ const seconds = (ms: number): string => String(ms / 1000);
 
 /** DTR drives IO0 (BOOT), RTS drives EN through the DevKit's cross-coupled transistors. */
 export function classicReset(delayMs = 50): ResetStrategy {
-  return { name: `classic(${delayMs}ms)`, steps: parseResetSequence(`D0|R1|W0.1|D1|R0|W${seconds(delayMs)}|D0`) };
+  return {
+    name: `classic(${delayMs}ms)`,
+    steps: parseResetSequence(`D0|R1|W0.1|D1|R0|W${seconds(delayMs)}|D0`),
+    coalesce: true,
+  };
 }
 
 /** Same as Classic but changes both lines atomically, avoiding a glitch through (0,0). */
@@ -86,6 +97,7 @@ export function unixTightReset(delayMs = 50): ResetStrategy {
   return {
     name: `unix-tight(${delayMs}ms)`,
     steps: parseResetSequence(`U0,0|U1,1|U0,1|W0.1|U1,0|W${seconds(delayMs)}|U0,0|D0`),
+    coalesce: true,
   };
 }
 
@@ -95,7 +107,7 @@ export function usbJtagSerialReset(): ResetStrategy {
 }
 
 export function hardReset(usb = false): ResetStrategy {
-  return { name: 'hard-reset', steps: parseResetSequence(usb ? 'R1|W0.2|R0|W0.2' : 'R1|W0.1|R0') };
+  return { name: 'hard-reset', steps: parseResetSequence(usb ? 'R1|W0.2|R0|W0.2' : 'R1|W0.1|R0'), coalesce: true };
 }
 
 export function customReset(text: string): ResetStrategy {
@@ -117,13 +129,10 @@ export function defaultStrategies(transport: Transport): ResetStrategy[] {
 }
 
 /**
- * Plays a sequence. Line changes with no wait between them go out as one `setSignals` call: the
- * chip then never sees the transient state in between (e.g. Classic's (1,1) between "D1" and
- * "R0", which releases EN while IO0 is still high on boards without an EN capacitor). A lone RTS
- * change carries the current DTR too, because some drivers (Windows usbser.sys) only apply RTS
- * when DTR is written.
+ * Plays a strategy. A lone RTS change carries the current DTR too, because some drivers (Windows
+ * usbser.sys) only apply RTS when DTR is written; with `coalesce`, adjacent changes go out as one call.
  */
-export async function runReset(transport: Transport, steps: readonly ResetStep[], signal?: AbortSignal): Promise<void> {
+export async function runReset(transport: Transport, strategy: ResetStrategy, signal?: AbortSignal): Promise<void> {
   let dtr: boolean | undefined;
   let rts: boolean | undefined;
   let pending = false;
@@ -132,7 +141,7 @@ export async function runReset(transport: Transport, steps: readonly ResetStep[]
     pending = false;
     await transport.setSignals({ ...(dtr === undefined ? {} : { dtr }), ...(rts === undefined ? {} : { rts }) });
   };
-  for (const step of steps) {
+  for (const step of strategy.steps) {
     switch (step.kind) {
       case 'dtr':
         dtr = step.value;
@@ -150,6 +159,7 @@ export async function runReset(transport: Transport, steps: readonly ResetStep[]
         continue;
     }
     pending = true;
+    if (!strategy.coalesce) await flush();
   }
   await flush();
 }
