@@ -71,7 +71,6 @@ async function run(c: Case, baud: number, latencyMs: number): Promise<Row> {
   const t1 = performance.now();
   const bytes0 = link.counters.toDevice + link.counters.toHost;
   const rt0 = device.link.session.roundTrips;
-  const erased0 = sim.flash.stats.erasedBytes;
   const summary = await writeRegions(device, [{ address: c.address, data: c.data, name: c.name }], { skipUnchanged: c.skipUnchanged });
   const t2 = performance.now();
   await transport.close();

@@ -23,6 +23,12 @@ describe('Beken request frames match the reference byte for byte', () => {
     ['WriteSR 16-bit', cmd.flashWriteSR([0x00, 0x00]).bytes, '01 e0 fc ff f4 04 00 0d 01 00 00'],
     ['StayRom', cmd.stayRom().bytes, '01 e0 fc 02 aa 55'],
     ['RESET', cmd.resetSean().bytes, '01 e0 fc 05 70 53 45 41 4e'],
+    ['WriteReg', cmd.writeReg(0x800074, 0x301).bytes, '01 e0 fc 09 01 74 00 80 00 01 03 00 00'],
+    ['FlashWrite 2 bytes', cmd.flashWrite(0x11000, Uint8Array.of(0xaa, 0x55)).bytes, '01 e0 fc ff f4 07 00 06 00 10 01 00 aa 55'],
+    ['FlashErase4K', cmd.flashErase4K(0x12000).bytes, '01 e0 fc ff f4 05 00 0b 00 20 01 00'],
+    ['FlashEraseAll', cmd.flashEraseAll().bytes, '01 e0 fc ff f4 02 00 0a 04'],
+    ['FlashErase 64K', cmd.flashErase(0xd8, 0x200000).bytes, '01 e0 fc ff f4 06 00 0f d8 00 00 20 00'],
+    ['ReadBootVersion', cmd.readBootVersion().bytes, '01 e0 fc 01 11'],
   ];
   for (const [name, bytes, want] of cases) it(name, () => assert.equal(hex(bytes), want));
 

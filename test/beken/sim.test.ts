@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { concatBytes, toHex } from '../../src/core/bytes.js';
 import { sleep } from '../../src/core/time.js';
 import * as cmd from '../../src/families/beken/commands.js';
+import { longRequest, shortRequest } from '../../src/families/beken/frames.js';
 import { bekenCrc } from '../../src/families/beken/crc.js';
 import { linkedSession, rawExchange, rig } from './helpers.js';
 
@@ -121,5 +122,17 @@ describe('Beken simulator: wire behaviour', () => {
     await sleep(10);
     await r.transport.setBaud(1500000);
     await assert.rejects(r.session.await('short', 0x0f, 200, 'SetBaudRate'), { code: 'timeout' });
+  });
+
+  it('FULL extras: StayRom, Reboot with a wrong argument, Erase4K, length and alignment checks, oversize frames', async () => {
+    const n = await linkedSession('bk7231n');
+    assert.equal(hex(await rawExchange(n, cmd.stayRom().bytes)), '04 0e 05 01 e0 fc aa 55');
+    assert.equal(hex(await rawExchange(n, shortRequest(0x0e, Uint8Array.of(0x00)))), '04 0e 05 01 e0 fc 0e a5');
+    assert.equal(hex(await rawExchange(n, cmd.flashErase4K(0x12000).bytes)), '04 0e ff 01 e0 fc f4 06 00 0b 00 00 20 01 00');
+    const misaligned = cmd.flashWrite4K(0x12010, new Uint8Array(4096)).bytes;
+    assert.equal(hex(await rawExchange(n, misaligned)), '04 0e ff 01 e0 fc f4 06 00 07 06 10 20 01 00');
+    assert.equal(hex(await rawExchange(n, longRequest(0x07, new Uint8Array(8)))), '04 0e ff 01 e0 fc f4 06 00 07 04 00 00 00 00');
+    assert.equal((await rawExchange(n, longRequest(0x09, new Uint8Array(4200)), 100)).length, 0, 'LEN16 ≥ 4200 is dropped');
+    assert.deepEqual(await n.session.flashRead4K(0x200000 + 0x1000), n.sim.flash.data.subarray(0x1000, 0x2000), 'address wrap');
   });
 });

@@ -21,8 +21,6 @@ export interface ExchangeOptions {
   /** Expected reply size in bytes, to add its wire time. */
   replyBytes?: number;
   signal?: AbortSignal;
-  /** Long replies: accept a non-zero status (the caller interprets it). */
-  allowStatus?: boolean;
 }
 
 export class BekenSession {
@@ -60,7 +58,7 @@ export class BekenSession {
     const timeout =
       COMMAND_TIMEOUT_MS + (options.workMs ?? 0) + this.wireMs(request.bytes.length + (options.replyBytes ?? 16)) * 1.5;
     const payload = await this.await(reply.form, reply.code, timeout, request.name, options.signal);
-    if (reply.form === 'long' && payload.length > 0 && payload[0] !== 0 && !options.allowStatus) {
+    if (reply.form === 'long' && payload.length > 0 && payload[0] !== 0) {
       throw new AnyflashError('device-error', `${request.name} failed: the chip answered ${statusName(payload[0]!)} (${payload[0]}).`, {
         evidence: [`reply payload ${printable(payload, 16)}`],
         advice: statusAdvice(payload[0]!),
