@@ -11,6 +11,7 @@ import { sifliFamily } from '../src/families/sifli/index.js';
 import { openSimPort } from '../src/engine/sim-port.js';
 import { writeRegions } from '../src/engine/write.js';
 import type { AnyflashEvent } from '../src/core/events.js';
+import { simStubBlob } from '../src/sim/sifli/index.js';
 import { randomImage } from './images.js';
 
 const MiB = 0x100000;
@@ -28,14 +29,6 @@ interface Row {
   connectSeconds: number;
 }
 
-function dummyStub(): Uint8Array {
-  const b = randomImage(0x20000, 52);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, 0x20080000, true);
-  v.setUint32(4, 0x2005a101, true);
-  return b;
-}
-
 async function run(name: string, baud: number, image: Uint8Array, prefill?: Uint8Array): Promise<Row> {
   const sim = openSimPort('sim:sf32lb52?realtime=1&latency=1');
   if (prefill) sim.device.flash.data.set(prefill, 0);
@@ -45,7 +38,7 @@ async function run(name: string, baud: number, image: Uint8Array, prefill?: Uint
     if (e.type === 'finish' && e.op === 'stub') stubSeconds = e.seconds;
   };
   const t0 = performance.now();
-  const device = await sifliFamily.connect({ transport: sim.transport, baud, events, extra: { stub: dummyStub() } });
+  const device = await sifliFamily.connect({ transport: sim.transport, baud, events, extra: { stub: simStubBlob(0x20000) } });
   const connectSeconds = (performance.now() - t0) / 1000;
   const c0 = { ...sim.link.counters };
   const stats0 = { ...sim.device.flash.stats };

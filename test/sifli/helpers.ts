@@ -6,18 +6,7 @@ import { SimTransport } from '../../src/transport/sim.js';
 import type { AnyflashEvent } from '../../src/core/events.js';
 import type { SimDevice } from '../../src/sim/device.js';
 
-/**
- * A stand-in for SiFli's stub: only its vector table matters to the simulator (SP, then PC inside
- * the blob with the Thumb bit). Not SiFli code.
- */
-export function dummyStub(size = 0x1234): Uint8Array {
-  const b = new Uint8Array(size);
-  for (let i = 8; i < size; i++) b[i] = (i * 7) & 0xff;
-  const v = new DataView(b.buffer);
-  v.setUint32(0, 0x20080000, true);
-  v.setUint32(4, 0x2005a101, true);
-  return b;
-}
+export { simStubBlob as dummyStub } from '../../src/sim/sifli/index.js';
 
 export interface Bench {
   device: SimDevice;

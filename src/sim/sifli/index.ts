@@ -57,3 +57,17 @@ export function createSifliSim(options: SimOptions): SimDevice {
   };
   return new Sf32Sim(options.clock, flash, config);
 }
+
+/**
+ * A blob the simulated SF32LB52 accepts as a stub: just a vector table (SP, then PC inside the
+ * blob), no SiFli code. For demos, tests and benchmarks on simulated ports only — real chips need
+ * SiFli's own stub. `size` models the real stub's upload time (110–152 KB).
+ */
+export function simStubBlob(size = 0x1234): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let i = 8; i < size; i++) b[i] = (i * 7) & 0xff;
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 0x20080000, true);
+  v.setUint32(4, 0x2005a101, true);
+  return b;
+}
