@@ -70,6 +70,8 @@ export function explain(text: string): ExplainResult {
   let goodWorkBeforeFailure: number | undefined;
   let lastAddress: number | undefined;
   let separated = true;
+  /** A download-mode boot banner after the tool said it reset the chip (USB-Serial/JTAG core reset). */
+  let stuckInDownload: Evidence | undefined;
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -87,6 +89,9 @@ export function explain(text: string): ExplainResult {
           attempts += count;
           break;
         case 'progress':
+          if (lastSuccess >= 0 && lastSuccess > lastFatal && /waiting for download|boot:0x[0-9a-f]+ \((?:DOWNLOAD|UART)/i.test(line)) {
+            stuckInDownload = { code: 'usb-jtag-stuck', weight: 0.6, text: raw[i]!.trim(), order: i, step: 'boot' };
+          }
           if (here === 'connect' || here === 'stub') connected = true;
           if (here === 'write' || here === 'erase' || here === 'read' || here === 'verify') {
             goodWork += count;
@@ -115,6 +120,7 @@ export function explain(text: string): ExplainResult {
           break;
         case 'success':
           lastSuccess = i;
+          stuckInDownload = undefined;
           break;
         case 'info':
           break;
@@ -144,7 +150,7 @@ export function explain(text: string): ExplainResult {
 
   if (success) {
     // A finished run can still have shown something wrong (a flash that does not answer its ID).
-    const { causes } = reason({ evidence: [...warnings] });
+    const { causes } = reason({ evidence: [...warnings, ...(stuckInDownload ? [stuckInDownload] : [])] });
     const summary = causes[0]
       ? `The run finished, but: ${adviceFor(causes[0].code).summary}`
       : 'The run finished successfully: nothing to fix.';
@@ -295,7 +301,7 @@ function matchLine(table: ToolSignatures, line: string): Hit[] {
 }
 
 function mergeFacts(into: LogFacts, f: LogFacts): void {
-  if (f.port) into.port = f.port;
+  if (f.port && f.port !== 'None') into.port = f.port;
   if (f.chip) into.chip = f.chip;
   if (f.baud) into.baud = f.baud;
   if (f.flashId) into.flashId = f.flashId;

@@ -55,6 +55,7 @@ const EXPECTED: Record<string, Expect> = {
   'esptool/ansi-crlf-vanish.log': { tool: 'esptool', version: '5.1.0', step: 'write', top: 'port-vanished', also: ['brownout-suspected'] },
   'esptool/stub-timeout.log': { tool: 'esptool', step: 'stub', top: 'stub-failed', also: ['timeout'] },
   'esptool/write-timeout.log': { tool: 'esptool', step: 'write', top: 'port-write-timeout' },
+  'esptool/stays-in-download.log': { tool: 'esptool', step: 'done', top: 'usb-jtag-stuck', success: true },
   'esptool/flash-id-ffffff.log': { tool: 'esptool', top: 'flash-not-found', success: true },
   'espflash/connection-failed.log': { tool: 'espflash', step: 'connect', top: 'no-response', suggestion: 'anyflash doctor --port /dev/ttyACM0' },
   'espflash/connection-failed-v1.log': { tool: 'espflash', step: 'connect', top: 'no-response' },
@@ -94,6 +95,7 @@ const EXPECTED: Record<string, Expect> = {
     tool: 'esptool', version: '4.7.0', wrapper: 'idf.py', step: 'connect', top: 'no-response',
     suggestion: 'anyflash write --port /dev/ttyUSB0 --chip esp32 --baud 460800 0x1000 /home/dev/esp/hello_world/build/bootloader/bootloader.bin 0x10000 /home/dev/esp/hello_world/build/hello_world.bin 0x8000 /home/dev/esp/hello_world/build/partition_table/partition-table.bin',
   },
+  'idf/no-ports.log': { tool: 'esptool', wrapper: 'idf.py', step: 'open-port', top: 'no-port' },
   'west/esp32-wrong-boot.log': {
     tool: 'esptool', wrapper: 'west', step: 'connect', top: 'wrong-boot-mode',
     suggestion: 'anyflash write --port /dev/ttyUSB0 --chip esp32 --baud 921600 0x1000 /home/z/app/build/zephyr/zephyr.bin',

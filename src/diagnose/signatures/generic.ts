@@ -19,6 +19,7 @@ export const generic: ToolSignatures = {
     { pattern: /Permission denied:? '?(\/dev\/[\w./-]+)/i, kind: 'fatal', step: 'open-port', implies: [['port-permission', 0.8]], facts: (m) => ({ port: m[1] }) },
     { pattern: /UnauthorizedAccessException: Access to the port '?(\w+)'? is denied/i, kind: 'fatal', implies: [['port-busy', 0.5], ['port-vanished', 0.45]], facts: (m) => ({ port: m[1] }) },
     { pattern: /The port '(\w+)' does not exist/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.8]], facts: (m) => ({ port: m[1] }) },
+    { pattern: /No serial ports? (?:were |was )?found|No serial ports could be detected/i, kind: 'fatal', step: 'open-port', implies: [['no-port', 0.75]] },
     { pattern: /Inappropriate ioctl for device/i, kind: 'fatal', implies: [['port-not-tty', 0.7]] },
     { pattern: /Failed to execute 'open' on 'SerialPort'/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.75]] },
 
