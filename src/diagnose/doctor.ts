@@ -167,7 +167,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
       bootLog,
       listen: heard,
       echo,
-      modemLineErrors: traced.modemErrors,
+      modemLineErrors: inner.canSignal ? traced.modemErrors : [`the ${inner.kind} transport cannot drive DTR/RTS`, ...traced.modemErrors],
       attempts,
     });
     return { verdict: fromDiagnosis(diagnosis), steps, port, listen: heard, trace: traced };

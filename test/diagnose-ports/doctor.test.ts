@@ -167,4 +167,19 @@ describe('doctor end-to-end', { concurrency: true }, () => {
     assert.equal(r.steps.find((s) => s.step === 'echo')?.ok, true);
     assert.notEqual(r.verdict.code, 'echo-loopback');
   });
+
+  test('doctor: silence over a link without DTR/RTS says the reset must be done by hand', async () => {
+    const r = await runDoctor({
+      url: 'tcp://sim',
+      families: [],
+      listenMs: 50,
+      open: async () => {
+        const t = await simOn(board(DeadBoard), 'tcp://sim')();
+        return Object.assign(Object.create(t) as SimTransport, { canSignal: false, kind: 'tcp' });
+      },
+    });
+    assert.equal(r.verdict.code, 'no-response');
+    assert.match(r.verdict.advice[0]!, /DTR\/RTS could not be set.*by hand/);
+    assert.ok(r.verdict.evidence.includes('DTR/RTS: the tcp transport cannot drive DTR/RTS'));
+  });
 });
