@@ -47,6 +47,13 @@ test('elf2image ESP8266 V1 gives the RAM image at 0x0 and the IROM blob at its f
   assertSame(result.parts[1]!.data, fixture('esp/esp8266-app-0x10000.bin'), 'IROM blob');
 });
 
+test('elf2image of a gcc-built ESP8266 ELF (merged .data+.rodata, unaligned sizes) equals esptool', () => {
+  const result = elfToImage(fixture('elf/esp8266-gcc.elf'), { chip: 'esp8266' });
+  assert.deepEqual(result.parts.map((p) => p.offset), [0, 0x10000]);
+  assertSame(result.parts[0]!.data, fixture('esp/esp8266-gcc-0x00000.bin'), 'RAM image');
+  assertSame(result.parts[1]!.data, fixture('esp/esp8266-gcc-0x10000.bin'), 'IROM blob');
+});
+
 test('elf2image rejects a non-ELF and a truncated ELF with bad-input', () => {
   const elf = fixture('elf/esp32-app.elf');
   for (const [bytes, pattern] of [
