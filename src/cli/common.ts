@@ -74,7 +74,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
     await check?.();
     familiesFor(flags.chip);
     const port = await resolvePort(flags.port, out.events);
-    const baud = flags.baud === undefined ? undefined : parseNumber(flags.baud, '--baud');
+    const baud = !flags.baud ? undefined : parseNumber(flags.baud, '--baud');
     const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
     transport = await openPort(port, out.events);
     const device = await connectDevice({

@@ -17,7 +17,9 @@ export function parseFileArgs(tokens: readonly string[]): FileArg[] {
   const out: FileArg[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (/^(0x[0-9a-f]+|\d+)$/i.test(t)) {
+    // Anything shaped like a number (no path separator or extension) is an address, so a typo
+    // such as 0x1g000 is reported as a bad number, not as a missing file.
+    if (/^(0x|\d)/i.test(t) && !/[./\\@]/.test(t)) {
       const file = tokens[i + 1];
       if (file === undefined) throw new AnyflashError('bad-input', `Address ${t} has no file after it.`, { advice: ['Write pairs like: 0x10000 app.bin'] });
       out.push({ address: parseNumber(t, 'address'), file });

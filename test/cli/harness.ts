@@ -16,7 +16,7 @@ export interface CliResult {
 export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, ANYFLASH_PORT: '', ANYFLASH_CHIP: '', ANYFLASH_BAUD: '', ...options.env },
+      env: { ...withoutAnyflashEnv(process.env), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -32,6 +32,10 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Reco
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+function withoutAnyflashEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ANYFLASH_')));
 }
 
 export interface ServedSim {

@@ -199,8 +199,13 @@ export function register(program: Command): void {
 
 /** JSON view: the parsed structures without their raw bytes. */
 function jsonOf(info: ImageDescription): Record<string, unknown> {
-  const view = info.kind === 'esp-image' ? { ...info, esp: { ...info.esp, chip: info.esp.chip.id, chipName: info.esp.chip.name } } : info;
-  return JSON.parse(JSON.stringify(view, (_k, v: unknown) => (v instanceof Uint8Array ? undefined : v))) as Record<string, unknown>;
+  const replacer = (key: string, v: unknown): unknown => {
+    if (v instanceof Uint8Array) return undefined;
+    // Chip rows carry whole memory maps; the id says it all.
+    if (key === 'chip' && typeof v === 'object' && v !== null && 'id' in v) return (v as { id: string }).id;
+    return v;
+  };
+  return JSON.parse(JSON.stringify(info, replacer)) as Record<string, unknown>;
 }
 
 const pad = (label: string): string => (label + ':').padEnd(18);
@@ -230,6 +235,24 @@ function describe(file: string, info: ImageDescription, verbose: boolean): strin
       ];
     case 'partition-table':
       return [`${file}: ESP partition table${info.table.md5 ? ' (MD5 valid)' : ' (no MD5 row)'}`, ...partitionRows(info.table.partitions)];
+    case 'esp-flash': {
+      const b = info.bootloader;
+      const lines = [
+        `${file}: ESP flash image (${info.table.partitions.length} partitions)`,
+        b ? `${pad('Bootloader')}${hexAddr(b.offset)}: ${b.info.chip.name}, ${b.info.flashModeName}/${b.info.flashSizeName}/${b.info.flashFreqName}, ${espIntegrity(b.info)}${b.info.bootloaderDescriptor ? `, IDF ${b.info.bootloaderDescriptor.idfVersion}` : ''}`
+          : `${pad('Bootloader')}none found at 0x0, 0x1000 or 0x2000`,
+        `Partition table at 0x8000${info.table.md5 ? ' (MD5 valid)' : ''}:`,
+        ...partitionRows(info.table.partitions).map((l) => `  ${l}`),
+        'Apps:',
+      ];
+      for (const a of info.apps) {
+        const d = a.info?.appDescriptor;
+        lines.push(`  ${a.partition.padEnd(10)} ${hexAddr(a.offset).padEnd(9)} ${a.info
+          ? `${d ? `${d.projectName} ${d.version} (IDF ${d.idfVersion}, built ${d.date} ${d.time}), ` : ''}${espIntegrity(a.info)}`
+          : a.problem}`);
+      }
+      return lines;
+    }
     case 'beken': {
       const b = info.beken;
       const lines = [`${file}: Beken ${{ app: 'app image (UA, CRC16-interleaved)', 'full-dump': 'full flash dump (QIO)', rbl: 'RBL package', 'tuya-ug': 'Tuya UG package' }[b.kind]}`];
@@ -265,6 +288,11 @@ function sizeLabel(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / 1048576} MB`;
   if (n % 1024 === 0) return `${n / 1024} KB`;
   return `${n} B`;
+}
+
+function espIntegrity(e: EspImageInfo): string {
+  const sum = e.checksum.valid ? 'checksum ok' : 'checksum BAD';
+  return e.hash ? `${sum}, SHA-256 ${e.hash.valid ? 'ok' : 'BAD'}` : sum;
 }
 
 function describeEsp(file: string, e: EspImageInfo, verbose: boolean): string[] {

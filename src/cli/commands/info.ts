@@ -10,7 +10,7 @@ export function register(program: Command): void {
       process.exitCode = await withDevice(flags, async ({ device, out }) => {
         const info = await device.info();
         const lines = [
-          `Chip:        ${info.description}${info.revision ? ` (revision ${info.revision})` : ''}`,
+          `Chip:        ${info.description}${info.revision && !info.description.includes(info.revision) ? ` (revision ${info.revision})` : ''}`,
           `Family:      ${info.family} (${info.mode})`,
           ...(info.features.length ? [`Features:    ${info.features.join(', ')}`] : []),
           ...(info.mac ? [`MAC:         ${info.mac}`] : []),
