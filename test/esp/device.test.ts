@@ -163,3 +163,15 @@ test('watchdog reset is refused on chips without it', async () => {
   const dev = await espFamily.connect({ transport: b.transport, events: b.sink, noStub: true });
   await rejectsWith(dev.reset('watchdog'), 'unsupported');
 });
+
+test('a baud rate the line cannot carry: reset, reconnect one step lower, and work there', async () => {
+  const { FaultPlan, parseFault } = await import('../../src/sim/faults.js');
+  const b = await bench('esp32', { boot: 'firmware' });
+  new FaultPlan([parseFault('max-baud=460800')]).attach(b.link);
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink, baud: 921600 });
+  assert.equal(dev.transport.baud, 460800);
+  assert.ok(b.events.some((e) => e.type === 'recover' && e.what === 'baud'));
+  const data = pattern(0x2000, 11);
+  await dev.writeFlash(0, data);
+  assert.deepEqual(await dev.readFlash(0, data.length), data);
+});

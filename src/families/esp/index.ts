@@ -4,7 +4,7 @@ import type { EventSink } from '../../core/events.js';
 import type { ConnectOptions, Family, FlashDevice } from '../types.js';
 import { ESP_CHIPS, chipByName, flashSizeFromId, isNoFlashId, type EspChip } from './chips.js';
 import { connectLoop } from './connect.js';
-import { detectChip, readChipFacts, readFlashId, type ChipFacts } from './detect.js';
+import { CHIP_DETECT_MAGIC_REG, detectChip, readChipFacts, readFlashId, type ChipFacts } from './detect.js';
 import { EspDevice } from './device.js';
 import { EspLoader } from './loader.js';
 import { ROM_FLASH_BLOCK } from './protocol.js';
@@ -38,8 +38,17 @@ export { setStubSource, nodeStubSource, type StubSource, type StubJson } from '.
 
 const DEFAULT_FLASH_SIZE = 4 * 1024 * 1024;
 const SECURE_DOWNLOAD_FLAG = 1 << 2;
+const BAUD_PROBE_TIMEOUT_MS = 300;
+/** Rates to fall back to, highest first, when a raised baud does not work. */
+const BAUD_LADDER = [460800, 230400, 115200];
 
-/** Changes the line rate: the reply comes at the old rate, then both sides switch. */
+/** The link did not carry commands at a raised baud rate: reconnecting lower may work. */
+class BaudSwitchFailed extends AnyflashError {}
+
+/**
+ * Changes the line rate: the reply comes at the old rate, then both sides switch. A cheap command
+ * at the new rate proves the link; if it fails the adapter or cable cannot carry that rate.
+ */
 async function changeBaud(loader: EspLoader, chip: EspChip, target: number, crystalMHz: number | undefined, events: EventSink): Promise<void> {
   const transport = loader.transport;
   const old = transport.baud;
@@ -53,6 +62,22 @@ async function changeBaud(loader: EspLoader, chip: EspChip, target: number, crys
   await loader.changeBaud(asked, loader.stub ? old : 0);
   await transport.setBaud(target);
   await loader.settle(50);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await loader.readReg(CHIP_DETECT_MAGIC_REG, { timeoutMs: BAUD_PROBE_TIMEOUT_MS });
+      break;
+    } catch (e) {
+      if (!(e instanceof AnyflashError) || e.code === 'aborted' || attempt >= 1) {
+        throw new BaudSwitchFailed('timeout', `Commands fail after switching to ${target} baud.`, {
+          family: 'esp',
+          chip: chip.name,
+          cause: e,
+          advice: [`Use a lower --baud (e.g. ${BAUD_LADDER.find((b) => b < target) ?? 115200}), a shorter cable or another USB-serial adapter.`],
+        });
+      }
+      await loader.reader.flush();
+    }
+  }
   events({ type: 'note', level: 'info', message: `Changed baud rate to ${target}.` });
 }
 
@@ -74,7 +99,28 @@ function flashSizeFor(flashId: number | undefined, events: EventSink): number {
   return DEFAULT_FLASH_SIZE;
 }
 
+/**
+ * Connects; when the requested baud turns out not to work, resets and reconnects at the next lower
+ * rate of the ladder (needs a reset, so not over links without modem lines).
+ */
 async function connect(options: ConnectOptions): Promise<FlashDevice> {
+  const initialBaud = options.transport.baud;
+  let baud = options.baud;
+  for (;;) {
+    try {
+      return await connectAt({ ...options, baud });
+    } catch (e) {
+      const lower = BAUD_LADDER.find((b) => baud !== undefined && b < baud && b >= initialBaud);
+      const canRetry = options.transport.canSignal && !/^no-reset/.test(options.before?.replace(/_/g, '-') ?? '');
+      if (!(e instanceof BaudSwitchFailed) || lower === undefined || !canRetry) throw e;
+      options.events({ type: 'recover', what: 'baud', detail: `${baud} baud failed; reconnecting at ${lower}.` });
+      await options.transport.setBaud(initialBaud);
+      baud = lower;
+    }
+  }
+}
+
+async function connectAt(options: ConnectOptions): Promise<FlashDevice> {
   const { transport, events, signal } = options;
   let wanted: EspChip | undefined;
   if (options.chip && options.chip.toLowerCase() !== 'esp' && options.chip.toLowerCase() !== 'auto') {
