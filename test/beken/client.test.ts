@@ -108,6 +108,15 @@ describe('Beken bootloader guard', () => {
     assert.deepEqual(r.sim.flash.data.subarray(0, 0x11000), loader);
   });
 
+  it('an erased BK7231T bootloader bricks the simulated chip (why the guard exists)', async () => {
+    const r = await rig('bk7231t');
+    const dev = await connect(r, { extra: { bootloader: true } });
+    await dev.eraseFlash(0, 0x1000);
+    await dev.reset('hard');
+    assert.match(r.sim.control('status'), /bricked/);
+    await assert.rejects(connect(r, { connectAttempts: 1 }), { code: 'no-response' });
+  });
+
   it('allows the bootloader region on BK7231N after unprotecting', async () => {
     const r = await rig('bk7231n');
     const dev = await connect(r);

@@ -42,7 +42,7 @@ export interface BekenSimSettings {
   jedecId: number;
 }
 
-type State = 'reset' | 'window' | 'linked' | 'firmware';
+type State = 'reset' | 'window' | 'linked' | 'firmware' | 'bricked';
 
 const SR_PROTECT_MASK = 0x407c;
 const UART_RESET_BAUD = 115200;
@@ -171,6 +171,7 @@ export class BekenSimDevice extends SimDevice {
       case 'release-boot':
         return `${this.chip}: BK72xx has no boot pin; use power-cycle or press-reset`;
       case 'status':
+        if (this.state === 'bricked') return `${this.chip}: bricked (bootloader region erased; only SPI flashing recovers it)`;
         return `${this.chip}: ${this.state}, ${this.baud} baud, SR 0x${this.sr.toString(16).padStart(4, '0')}${this.isProtected() ? ' (protected)' : ''}`;
       default:
         return `unknown control "${command}" (power-cycle, press-reset, status)`;
@@ -182,7 +183,11 @@ export class BekenSimDevice extends SimDevice {
   }
 
   receive(bytes: Uint8Array): void {
-    if (this.state === 'reset' || this.state === 'firmware' || this.busy) {
+    if (this.state !== 'window' && this.state !== 'linked') {
+      this.stats.discardedBytes += bytes.length;
+      return;
+    }
+    if (this.busy) {
       this.stats.discardedBytes += bytes.length;
       return;
     }
@@ -218,6 +223,11 @@ export class BekenSimDevice extends SimDevice {
 
   private boot(): void {
     this.stats.boots++;
+    // A flash bootloader whose start was erased never runs: no window, no log, SPI recovery only.
+    if (!this.full && this.flash.data.subarray(0, 0x100).every((b) => b === 0xff)) {
+      this.state = 'bricked';
+      return;
+    }
     this.state = 'window';
     this.baud = UART_RESET_BAUD;
     if (this.profile.bootBanner) this.send(textEncoder.encode(this.profile.bootBanner));
