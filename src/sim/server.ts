@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { AnyflashError } from '../core/errors.js';
 import { noEvents, type EventSink } from '../core/events.js';
+import { sleep } from '../core/time.js';
 import { Control, Cpo, Purge, SERVER_OFFSET, readU32be, u32be } from '../transport/rfc2217-protocol.js';
 import { plainBytes } from '../transport/tcp.js';
 import {
@@ -29,6 +30,13 @@ export interface ServeSimOptions {
   control?: ListenAddress;
   /** Line rate an RFC 2217 client gets until it sets one (an OS port opens at its last rate). */
   rfc2217InitialBaud?: number;
+  /**
+   * Play esptool's reset sequences locally, as Espressif's esp_rfc2217_server does (esptool issue
+   * #383): pyserial waits ≥ 50 ms for each SET-CONTROL answer, so a Classic reset's DTR and RTS
+   * edges arrive too far apart for an ESP auto-reset circuit, and the chip boots its firmware.
+   * Off by default: a plain server (ser2net) passes each edge on when it arrives.
+   */
+  espResetHelper?: boolean;
   /** Connect/disconnect/refusal notes. */
   events?: EventSink;
 }
@@ -88,13 +96,16 @@ export async function serveSim(options: ServeSimOptions): Promise<SimServer> {
 
   function serveRfc2217(socket: Socket): void {
     if (!claimHost(socket, 'RFC 2217')) return;
-    const session = new Rfc2217Session(socket, link, device.chip);
+    const session = new Rfc2217Session(socket, link, device.chip, options.espResetHelper ?? false);
     link.hostBaud = options.rfc2217InitialBaud ?? 115200;
     // Opening a real port asserts DTR and RTS; closing it (client gone) drops them.
     link.hostSignals(true, true);
     link.onHostData = (bytes) => session.toClient(bytes);
     socket.on('data', (chunk: Buffer) => session.fromClient(plainBytes(chunk)));
-    socket.on('close', () => link.hostSignals(false, false));
+    socket.on('close', () => {
+      session.stop();
+      link.hostSignals(false, false);
+    });
   }
 
   function serveControl(socket: Socket): void {
@@ -196,17 +207,26 @@ class Rfc2217Session {
   private suspended = false;
   private held: Uint8Array[] = [];
   private heldBytes = 0;
+  /** ESP reset helper: a download-mode reset was played and its trailing edges are ignored. */
+  private downloadReset = false;
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly socket: Socket,
     private readonly link: SimLink,
     private readonly chip: string,
+    private readonly espResetHelper: boolean,
   ) {
     this.parser = new TelnetParser({
       data: (bytes) => link.hostWrite(bytes),
       negotiate: (verb, option) => this.negotiate(verb, option),
       subnegotiation: (payload) => this.command(payload),
     });
+  }
+
+  /** The client left: cancel any reset sequence still playing. */
+  stop(): void {
+    this.stopped.abort();
   }
 
   fromClient(chunk: Uint8Array): void {
@@ -321,12 +341,14 @@ class Rfc2217Session {
       case Control.dtrOn:
       case Control.dtrOff:
         this.dtr = v === Control.dtrOn;
-        this.link.hostSignals(this.dtr, undefined);
+        if (this.espResetHelper) this.espLines(v);
+        else this.link.hostSignals(this.dtr, undefined);
         return v;
       case Control.rtsOn:
       case Control.rtsOff:
         this.rts = v === Control.rtsOn;
-        this.link.hostSignals(undefined, this.rts);
+        if (this.espResetHelper) this.espLines(v);
+        else this.link.hostSignals(undefined, this.rts);
         return v;
       case Control.breakOn:
       case Control.breakOff:
@@ -336,6 +358,36 @@ class Rfc2217Session {
         if (v >= Control.noInboundFlow && v <= Control.noInboundFlow + 2) this.inboundFlow = v;
         else this.flow = v;
         return v;
+    }
+  }
+
+  /**
+   * esp_rfc2217_server's rules: DTR on starts a download-mode reset played here with local timing
+   * (then the client's own trailing edges are ignored until DTR goes off); RTS off outside it is a
+   * hard reset; DTR off is passed on.
+   */
+  private espLines(v: number): void {
+    if (v === Control.dtrOff) {
+      this.downloadReset = false;
+      this.link.hostSignals(false, undefined);
+    } else if (v === Control.dtrOn && !this.downloadReset) {
+      this.downloadReset = true;
+      // esptool's tight reset: IO0 high + EN low for 100 ms, then IO0 low + EN high for 50 ms.
+      void this.play([[false, false], [true, true], [false, true], 100, [true, false], 50, [false, false]]);
+    } else if (v === Control.rtsOff && !this.downloadReset) {
+      void this.play([[false, true], 100, [false, false]]);
+    }
+  }
+
+  /** Plays `[dtr, rts]` states and waits (ms) in real time; a closed session stops it. */
+  private async play(steps: Array<[boolean, boolean] | number>): Promise<void> {
+    try {
+      for (const step of steps) {
+        if (typeof step === 'number') await sleep(step, this.stopped.signal);
+        else this.link.hostSignals(step[0], step[1]);
+      }
+    } catch {
+      // Aborted: the client disconnected mid-sequence.
     }
   }
 

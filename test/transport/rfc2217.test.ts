@@ -270,3 +270,45 @@ describe('RFC 2217 client: DTR and RTS in one call', () => {
     }
   });
 });
+
+describe('ESP reset helper (esp_rfc2217_server behaviour)', () => {
+  it('plays the download reset locally when DTR goes on, ignoring the client’s slow trailing edges', async () => {
+    const device = new EchoDevice();
+    const link = new SimLink(device);
+    const server = await serveSim({ device, link, rfc2217: { port: 0 }, espResetHelper: true });
+    const client = await openTransport(server.urls.rfc2217!);
+    try {
+      // Opening sent DTR on, which already plays one reset; let it finish, then start clean.
+      await new Promise((r) => setTimeout(r, 250));
+      await client.setSignals({ dtr: false });
+      device.lineLog = [];
+      // A Classic reset from a client whose edges arrive 60 ms apart (pyserial's ack polling).
+      await client.setSignals({ rts: true });
+      await new Promise((r) => setTimeout(r, 60));
+      await client.setSignals({ dtr: true });
+      await new Promise((r) => setTimeout(r, 60));
+      await client.setSignals({ rts: false });
+      await until(() => device.lineLog.length >= 5, 1000);
+      assert.deepEqual(device.lineLog, [
+        { dtr: false, rts: false },
+        { dtr: true, rts: true },
+        { dtr: false, rts: true },
+        { dtr: true, rts: false },
+        { dtr: false, rts: false },
+      ]);
+      // RTS off outside a download reset is a hard reset: an EN pulse with IO0 high.
+      device.lineLog = [];
+      await client.setSignals({ dtr: false });
+      await client.setSignals({ rts: false });
+      await until(() => device.lineLog.length >= 3, 1000);
+      assert.deepEqual(device.lineLog, [
+        { dtr: false, rts: false },
+        { dtr: false, rts: true },
+        { dtr: false, rts: false },
+      ]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
