@@ -12,10 +12,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI in a child process, as a user would. */
+/** Runs the real, built CLI (`npm test` builds first) in a child process, as a user would. */
 export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
       env: { ...withoutAnyflashEnv(process.env), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
