@@ -141,3 +141,21 @@ test('a corrupted block is reported as a device error named by the stub code', a
   assert.match(e.message, /bad data checksum|checksum/);
   assert.ok(e.advice.length > 0);
 });
+
+test('a port that vanishes during the reset (USB re-enumeration) is reopened and the connect goes on', async () => {
+  const b = await bench('esp32s3', { boot: 'firmware' });
+  const t = b.transport;
+  let vanished = false;
+  const realSet = t.setSignals.bind(t);
+  t.setSignals = async (s) => {
+    if (!vanished && s.rts) {
+      vanished = true;
+      t.vanish();
+      setTimeout(() => t.reappear(), 100);
+    }
+    return realSet(s);
+  };
+  const dev = await espFamily.connect({ transport: t, events: b.sink });
+  assert.equal(dev.chip, 'esp32s3');
+  assert.ok(b.events.some((e) => e.type === 'recover' && e.what === 'port'));
+});

@@ -123,7 +123,7 @@ async function attemptOnce(
 ): Promise<ConnectLoopResult | null> {
   const { signal, events } = options;
   await loader.reader.flush();
-  if (strategy.steps.length > 0) await runReset(options.transport, strategy, signal);
+  if (strategy.steps.length > 0) await resetReopening(options.transport, strategy, options);
   const boot = await loader.reader.readRaw(250, 40, signal);
   if (boot.length > 0) {
     evidence.anyBytes = true;
@@ -153,6 +153,28 @@ async function attemptOnce(
     await sleep(50, signal);
   }
   return null;
+}
+
+const REOPEN_TRIES = 3;
+const REOPEN_DELAY_MS = 500;
+
+/**
+ * Runs a reset; a native-USB chip re-enumerates when reset, so a port that vanished is reopened
+ * (3 tries, 0.5 s apart) before giving up.
+ */
+async function resetReopening(transport: Transport, strategy: ResetStrategy, options: ConnectLoopOptions): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await runReset(transport, strategy, options.signal);
+      return;
+    } catch (e) {
+      if (!(e instanceof AnyflashError) || e.code !== 'port-vanished' || attempt >= REOPEN_TRIES) throw e;
+      options.events({ type: 'recover', what: 'port', detail: `The port vanished during reset; reopening (${attempt + 1}/${REOPEN_TRIES}).` });
+      await sleep(REOPEN_DELAY_MS, options.signal);
+      await transport.close().catch(() => {});
+      await transport.open().catch(() => {});
+    }
+  }
 }
 
 function isReadable(text: string): boolean {
