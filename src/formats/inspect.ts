@@ -6,7 +6,9 @@ import { looksLikeIntelHex, parseIntelHex } from './ihex.js';
 import { isUf2, parseUf2, uf2FamilyName } from './uf2.js';
 import { joinChunks } from './regions.js';
 import { describeBekenImage, type BekenImageInfo } from './beken.js';
-import { isPartitionTableBinary, parsePartitionBinary, type PartitionTable } from './partition-table.js';
+import {
+  PARTITION_DATA_MAX, PARTITION_TABLE_OFFSET, TYPES, isPartitionTableBinary, parsePartitionBinary, type PartitionTable,
+} from './partition-table.js';
 
 export interface RangeSummary {
   address: number;
@@ -25,7 +27,48 @@ export type ImageDescription =
   | { kind: 'uf2'; blocks: number; families: string[]; regions: RangeSummary[] }
   | { kind: 'ihex'; regions: RangeSummary[]; start?: number }
   | { kind: 'beken'; beken: BekenImageInfo }
-  | { kind: 'partition-table'; table: PartitionTable };
+  | { kind: 'partition-table'; table: PartitionTable }
+  | { kind: 'esp-flash'; bootloader: { offset: number; info: EspImageInfo } | null; table: PartitionTable; apps: FlashApp[] };
+
+/** An app partition of a flash dump: its image, or why it is not one. */
+export interface FlashApp {
+  partition: string;
+  offset: number;
+  info: EspImageInfo | null;
+  problem?: string;
+}
+
+/**
+ * A whole ESP flash (a dump or merge-bin output): the partition table at 0x8000, the bootloader
+ * at whichever of the chips' offsets holds an image, and each app partition's image.
+ */
+function inspectEspFlash(name: string, bytes: Uint8Array, chip: string | undefined): ImageDescription | null {
+  const tableAt = PARTITION_TABLE_OFFSET;
+  if (bytes.length < tableAt + PARTITION_DATA_MAX || !isPartitionTableBinary(bytes.subarray(tableAt, tableAt + PARTITION_DATA_MAX))) return null;
+  const table = parsePartitionBinary(bytes.subarray(tableAt, tableAt + PARTITION_DATA_MAX), `${name} (table at 0x8000)`);
+  let bootloader: { offset: number; info: EspImageInfo } | null = null;
+  for (const offset of [0x0, 0x1000, 0x2000]) {
+    if (!isEspImage(bytes.subarray(offset))) continue;
+    try {
+      bootloader = { offset, info: parseEspImage(bytes.subarray(offset, tableAt), { file: name, ...(chip ? { chip } : {}) }) };
+      break;
+    } catch {
+      // Not an image at this offset; try the next one.
+    }
+  }
+  const imageChip = chip ?? bootloader?.info.chip.id;
+  const apps = table.partitions.filter((p) => p.type === TYPES.app).map((p): FlashApp => {
+    const data = bytes.subarray(p.offset, Math.min(bytes.length, p.offset + p.size));
+    if (data.length === 0) return { partition: p.name, offset: p.offset, info: null, problem: 'beyond the end of the file' };
+    if (data[0] === 0xff) return { partition: p.name, offset: p.offset, info: null, problem: 'empty (erased)' };
+    try {
+      return { partition: p.name, offset: p.offset, info: parseEspImage(data, { file: `${name}@${p.name}`, ...(imageChip ? { chip: imageChip } : {}) }) };
+    } catch (e) {
+      return { partition: p.name, offset: p.offset, info: null, problem: e instanceof Error ? e.message : String(e) };
+    }
+  });
+  return { kind: 'esp-flash', bootloader, table, apps };
+}
 
 export function inspectImage(name: string, bytes: Uint8Array, opts: { chip?: string } = {}): ImageDescription {
   if (bytes.length === 0) throw new AnyflashError('file-empty', `${name} is empty.`, { file: name });
@@ -54,6 +97,8 @@ export function inspectImage(name: string, bytes: Uint8Array, opts: { chip?: str
     };
   }
   if (isPartitionTableBinary(bytes)) return { kind: 'partition-table', table: parsePartitionBinary(bytes, name) };
+  const flash = inspectEspFlash(name, bytes, opts.chip);
+  if (flash) return flash;
   const beken = describeBekenImage(bytes);
   if (beken) return { kind: 'beken', beken };
   if (isEspImage(bytes)) return { kind: 'esp-image', esp: parseEspImage(bytes, { file: name, ...(opts.chip ? { chip: opts.chip } : {}) }) };
