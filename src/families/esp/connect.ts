@@ -102,7 +102,7 @@ export async function connectLoop(loader: EspLoader, options: ConnectLoopOptions
     if (result) return result;
   }
 
-  if (options.wait && strategies.some((s) => s.steps.length > 0)) {
+  if (options.wait) {
     events({ type: 'wait-for-user', message: 'Hold BOOT, tap RESET, release BOOT — waiting…' });
     const end = performance.now() + (options.waitMs ?? DEFAULT_WAIT_MS);
     let attempt = 0;
