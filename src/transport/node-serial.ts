@@ -93,6 +93,7 @@ export class NodeSerialTransport implements Transport {
   }
 
   read(options: ReadOptions): Promise<Uint8Array> {
+    if (!this.port) return Promise.reject(new AnyflashError('port-error', `Port ${this.url} is not open.`));
     return this.queue.read(options.deadline, options.signal);
   }
 

@@ -127,6 +127,7 @@ export class Rfc2217Transport implements Transport {
   }
 
   read(options: ReadOptions): Promise<Uint8Array> {
+    if (!this.socket) return Promise.reject(new AnyflashError('port-error', `Port ${this.url} is not open.`));
     return this.queue.read(options.deadline, options.signal);
   }
 
