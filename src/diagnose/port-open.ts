@@ -5,7 +5,7 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { AnyflashError, type ErrorCode } from '../core/errors.js';
 import { adviceFor } from './advice.js';
-import { findHolders, findLockHolders, listLinuxPorts, type PortRoots, type ProcessHolder, type SerialPortInfo } from './ports.js';
+import { findHolders, findLockHolders, isPlausible, listLinuxPorts, type PortRoots, type ProcessHolder, type SerialPortInfo } from './ports.js';
 import { vidPid } from './usb-bridges.js';
 
 export interface EnrichOptions {
@@ -132,20 +132,24 @@ function udevRule(port?: SerialPortInfo): string {
 
 function notFound(error: AnyflashError, path: string, platform: NodeJS.Platform, o: EnrichOptions): AnyflashError {
   const ports = platform === 'linux' ? listLinuxPorts(o.roots).sort((a, b) => (b.appearedAt ?? 0) - (a.appearedAt ?? 0)) : [];
+  // A board is behind a USB port; on-board UARTs (ttyS0) are mentioned but never suggested.
+  const usb = ports.filter(isPlausible);
   const advice: string[] = [];
   const evidence: string[] = [];
   if (platform === 'linux' && /^COM\d+$/i.test(path)) advice.push('On Linux serial ports are named /dev/ttyUSB0, /dev/ttyACM0…, not COMn.');
-  if (ports.length) {
-    const newest = ports[0]!;
-    advice.push(`Use ${newest.path}${describePort(newest)} — the port that appeared most recently: --port ${newest.path}`);
-    if (ports.length > 1) advice.push(`Other ports: ${ports.slice(1).map((p) => p.path + describePort(p)).join(', ')}`);
-    evidence.push(`ports present: ${ports.map((p) => p.path).join(', ')}`);
-  } else if (platform === 'linux') {
-    advice.push('No serial port is present at all: plug the board in and look at `dmesg | tail` for the adapter.');
-    advice.push('On Ubuntu, brltty grabs CH340 adapters and the port disappears: `sudo apt remove brltty`.');
-    evidence.push('no serial ports found in /sys/class/tty');
+  if (ports.length) evidence.push(`ports present: ${ports.map((p) => p.path + describePort(p)).join(', ')}`);
+  if (usb.length) {
+    const newest = usb[0]!;
+    advice.push(`Use ${newest.path}${describePort(newest)} — the USB serial port that appeared most recently: --port ${newest.path}`);
+    if (usb.length > 1) advice.push(`Other USB serial ports: ${usb.slice(1).map((p) => p.path + describePort(p)).join(', ')}`);
+    return rebuild(error, `${path} does not exist.`, advice, evidence);
   }
-  return rebuild(error, `${path} does not exist.`, ports.length ? advice : withGeneral('port-not-found', advice), evidence);
+  if (platform === 'linux') {
+    advice.push(`No USB serial port is present${ports.length ? ` (only on-board UARTs: ${ports.map((p) => p.path).join(', ')})` : ''}: plug the board in and look at \`dmesg | tail\` for the adapter.`);
+    advice.push('On Ubuntu, brltty grabs CH340 adapters and the port disappears: `sudo apt remove brltty`.');
+    if (!ports.length) evidence.push('no serial ports found in /sys/class/tty');
+  }
+  return rebuild(error, `${path} does not exist.`, withGeneral('port-not-found', advice), evidence);
 }
 
 function notTty(error: AnyflashError, path: string): AnyflashError {

@@ -136,8 +136,15 @@ test('missing: lists the ports present and points at the newest', async () => {
 test('missing with no ports at all: cable and driver advice', () => {
   const tree = new FakeTree();
   const e = enrichOpenError(new AnyflashError('port-not-found', 'nope'), '/dev/ttyUSB0', { roots: tree.roots, platform: 'linux' });
-  assert.match(e.advice[0]!, /No serial port is present/);
+  assert.match(e.advice[0]!, /No USB serial port is present/);
   assert.ok(e.advice.some((a) => /data cable/.test(a)));
+});
+
+test('missing with only an on-board UART: it is mentioned, not suggested', () => {
+  const tree = new FakeTree().addUart('ttyS0', 4);
+  const e = enrichOpenError(new AnyflashError('port-not-found', 'nope'), '/dev/ttyUSB0', { roots: tree.roots, platform: 'linux' });
+  assert.match(e.advice[0]!, new RegExp(`No USB serial port is present \\(only on-board UARTs: ${join(tree.dev, 'ttyS0')}\\)`));
+  assert.ok(!e.advice.some((a) => a.includes('--port')), e.advice.join('\n'));
 });
 
 test('not a tty: says what the path is', () => {
