@@ -28,6 +28,8 @@ const cases: Array<[string, Elf2ImageOptions, string]> = [
   ['esp32c6-app', { chip: 'esp32c6', padToSize: 4096 }, 'esp32c6-app.bin'],
   ['esp32c6-app', { chip: 'esp32c6', mmuPageSize: 16384 }, 'esp32c6-app-16k.bin'],
   ['esp32s3-app', { chip: 'esp32s3', flashMode: 'dout', flashFreq: '40m', flashSize: '8MB' }, 'esp32s3-app.bin'],
+  ['esp32c3-gcc', { chip: 'esp32c3', flashSize: '4MB', flashMode: 'dio' }, 'esp32c3-gcc.bin'],
+  ['esp32c3-gcc', { chip: 'esp32c3', useSegments: true }, 'esp32c3-gcc-segments.bin'],
   ['esp32-app', { chip: 'esp32', securePad: 1 }, 'esp32-app-securepad.bin'],
   ['esp32c3-app', { chip: 'esp32c3', securePad: 2 }, 'esp32c3-app-securepad-v2.bin'],
 ];
