@@ -230,15 +230,22 @@ export function parseEspImage(image: Uint8Array, opts: { chip?: string; file?: s
   };
 }
 
-function revision(full: number): string {
+function revText(full: number): string {
   return `v${Math.floor(full / 100)}.${full % 100}`;
+}
+
+/** A chip revision as major*100+minor, from that number or from text like "v1.3" / "1.3". */
+export function revisionFull(revision: number | string): number | undefined {
+  if (typeof revision === 'number') return revision;
+  const m = /^v?(\d+)\.(\d+)$/.exec(revision.trim());
+  return m ? Number(m[1]) * 100 + Number(m[2]) : undefined;
 }
 
 /**
  * Why an app image must not go to the connected chip, or null when it fits: the image's chip id
- * differs, or the chip's revision (major*100+minor) lies outside the image's min/max range.
+ * differs, or the chip's revision (major*100+minor, or "v1.3") lies outside the image's min/max range.
  */
-export function espImageChipCheck(image: Uint8Array, chipId: string, revisionFull?: number): string | null {
+export function espImageChipCheck(image: Uint8Array, chipId: string, revision?: number | string): string | null {
   const chip = findEspImageChip(chipId);
   if (!chip || chip.imageChipId === null || !isEspImage(image) || image[0] !== ESP_IMAGE_MAGIC || image.length < 24) return null;
   // Only images whose extended header is well-formed are judged (a raw blob may start with 0xE9).
@@ -248,14 +255,15 @@ export function espImageChipCheck(image: Uint8Array, chipId: string, revisionFul
     const other = espChipByImageId(imageChipId);
     return `the image was built for ${other ? other.name : `chip id ${imageChipId}`}, but the device is ${chip.name}`;
   }
-  if (revisionFull === undefined) return null;
+  const rev = revision === undefined ? undefined : revisionFull(revision);
+  if (rev === undefined) return null;
   const minFull = readU16le(image, 15);
   const maxFull = readU16le(image, 17);
-  if (revisionFull < minFull) {
-    return `the image needs chip revision ${revision(minFull)} or newer, but the ${chip.name} is ${revision(revisionFull)}`;
+  if (rev < minFull) {
+    return `the image needs chip revision ${revText(minFull)} or newer, but the ${chip.name} is ${revText(rev)}`;
   }
-  if (maxFull !== 0xffff && revisionFull > maxFull) {
-    return `the image supports chip revisions up to ${revision(maxFull)}, but the ${chip.name} is ${revision(revisionFull)}`;
+  if (maxFull !== 0xffff && rev > maxFull) {
+    return `the image supports chip revisions up to ${revText(maxFull)}, but the ${chip.name} is ${revText(rev)}`;
   }
   return null;
 }

@@ -86,4 +86,7 @@ test('espImageChipCheck refuses another chip and a revision outside the range', 
   assert.match(espImageChipCheck(app, 'esp32', 0)!, /needs chip revision v1\.0 or newer/);
   assert.match(espImageChipCheck(app, 'esp32', 400)!, /up to v3\.99/);
   assert.equal(espImageChipCheck(fixture('esp/esp32c3-app.bin'), 'ESP32-C3', 4), null);
+  // DeviceInfo.revision is text like "v3.1".
+  assert.equal(espImageChipCheck(app, 'esp32', 'v3.1'), null);
+  assert.match(espImageChipCheck(app, 'esp32', 'v0.3')!, /v1\.0 or newer/);
 });
