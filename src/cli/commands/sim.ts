@@ -19,6 +19,7 @@ interface SimFlags {
   realtime: boolean;
   boot: 'download' | 'firmware';
   autoReset: boolean;
+  resetHelper: boolean;
   json?: boolean;
 }
 
@@ -44,6 +45,10 @@ export function register(program: Command): void {
     .option('--no-realtime', 'do not throttle to the physical link model')
     .addOption(new Option('--boot <state>', 'state at start').choices(['download', 'firmware']).default('download'))
     .option('--no-auto-reset', 'DTR/RTS not wired: only a power cycle with BOOT held enters download mode')
+    .option(
+      '--no-reset-helper',
+      "ESP over RFC 2217: pass DTR/RTS straight to the simulated circuit instead of running the download-mode entry server-side, as Espressif's esp_rfc2217_server does",
+    )
     .option('--json', 'print the ready line as JSON')
     .action(async (chip: string, flags: SimFlags) => {
       const out = new Output({ json: flags.json });
@@ -68,7 +73,7 @@ export function register(program: Command): void {
         });
         if (file && (!initial || initial.length !== device.flash.size)) file.init(device.flash.data);
         const link = new SimLink(device, { latencyMs, realtime: flags.realtime });
-        const served = await serveSim({ device, link, tcp, rfc2217, control });
+        const served = await serveSim({ device, link, tcp, rfc2217, control, espResetHelper: flags.resetHelper && device.family === 'esp' });
         const ready = { ready: true, chip: device.chip, ...served.urls, flashFile: flags.flashFile ?? null };
         const urls = Object.entries(served.urls).map(([kind, url]) => (kind === 'control' ? `control=${url}` : url));
         if (flags.json) process.stdout.write(JSON.stringify(ready) + '\n');
