@@ -28,3 +28,14 @@ test('anyflash doctor on a chip in download mode says it works and exits 0', () 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /ESP32.*answered/);
 });
+
+test('anyflash doctor prints what happened, what to do, then evidence bullets', () => {
+  const r = anyflash(['doctor', '--port', 'sim:esp32?boot=firmware&auto-reset=0', '--chip', 'esp', '--connect-attempts', '1']);
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^\[(wrong-boot-mode|firmware-owns-uart)\] /);
+  assert.match(lines[1]!, /^what to do: .*hold BOOT, tap RESET/);
+  assert.equal(lines[2], 'evidence:');
+  assert.match(lines[3]!, /^  • /);
+  assert.match(r.stderr, /✗ connect esp: /, 'the steps are shown as they run');
+});

@@ -92,21 +92,25 @@ function stepLine(s: DoctorStep): string {
   return `${s.ok ? pc.green('✓') : pc.yellow('✗')} ${s.step.padEnd(7)} ${s.detail}`;
 }
 
+const TRACE_LINES_SHOWN = 80;
+
 /** One line what happened, one line what to do, then the evidence as bullets. */
 function humanVerdict(result: DoctorResult, verbose: boolean, report?: string): string[] {
   const v = result.verdict;
   const lines = [v.ok ? pc.green(v.summary) : `${pc.red(`[${v.code}]`)} ${v.summary}`];
   if (v.advice.length) {
     lines.push(`${pc.yellow('what to do:')} ${v.advice[0]}`);
-    for (const a of v.advice.slice(1)) lines.push(`  also: ${a}`);
+    if (verbose) for (const a of v.advice.slice(1)) lines.push(`  also: ${a}`);
   }
   if (v.evidence.length) {
     lines.push('evidence:');
     for (const e of v.evidence) lines.push(`  • ${e}`);
   }
+  if (!verbose && v.advice.length > 1) lines.push(pc.dim(`(--verbose shows ${v.advice.length - 1} more step${v.advice.length > 2 ? 's' : ''} and the wire trace)`));
   if (verbose && result.trace) {
-    lines.push('wire trace:');
-    for (const l of result.trace.lines()) lines.push(`  ${l}`);
+    const trace = result.trace.lines();
+    lines.push(trace.length > TRACE_LINES_SHOWN ? `wire trace (last ${TRACE_LINES_SHOWN} of ${trace.length} entries; --report keeps them all):` : 'wire trace:');
+    for (const l of trace.slice(-TRACE_LINES_SHOWN)) lines.push(`  ${l}`);
   }
   if (report) lines.push(`report written to ${report}`);
   return lines;
