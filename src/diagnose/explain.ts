@@ -44,14 +44,27 @@ const DOCTOR_CODES = new Set<ErrorCode>([
   'port-busy', 'port-not-found', 'port-permission', 'port-error',
 ]);
 
+/** Lines are matched up to this length (pasted binary junk can make single lines huge). */
+const MAX_LINE = 1000;
+/** Lines of a bannerless log that vote on which tool wrote it. */
+const VOTE_SAMPLE = 2000;
+/** Evidence quotes are cut to this length. */
+const MAX_QUOTE = 240;
+
 /** Families whose loader answers only in a short window after reset. */
 const SHORT_WINDOW_TOOLS = new Set(['bk7231tools', 'ltchiptool', 'bk7231gui', 'sftool']);
 
 /** Reads a pasted log from any supported flasher and says what went wrong and what to do. */
 export function explain(text: string): ExplainResult {
   const raw = splitLines(text);
-  const lines = raw.map(stripPrefixes);
-  const detected = detectTools(lines);
+  const stripped = new Map<string, string>();
+  const lines = raw.map((l) => {
+    let s = stripped.get(l);
+    if (s === undefined) stripped.set(l, (s = stripPrefixes(clip(l))));
+    return s;
+  });
+  const match = memoMatcher();
+  const detected = detectTools(lines, match);
   const tables = [...detected.tables, generic];
 
   const evidence: Evidence[] = [];
@@ -79,7 +92,7 @@ export function explain(text: string): ExplainResult {
     if (line === '' || /^(?:raise\s|File ".*", line \d+)/.test(line)) continue;
     if (detected.bannerLines.has(i)) separated = true;
     const seen = new Map<ErrorCode, number>();
-    for (const { row, m, count } of tables.flatMap((t) => matchLine(t, line))) {
+    for (const { row, m, count } of tables.flatMap((t) => match(t, line))) {
       const f = row.facts?.(m) ?? {};
       mergeFacts(facts, f);
       if (row.step) step = row.step;
@@ -90,7 +103,7 @@ export function explain(text: string): ExplainResult {
           break;
         case 'progress':
           if (lastSuccess >= 0 && lastSuccess > lastFatal && /waiting for download|boot:0x[0-9a-f]+ \((?:DOWNLOAD|UART)/i.test(line)) {
-            stuckInDownload = { code: 'usb-jtag-stuck', weight: 0.6, text: raw[i]!.trim(), order: i, step: 'boot' };
+            stuckInDownload = { code: 'usb-jtag-stuck', weight: 0.6, text: quote(raw[i]!), order: i, step: 'boot' };
           }
           if (here === 'connect' || here === 'stub') connected = true;
           if (here === 'write' || here === 'erase' || here === 'read' || here === 'verify') {
@@ -105,7 +118,7 @@ export function explain(text: string): ExplainResult {
           const linkFailure = row.kind === 'retry' || (row.implies ?? []).some(([c]) => INCIDENT_CODES.has(c));
           if (address !== undefined && linkFailure && incidents[incidents.length - 1]?.order !== i) {
             goodWorkBeforeFailure ??= goodWork;
-            incidents.push({ address, step: here, order: i, separated });
+            incidents.push({ address, step: here, order: i, separated, inferred: f.address === undefined });
             separated = false;
             lastAddress = address;
           }
@@ -128,7 +141,7 @@ export function explain(text: string): ExplainResult {
       for (const [code, weight] of row.implies ?? []) {
         if ((seen.get(code) ?? 0) >= weight) continue;
         seen.set(code, weight);
-        evidence.push({ code, weight, text: raw[i]!.trim(), order: i, step: here });
+        evidence.push({ code, weight, text: quote(raw[i]!), order: i, step: here });
         if (row.kind === 'warning') warnings.add(evidence[evidence.length - 1]!);
       }
     }
@@ -240,15 +253,24 @@ interface Detected {
   bannerLines: Set<number>;
 }
 
-function detectTools(lines: readonly string[]): Detected {
+function detectTools(lines: readonly string[], match: Matcher): Detected {
   const found = new Map<ToolSignatures, { first: number; version?: string }>();
   const bannerLines = new Set<number>();
+  const bannerLinesText = new Set<string>();
+  const seen = new Set<string>();
   lines.forEach((line, i) => {
+    // A banner repeated verbatim (link-check spam, re-runs) adds nothing but a run boundary.
+    if (seen.has(line)) {
+      if (bannerLinesText.has(line)) bannerLines.add(i);
+      return;
+    }
+    seen.add(line);
     for (const table of TOOL_TABLES) {
       for (const banner of table.banners) {
         const m = banner.pattern.exec(line);
         if (!m) continue;
         bannerLines.add(i);
+        bannerLinesText.add(line);
         const entry = found.get(table) ?? { first: i };
         entry.version ??= banner.version?.(m);
         found.set(table, entry);
@@ -259,9 +281,11 @@ function detectTools(lines: readonly string[]): Detected {
   const wrappers = [...found.entries()].filter(([t]) => t.wrapper).sort((a, b) => a[1].first - b[1].first);
   if (flashers.length === 0) {
     // No banner (a truncated paste): the table whose rows match most lines wrote it.
-    // Lines any tool prints (OS errors) say nothing about which tool it was.
-    const specific = lines.filter((l) => matchLine(generic, l).length === 0);
-    const votes = TOOL_TABLES.filter((t) => !t.wrapper).map((t) => ({ t, n: specific.filter((l) => matchLine(t, l).length > 0).length }));
+    // Lines any tool prints (OS errors) say nothing about which tool it was. The head and tail
+    // of a long log are enough to tell the tool.
+    const sample = lines.length > VOTE_SAMPLE ? [...lines.slice(0, VOTE_SAMPLE / 2), ...lines.slice(-VOTE_SAMPLE / 2)] : lines;
+    const specific = sample.filter((l) => match(generic, l).length === 0);
+    const votes = TOOL_TABLES.filter((t) => !t.wrapper).map((t) => ({ t, n: specific.filter((l) => match(t, l).length > 0).length }));
     const best = votes.reduce((a, b) => (b.n > a.n ? b : a), { t: undefined as ToolSignatures | undefined, n: 0 });
     if (best.t) flashers = [[best.t, { first: -1 }]];
   }
@@ -278,6 +302,38 @@ interface Hit {
   count: number;
 }
 
+type Matcher = (table: ToolSignatures, line: string) => Hit[];
+
+/** Logs repeat lines by the thousand (link-check spam, progress): match each distinct line once. */
+function memoMatcher(): Matcher {
+  const memo = new Map<ToolSignatures, Map<string, Hit[]>>();
+  return (table, line) => {
+    let forTable = memo.get(table);
+    if (!forTable) memo.set(table, (forTable = new Map()));
+    let hits = forTable.get(line);
+    if (!hits) forTable.set(line, (hits = matchLine(table, line)));
+    return hits;
+  };
+}
+
+const GLOBAL_PATTERNS = new WeakMap<RegExp, RegExp>();
+
+function globalVersion(re: RegExp): RegExp {
+  let g = GLOBAL_PATTERNS.get(re);
+  if (!g) GLOBAL_PATTERNS.set(re, (g = new RegExp(re.source, `${re.flags.replace('g', '')}g`)));
+  return g;
+}
+
+/** Messages sit at the start of a line or are appended at its end; keep both ends of huge lines. */
+function clip(line: string): string {
+  return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE / 2)} … ${line.slice(-MAX_LINE / 2)}` : line;
+}
+
+function quote(line: string): string {
+  const t = line.trim();
+  return t.length > MAX_QUOTE ? `${t.slice(0, MAX_QUOTE - 1)}…` : t;
+}
+
 /**
  * The rows of one table that a line matches: every `repeat` row (items printed many to a line),
  * then the first other row in table order.
@@ -286,7 +342,7 @@ function matchLine(table: ToolSignatures, line: string): Hit[] {
   const hits: Hit[] = [];
   for (const row of table.signatures) {
     if (!row.repeat) continue;
-    const all = [...line.matchAll(new RegExp(row.pattern.source, row.pattern.flags.replace('g', '') + 'g'))];
+    const all = [...line.matchAll(globalVersion(row.pattern))];
     if (all.length > 0) hits.push({ row, m: all[all.length - 1] as RegExpExecArray, count: all.length });
   }
   for (const row of table.signatures) {

@@ -21,6 +21,8 @@ export interface Incident {
   order: number;
   /** True when work at other addresses (or a new run) happened since the previous incident. */
   separated: boolean;
+  /** The line named no address; it was taken from the last progress line, so a later stated one wins. */
+  inferred?: boolean;
 }
 
 export interface ReasonInput {
@@ -98,16 +100,20 @@ export function reason(input: ReasonInput): Reasoning {
 function patternEvidence(input: ReasonInput): Evidence[] {
   const out: Evidence[] = [];
   const incidents = input.incidents ?? [];
-  const order = Math.max(0, ...input.evidence.map((e) => e.order), ...incidents.map((i) => i.order));
+  // Pattern evidence sits after everything it summarises.
+  let order = 0;
+  for (const x of [...input.evidence, ...incidents]) order = Math.max(order, x.order);
   const goodStart = (input.goodWorkBeforeFailure ?? 0) > 0;
   if (incidents.length > 0) {
     // Failures with no work in between are one incident (retries of one sector, a final error
-    // after them); the latest address named wins. Only separated failures count as "again".
+    // after them) unless they name different addresses; an address inferred from progress gives
+    // way to one the tool states. Only separated failures count as "again".
     const groups: Incident[] = [];
     for (const i of incidents) {
       const last = groups[groups.length - 1];
-      if (!last || i.separated) groups.push({ ...i });
-      else last.address = i.address;
+      const sameIncident = last && !i.separated && (i.address === last.address || i.inferred || last.inferred);
+      if (!sameIncident) groups.push({ ...i });
+      else if (!i.inferred) Object.assign(last, { address: i.address, inferred: false });
     }
     const addresses = [...new Set(groups.map((g) => g.address))];
     const step = groups[groups.length - 1]!.step;

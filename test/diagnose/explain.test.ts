@@ -180,6 +180,13 @@ test('the same esptool log with Windows prompt, CRLF and colours gives the same 
   assert.equal(b.suggestion, a.suggestion);
 });
 
+test('tens of thousands of failure lines neither overflow nor blur the diagnosis', () => {
+  const lines = Array.from({ length: 30000 }, (_, i) => `Writing 4k failure @ 0x${(0x11000 + (i % 40) * 0x1000).toString(16)} (No response received), retrying (attempt ${i % 4})`);
+  const r = explain(`bk7231tools write_flash -d COM3 -s 0x11000 -S 0 fw.bin\n${lines.join('\n')}\nValueError: No response received\n`);
+  assert.equal(r.causes[0]?.code, 'brownout-suspected');
+  assert.ok(r.causes[0]!.evidence.length <= 5);
+});
+
 test('an empty paste is not recognised and invents nothing', () => {
   const r = explain('');
   assert.equal(r.recognised, false);

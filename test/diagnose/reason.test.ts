@@ -66,3 +66,15 @@ test('close causes come with what tells them apart; a clear winner does not', ()
   const clear = reason({ evidence: [{ code: 'port-busy', weight: 0.9, text: 'busy', order: 1 }, { code: 'port-error', weight: 0.3, text: 'x', order: 1 }] });
   assert.equal(clear.distinguish, undefined);
 });
+
+test('an address inferred from progress gives way to the one the tool states; stated addresses that differ are separate', () => {
+  const inferredThenStated: Incident[] = [
+    { address: 0xf000, separated: true, inferred: true, order: 1, step: 'write' },
+    { address: 0x10000, separated: false, order: 2, step: 'write' },
+  ];
+  const one = reason({ evidence: [noReply(3)], incidents: inferredThenStated, goodWorkBeforeFailure: 16 });
+  assert.match(one.causes.find((c) => c.code === 'brownout-suspected')!.evidence[0]!, /at 0x10000 after a good start/);
+  const stated = reason({ evidence: [noReply(3)], incidents: incidents([0x16000, true], [0x1c000, false]), goodWorkBeforeFailure: 5 });
+  assert.equal(stated.causes[0]!.code, 'brownout-suspected');
+  assert.match(stated.causes[0]!.evidence[0]!, /varying addresses/);
+});
