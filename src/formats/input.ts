@@ -11,6 +11,7 @@ import { isEspImage, parseEspImage } from './esp-image.js';
 import { looksLikeIntelHex, parseIntelHex } from './ihex.js';
 import { isUf2, parseUf2, uf2FamilyName, UF2_FAMILIES } from './uf2.js';
 import { joinChunks, type Region } from './regions.js';
+import { resolveLibreTinyUf2 } from './libretiny-uf2.js';
 import { detectBekenDump } from './beken.js';
 
 export type InputFamily = 'esp' | 'beken' | 'sifli';
@@ -35,8 +36,6 @@ export interface LoadedInput {
 
 /** Where an ESP app goes when no address is given (ESP-IDF's default factory partition). */
 export const DEFAULT_ESP_APP_OFFSET = 0x10000;
-/** LibreTiny Beken UF2 addresses are relative to the app partition, at 0x11000 in every board layout. */
-export const BEKEN_UF2_APP_OFFSET = 0x11000;
 
 function familyOf(opts: LoadInputOptions): InputFamily | undefined {
   if (opts.family) return opts.family;
@@ -110,10 +109,14 @@ function loadUf2(name: string, bytes: Uint8Array, opts: LoadInputOptions, warnin
   }
   if (uf2.familyIds.length === 0) warnings.push(`${name}: the UF2 blocks carry no family id, so the target chip cannot be checked.`);
   const beken = uf2.familyIds.some((id) => UF2_FAMILIES.find((f) => f.id === id)?.family === 'beken');
-  const base = beken ? BEKEN_UF2_APP_OFFSET : 0;
-  if (beken) warnings.push(`${name}: LibreTiny UF2 addresses are relative to the app partition; placed from ${hexAddr(base)}.`);
-  if (uf2.chunks.length === 0) throw new AnyflashError('bad-input', `${name} holds no blocks for flash.`, { file: name });
-  return joinChunks(uf2.chunks.map((c) => ({ address: c.address + base, data: c.data })), name);
+  let chunks = uf2.chunks;
+  if (beken) {
+    const lt = resolveLibreTinyUf2(uf2, name);
+    chunks = lt.chunks;
+    warnings.push(`${name}: LibreTiny UF2${lt.board ? ` for board ${lt.board}` : ''}${lt.firmware ? ` (${lt.firmware}${lt.version ? ` ${lt.version}` : ''})` : ''}; partitions ${lt.partitions.join(', ') || 'none'}.`);
+  }
+  if (chunks.length === 0) throw new AnyflashError('bad-input', `${name} holds no blocks for flash.`, { file: name });
+  return joinChunks(chunks, name);
 }
 
 function loadEspImage(name: string, bytes: Uint8Array, opts: LoadInputOptions, warnings: string[]): Region[] {

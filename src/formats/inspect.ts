@@ -3,7 +3,8 @@ import { AnyflashError } from '../core/errors.js';
 import { isElf, machineName, parseElf, PT_LOAD, SHT_NOBITS } from './elf.js';
 import { isEspImage, parseEspImage, type EspImageInfo } from './esp-image.js';
 import { looksLikeIntelHex, parseIntelHex } from './ihex.js';
-import { isUf2, parseUf2, uf2FamilyName } from './uf2.js';
+import { isUf2, parseUf2, uf2FamilyName, UF2_FAMILIES } from './uf2.js';
+import { resolveLibreTinyUf2 } from './libretiny-uf2.js';
 import { joinChunks } from './regions.js';
 import { describeBekenImage, type BekenImageInfo } from './beken.js';
 import {
@@ -24,7 +25,14 @@ export type ImageDescription =
     sections: Array<{ name: string; addr: number; size: number; nobits: boolean }>;
     segments: Array<{ vaddr: number; paddr: number; filesz: number; memsz: number }>;
   }
-  | { kind: 'uf2'; blocks: number; families: string[]; regions: RangeSummary[] }
+  | {
+    kind: 'uf2';
+    blocks: number;
+    families: string[];
+    /** Flash ranges (LibreTiny: partition-relative addresses resolved when possible). */
+    regions: RangeSummary[];
+    libretiny?: { board?: string; firmware?: string; version?: string; partitions: string[] };
+  }
   | { kind: 'ihex'; regions: RangeSummary[]; start?: number }
   | { kind: 'beken'; beken: BekenImageInfo }
   | { kind: 'partition-table'; table: PartitionTable }
@@ -84,9 +92,22 @@ export function inspectImage(name: string, bytes: Uint8Array, opts: { chip?: str
   }
   if (isUf2(bytes)) {
     const uf2 = parseUf2(bytes, name);
+    const beken = uf2.familyIds.some((id) => UF2_FAMILIES.find((f) => f.id === id)?.family === 'beken');
+    let chunks = uf2.chunks;
+    let libretiny: { board?: string; firmware?: string; version?: string; partitions: string[] } | undefined;
+    if (beken) {
+      try {
+        const { chunks: resolved, ...rest } = resolveLibreTinyUf2(uf2, name);
+        chunks = resolved;
+        libretiny = rest;
+      } catch {
+        // Shown with the addresses as stored when the partitions cannot be placed.
+      }
+    }
     return {
       kind: 'uf2', blocks: uf2.blocks.length, families: uf2.familyIds.map(uf2FamilyName),
-      regions: joinChunks(uf2.chunks, name).map((r) => ({ address: r.address, length: r.data.length })),
+      regions: joinChunks(chunks, name).map((r) => ({ address: r.address, length: r.data.length })),
+      ...(libretiny ? { libretiny } : {}),
     };
   }
   if (looksLikeIntelHex(bytes)) {

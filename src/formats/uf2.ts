@@ -62,16 +62,18 @@ export function isUf2(bytes: Uint8Array): boolean {
   return v.getUint32(0, true) === UF2_MAGIC0 && v.getUint32(4, true) === UF2_MAGIC1;
 }
 
+/** Extension tags start right after the payload; each is padded to 4 bytes from there. */
 function parseTags(block: Uint8Array, start: number): Map<number, Uint8Array> {
   const tags = new Map<number, Uint8Array>();
-  let p = (start + 3) & ~3;
-  while (p + 4 <= 508) {
+  let rel = 0;
+  while (start + rel + 4 <= 508) {
+    const p = start + rel;
     const size = block[p]!;
     if (size === 0) break;
     const type = block[p + 1]! | (block[p + 2]! << 8) | (block[p + 3]! << 16);
     if (size < 4 || p + size > 508) break;
     tags.set(type, block.slice(p + 4, p + size));
-    p += (size + 3) & ~3;
+    rel = (rel + size + 3) & ~3;
   }
   return tags;
 }

@@ -50,11 +50,61 @@ test('UF2 of another family is refused with wrong-chip-image', () => {
   assert.throws(() => loadInput('fw.uf2', uf2, { family: 'beken' }), (e) => isAnyflashError(e, 'wrong-chip-image'));
 });
 
-test('UF2 for a LibreTiny Beken family is placed relative to the app partition', () => {
-  const uf2 = writeUf2([{ address: 0, data: bytes(600, 6) }], 0x7b3ef230, { md5: false });
+/** A LibreTiny-style UF2: data blocks with extension tags right after the payload. */
+function ltUf2(blocks: Array<{ address: number; data: Uint8Array; tags?: Array<[number, Uint8Array]> }>, familyId: number): Uint8Array {
+  const out = new Uint8Array(blocks.length * 512);
+  const v = new DataView(out.buffer);
+  blocks.forEach((b, i) => {
+    const o = i * 512;
+    v.setUint32(o, 0x0a324655, true);
+    v.setUint32(o + 4, 0x9e5d5157, true);
+    v.setUint32(o + 8, 0x2000 | (b.tags ? 0x8000 : 0), true);
+    v.setUint32(o + 12, b.address, true);
+    v.setUint32(o + 16, b.data.length, true);
+    v.setUint32(o + 20, i, true);
+    v.setUint32(o + 24, blocks.length, true);
+    v.setUint32(o + 28, familyId, true);
+    out.set(b.data, o + 32);
+    let p = o + 32 + b.data.length;
+    for (const [type, data] of b.tags ?? []) {
+      out.set([4 + data.length, type & 0xff, (type >> 8) & 0xff, type >> 16], p);
+      out.set(data, p + 4);
+      p += (4 + data.length + 3) & ~3;
+    }
+    v.setUint32(o + 508, 0x0ab16f30, true);
+  });
+  return out;
+}
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+// OTA_PART_INFO: index nibbles for the 6 schemes (FLASHER_SINGLE is the 4th), then partition names.
+const partInfo = (flasherIndex: number, ...names: string[]): Uint8Array =>
+  Uint8Array.of(0x01, (1 << 4) | flasherIndex, 0x00, ...enc(names.join('\0') + '\0'));
+
+test('LibreTiny UF2: blocks land in the partition its OTA_PART_INFO names (app at 0x11000)', () => {
+  const uf2 = ltUf2([
+    { address: 0, data: bytes(256, 1), tags: [[0xca25c8, enc('cb2s')], [0x00de43, enc('esphome')], [0xc0ee0c, partInfo(1, 'app')]] },
+    { address: 256, data: bytes(256, 2) },
+  ], 0x7b3ef230);
   const loaded = loadInput('fw.uf2', uf2, { chip: 'bk7231n' });
-  assert.deepEqual(loaded.regions.map((r) => [r.address, r.data.length]), [[0x11000, 600]]);
-  assert.match(loaded.warnings.join(), /relative to the app partition/);
+  assert.deepEqual(loaded.regions.map((r) => [r.address, r.data.length]), [[0x11000, 512]]);
+  assert.deepEqual(loaded.regions[0]!.data.subarray(256), bytes(256, 2));
+  assert.match(loaded.warnings.join(), /board cb2s \(esphome\); partitions app/);
+});
+
+test('LibreTiny UF2: a board-specific partition needs FAL_PTABLE, and no partition info is refused', () => {
+  const download = ltUf2([{ address: 0, data: bytes(64, 3), tags: [[0xc0ee0c, partInfo(1, 'download')]] }], 0x7b3ef230);
+  assert.throws(() => loadInput('fw.uf2', download, { chip: 'bk7231n' }), (e) => isAnyflashError(e, 'bad-input') && /"download"/.test(e.message));
+  const fal = new Uint8Array(48);
+  const fv = new DataView(fal.buffer);
+  fv.setUint32(0, 0x45503130, true);
+  fal.set(enc('download'), 4);
+  fal.set(enc('beken_onchip'), 20);
+  fv.setUint32(36, 0x12a000, true);
+  fv.setUint32(40, 0xa6000, true);
+  const withTable = ltUf2([{ address: 0x100, data: bytes(64, 3), tags: [[0x8288ed, fal], [0xc0ee0c, partInfo(1, 'download')]] }], 0x7b3ef230);
+  assert.deepEqual(loadInput('fw.uf2', withTable, { chip: 'bk7231n' }).regions.map((r) => r.address), [0x12a100]);
+  const legacy = writeUf2([{ address: 0, data: bytes(600, 6) }], 0x7b3ef230, { md5: false });
+  assert.throws(() => loadInput('fw.uf2', legacy, { chip: 'bk7231n' }), (e) => isAnyflashError(e, 'bad-input') && /legacy/.test(e.message));
 });
 
 test('ESP ELF is converted to the same app image elf2image gives, at 0x10000 by default', () => {

@@ -226,6 +226,7 @@ function describe(file: string, info: ImageDescription, verbose: boolean): strin
     case 'uf2':
       return [
         `${file}: UF2, ${info.blocks} blocks, family ${info.families.join(', ') || 'none'}`,
+        ...(info.libretiny ? [`${pad('LibreTiny')}board ${info.libretiny.board ?? '?'}, ${info.libretiny.firmware ?? '?'} ${info.libretiny.version ?? ''}; partitions ${info.libretiny.partitions.join(', ')}`] : []),
         ...info.regions.map((r) => `  ${hex8(r.address)}–${hex8(r.address + r.length)}  ${r.length} B`),
       ];
     case 'ihex':
