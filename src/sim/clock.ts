@@ -1,3 +1,5 @@
+import { onNextMacrotask, yieldToEventLoop } from '../core/yield.js';
+
 /**
  * Time for simulators. In realtime mode waits are real (benchmarks, `anyflash sim`); otherwise
  * they only yield to the event loop so tests run at full speed with the same ordering.
@@ -11,9 +13,9 @@ export class SimClock {
 
   /** Resolves at absolute time `at` (ms, performance.now clock) in realtime mode, else on the next macrotask. */
   until(at: number): Promise<void> {
-    if (!this.realtime) return new Promise((r) => setImmediate(r));
+    if (!this.realtime) return yieldToEventLoop();
     const ms = at - performance.now();
-    return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+    return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : onNextMacrotask(r)));
   }
 
   sleep(ms: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { onNextMacrotask } from '../core/yield.js';
 import type { SimDevice } from './device.js';
 
 export interface LinkOptions {
@@ -113,7 +114,7 @@ export class SimLink {
             resolve();
           };
           if (ms > 0.5) setTimeout(run, ms);
-          else setImmediate(run);
+          else onNextMacrotask(run);
         }),
     );
   }
