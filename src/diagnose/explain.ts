@@ -132,8 +132,13 @@ export function explain(text: string): ExplainResult {
           if (row.note) notes.set(row.note, (row.implies ?? []).map(([c]) => c));
           break;
         case 'success':
+          // A finished run closes the books: a later failure is judged on its own run.
           lastSuccess = i;
           stuckInDownload = undefined;
+          attempts = 0;
+          connected = false;
+          goodWork = 0;
+          goodWorkBeforeFailure = undefined;
           break;
         case 'info':
           break;

@@ -105,6 +105,10 @@ const EXPECTED: Record<string, Expect> = {
     suggestion: 'anyflash write --port /dev/ttyUSB0 --chip sf32lb52 /home/z/app/build/zephyr/zephyr.hex',
   },
   'generic/mixed-fail-then-success.log': { tool: 'esptool', top: null, success: true },
+  'generic/mixed-success-then-fail.log': {
+    tool: 'bk7231tools', step: 'connect', top: 'no-response', also: ['boot-window-missed'], never: ['brownout-suspected', 'timeout'],
+    suggestion: 'anyflash write --port /dev/ttyUSB0 --chip bk7231n new_fw.bin@0x11000',
+  },
   'generic/truncated.log': { tool: 'esptool', step: 'write', top: 'timeout' },
   'generic/cannot-get-bus.log': { tool: 'unknown', step: 'connect', top: 'no-response', also: ['boot-window-missed'], recognised: false },
   'generic/unknown-tool.log': { tool: 'unknown', top: null, recognised: false, success: false },
