@@ -6,6 +6,10 @@ import { parseNumber } from '../engine/parse.js';
 import { resolvePort } from './commands/list.js';
 import { openPort } from './open-port.js';
 import { Output } from './output.js';
+import type { RecoveryOptions } from '../engine/recovery.js';
+import type { MeteredTransport } from '../transport/metered.js';
+import type { PortFacts } from '../transport/types.js';
+import { sleep } from '../core/time.js';
 
 export interface GlobalFlags {
   port?: string;
@@ -57,6 +61,31 @@ export interface DeviceContext {
   device: FlashDevice;
   out: Output;
   signal: AbortSignal;
+  /** Reconnects after link losses and reboots (waiting for the port to come back). */
+  recovery: RecoveryOptions;
+}
+
+/** Rates to step down through when the link keeps failing. */
+const BAUD_STEPS = [2000000, 1500000, 921600, 460800, 230400, 115200];
+
+/** How long a vanished port may take to come back (USB re-enumeration, a replugged cable). */
+const PORT_RETURN_MS = 30_000;
+
+async function waitForPort(url: string, out: Output, signal: AbortSignal, facts: PortFacts): Promise<MeteredTransport> {
+  const deadline = performance.now() + PORT_RETURN_MS;
+  let told = false;
+  for (;;) {
+    try {
+      return await openPort(url, out.events, facts);
+    } catch (e) {
+      const err = toAnyflashError(e);
+      const transient = ['port-not-found', 'port-vanished', 'port-busy', 'port-error'].includes(err.code);
+      if (!transient || performance.now() > deadline) throw err;
+      if (!told) out.events({ type: 'note', level: 'warn', message: `${url} is gone — waiting up to ${PORT_RETURN_MS / 1000} s for it to come back…` });
+      told = true;
+      await sleep(300, signal);
+    }
+  }
 }
 
 /**
@@ -68,7 +97,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
   const abort = new AbortController();
   const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
   process.once('SIGINT', onSigint);
-  let transport: Awaited<ReturnType<typeof openPort>> | undefined;
+  let transport: MeteredTransport | undefined;
   try {
     // Input checks run before anything touches the device.
     await check?.();
@@ -88,12 +117,41 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
       events: out.events,
       signal: abort.signal,
     });
+    const facts = { ...transport.facts };
+    const ctx: DeviceContext = {
+      device,
+      out,
+      signal: abort.signal,
+      recovery: {
+        reconnect: async ({ cause, lowerBaud }) => {
+          const current = ctx.device.transport.baud;
+          await transport?.close().catch(() => {});
+          transport = undefined;
+          const next = lowerBaud ? BAUD_STEPS.find((b) => b < current) : undefined;
+          if (next) out.events({ type: 'note', level: 'warn', message: `Repeated link errors: lowering the baud to ${next}.` });
+          out.events({ type: 'note', level: 'info', message: `Reconnecting after ${cause.code}…` });
+          transport = await waitForPort(port, out, abort.signal, facts);
+          ctx.device = await connectDevice({
+            transport,
+            chip: ctx.device.chip,
+            before: flags.before,
+            baud: next ?? baud ?? (current > 115200 ? current : undefined),
+            connectAttempts: 4,
+            noStub: flags.stub === false,
+            wait: false,
+            events: out.events,
+            signal: abort.signal,
+          });
+          return ctx.device;
+        },
+      },
+    };
     let code = 0;
     try {
-      code = (await fn({ device, out, signal: abort.signal })) ?? 0;
+      code = (await fn(ctx)) ?? 0;
     } finally {
-      await device.reset(AFTER[flags.after ?? 'hard-reset'] ?? 'hard').catch(() => {});
-      await device.disconnect().catch(() => {});
+      await ctx.device.reset(AFTER[flags.after ?? 'hard-reset'] ?? 'hard').catch(() => {});
+      await ctx.device.disconnect().catch(() => {});
     }
     return code;
   } catch (e) {

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import type { EventSink } from '../core/events.js';
 import { isAnyflashError } from '../core/errors.js';
 import { enrichOpenError } from '../diagnose/port-open.js';
@@ -23,14 +23,37 @@ async function factsFor(path: string): Promise<PortFacts | undefined> {
   return { path: port.path, vid, pid, serialNumber, manufacturer, product, interfaceNumber };
 }
 
+/** In-process simulated chips live as long as the process: reopening a `sim:` URL finds the same chip. */
+const simPorts = new Map<string, Transport>();
+
+function simTransport(url: string): Transport {
+  let transport = simPorts.get(url);
+  if (!transport) {
+    transport = openSimPort(url).transport;
+    simPorts.set(url, transport);
+  }
+  return transport;
+}
+
+/**
+ * A USB adapter that re-enumerates may come back under another path (ttyUSB0 → ttyUSB1): find it
+ * again by its serial number, or its VID:PID when that is unique.
+ */
+async function followDevice(url: string, known?: PortFacts): Promise<string> {
+  if (!known?.vid || existsSync(url)) return url;
+  const ports = await listPorts();
+  const same = ports.filter((p) => p.vid === known.vid && p.pid === known.pid && (!known.serialNumber || p.serialNumber === known.serialNumber));
+  return same.length === 1 ? same[0]!.path : url;
+}
+
 /**
  * Opens any port anyflash understands: `sim:<chip>` runs a simulated chip in-process; everything
  * else goes to the real transports. Open failures are explained (who holds the port, which group).
  */
-export async function openPort(url: string, events: EventSink): Promise<MeteredTransport> {
+export async function openPort(url: string, events: EventSink, known?: PortFacts): Promise<MeteredTransport> {
   const transport: Transport = url.startsWith('sim:')
-    ? openSimPort(url).transport
-    : createTransport(url, { events, facts: await factsFor(url) });
+    ? simTransport(url)
+    : createTransport(await followDevice(url, known), { events, facts: await factsFor(url) });
   transport.events = events;
   try {
     await transport.open();

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import { hexAddr } from '../core/bytes.js';
-import { AnyflashError, toAnyflashError } from '../core/errors.js';
+import { AnyflashError, INPUT_CODES, toAnyflashError } from '../core/errors.js';
 import type { AnyflashEvent, EventSink } from '../core/events.js';
 
 export interface OutputOptions {
@@ -161,5 +161,5 @@ function regionText(r: { address: number; size: number; name?: string }): string
 
 export function exitCodeFor(e: AnyflashError): number {
   if (e.code === 'aborted') return 130;
-  return e.isInputError ? 2 : 1;
+  return INPUT_CODES.has(e.code) ? 2 : 1;
 }

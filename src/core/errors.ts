@@ -117,13 +117,20 @@ export class AnyflashError extends Error {
   }
 }
 
+/**
+ * Brand check rather than plain `instanceof`: a second copy of this module (bundles, loaders that
+ * instantiate a module twice) makes errors that are AnyflashErrors in all but prototype.
+ */
 export function isAnyflashError(e: unknown, code?: ErrorCode): e is AnyflashError {
-  return e instanceof AnyflashError && (code === undefined || e.code === code);
+  const branded =
+    e instanceof AnyflashError ||
+    (e instanceof Error && e.name === 'AnyflashError' && typeof (e as { code?: unknown }).code === 'string' && Array.isArray((e as { advice?: unknown }).advice));
+  return branded && (code === undefined || (e as AnyflashError).code === code);
 }
 
 /** Wraps anything thrown into an AnyflashError, keeping AnyflashErrors as they are. */
 export function toAnyflashError(e: unknown, fallback: ErrorCode = 'internal'): AnyflashError {
-  if (e instanceof AnyflashError) return e;
+  if (isAnyflashError(e)) return e;
   if (e instanceof Error && e.name === 'AbortError') return new AnyflashError('aborted', 'Stopped by the user.', { cause: e });
   const message = e instanceof Error ? e.message : String(e);
   return new AnyflashError(fallback, message, { cause: e });

@@ -1,21 +1,24 @@
 import { AnyflashError } from '../core/errors.js';
 import { SimClock } from '../sim/clock.js';
 import type { SimDevice } from '../sim/device.js';
+import { FaultPlan, parseFault } from '../sim/faults.js';
 import { SimLink } from '../sim/link.js';
 import type { SimOptions } from '../sim/options.js';
 import { createSim } from '../sim/registry.js';
 import { SimTransport } from '../transport/sim.js';
-import { parseSize } from './parse.js';
+import { parseNumber, parseSize } from './parse.js';
 
 export interface SimPort {
   transport: SimTransport;
   link: SimLink;
   device: SimDevice;
+  faults?: FaultPlan;
 }
 
 /**
- * Opens `sim:<chip>[?flash-size=4M&boot=firmware&latency=1&realtime=1&auto-reset=0]`: an
- * in-process simulated chip behind a USB-UART-like transport.
+ * Opens `sim:<chip>[?flash-size=4M&boot=firmware&latency=1&realtime=1&auto-reset=0&fault=SPEC&seed=N]`:
+ * an in-process simulated chip behind a USB-UART-like transport. `fault` may repeat
+ * (`fault=brownout=50%25&fault=corrupt=1e-4`); `fault-write-size` sets what `N%` refers to.
  */
 export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPort {
   const m = /^sim:([a-z0-9_-]+)(?:\?(.*))?$/i.exec(url);
@@ -36,5 +39,19 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPor
     latencyMs: params.has('latency') ? Number(params.get('latency')) : realtime ? 1 : 0,
   });
   const transport = new SimTransport(link, url);
-  return { transport, link, device };
+  const specs = params.getAll('fault').map(parseFault);
+  let faults: FaultPlan | undefined;
+  if (specs.length > 0) {
+    faults = new FaultPlan(specs, {
+      seed: params.has('seed') ? parseNumber(params.get('seed')!, 'seed') : undefined,
+      writeSize: params.has('fault-write-size') ? parseSize(params.get('fault-write-size')!, 'fault-write-size') : undefined,
+    });
+    faults.attach(link, {
+      vanish: (ms) => {
+        transport.vanish();
+        setTimeout(() => transport.reappear(), ms);
+      },
+    });
+  }
+  return { transport, link, device, faults };
 }

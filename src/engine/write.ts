@@ -1,9 +1,10 @@
-import { AnyflashError } from '../core/errors.js';
+import { AnyflashError, toAnyflashError } from '../core/errors.js';
 import { hexAddr } from '../core/bytes.js';
 import { noEvents, type EventSink, type RegionRef } from '../core/events.js';
 import { throwIfAborted } from '../core/time.js';
 import type { FlashDevice } from '../families/types.js';
 import { findDirtySectors } from './compare.js';
+import { failureKind, RecoveryBudget, type RecoveryOptions, type RecoveryReport } from './recovery.js';
 import { alignDown, alignUp, mergeRanges, validateRegions, type Range, type Region } from './regions.js';
 
 export interface WriteOptions {
@@ -13,6 +14,10 @@ export interface WriteOptions {
   verify?: boolean;
   /** Rewrites of sectors that fail verification before giving up. */
   verifyRetries?: number;
+  /** Reconnect and continue after link losses, reboots and garbled replies. */
+  recovery?: RecoveryOptions;
+  /** Called after each region is written and verified (journal). */
+  onRegionDone?: (result: RegionResult) => void;
   events?: EventSink;
   signal?: AbortSignal;
 }
@@ -31,80 +36,114 @@ export interface WriteSummary {
   writtenBytes: number;
   skippedBytes: number;
   seconds: number;
+  recoveries?: RecoveryReport;
+  /** The device after the last recovery (the one to reset and disconnect). */
+  device: FlashDevice;
 }
 
 const ref = (r: Region): RegionRef => ({ address: r.address, size: r.data.length, name: r.name });
+
+/** State one write job carries across regions and recoveries. */
+class Job {
+  /** Sector starts already sent once, to count what a recovery made us send again. */
+  readonly sent = new Set<number>();
+  resentBytes = 0;
+
+  constructor(
+    public device: FlashDevice,
+    readonly regions: readonly Region[],
+    readonly events: EventSink,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
 
 /**
  * Writes regions to a connected device: plan → compare (skip unchanged) → write only dirty
  * sectors (read-modify-write where a sector is only partly covered, so nothing outside the
  * regions is lost) → verify by digest, rewriting sectors that fail, within a bound.
  * Critical regions (bootloader, partition table) go last, after everything else verified.
+ * With `recovery`, a lost link, a reboot or a garbled reply leads to a reconnect and the region is
+ * compared again, so writing continues from the first sector that is not yet right.
  */
-export async function writeRegions(
-  device: FlashDevice,
-  regions: readonly Region[],
-  options: WriteOptions = {},
-): Promise<WriteSummary> {
+export async function writeRegions(device: FlashDevice, regions: readonly Region[], options: WriteOptions = {}): Promise<WriteSummary> {
   const events = options.events ?? noEvents;
-  const signal = options.signal;
-  const skipUnchanged = options.skipUnchanged ?? true;
-  const verify = options.verify ?? true;
   const started = performance.now();
   validateRegions(regions, device.flashSize);
+  const job = new Job(device, regions, events, options.signal);
+  const budget = options.recovery ? new RecoveryBudget(options.recovery) : undefined;
+  const initialBaud = device.transport.baud;
 
   const ordered = [...regions].sort((a, b) => Number(a.critical ?? false) - Number(b.critical ?? false) || a.address - b.address);
   events({ type: 'plan', regions: ordered.map(ref) });
 
   const results: RegionResult[] = [];
   for (const region of ordered) {
-    throwIfAborted(signal);
-    const result: RegionResult = {
-      name: region.name,
-      address: region.address,
-      size: region.data.length,
-      writtenBytes: 0,
-      skippedBytes: 0,
-      verified: false,
-    };
+    let result: RegionResult | undefined;
+    while (!result) {
+      try {
+        result = await writeRegion(job, region, options);
+      } catch (e) {
+        job.device = await recoverOrThrow(job, budget, toAnyflashError(e));
+        if (job.device.transport.baud < initialBaud && budget) budget.report.baud = job.device.transport.baud;
+      }
+    }
     results.push(result);
-    const dirty = skipUnchanged
-      ? await compareRegion(device, region, events, signal)
-      : [{ start: alignDown(region.address, device.sectorSize), end: alignUp(region.address + region.data.length, device.sectorSize) }];
-    if (dirty.length === 0) {
-      result.skippedBytes = region.data.length;
-      result.verified = true;
-      events({ type: 'skip', op: 'write', region: ref(region), reason: 'unchanged' });
-      continue;
-    }
-    const written = await writeRanges(device, regions, region, dirty, events, signal);
-    result.writtenBytes = written;
-    result.skippedBytes = Math.max(0, region.data.length - written);
-    if (verify) {
-      await verifyRegion(device, regions, region, events, signal, options.verifyRetries ?? 2);
-      result.verified = true;
-    }
+    options.onRegionDone?.(result);
   }
   const writtenBytes = results.reduce((n, r) => n + r.writtenBytes, 0);
   const skippedBytes = results.reduce((n, r) => n + r.skippedBytes, 0);
-  return { regions: results, writtenBytes, skippedBytes, seconds: (performance.now() - started) / 1000 };
+  const recoveries = budget ? { ...budget.report, resentBytes: job.resentBytes } : undefined;
+  return { regions: results, writtenBytes, skippedBytes, seconds: (performance.now() - started) / 1000, recoveries, device: job.device };
 }
 
-async function compareRegion(device: FlashDevice, region: Region, events: EventSink, signal?: AbortSignal): Promise<Range[]> {
-  const t0 = performance.now();
-  events({ type: 'start', op: 'compare', region: ref(region), total: region.data.length });
-  let done = 0;
-  const dirty = await findDirtySectors(device, region, {
-    signal,
-    onChecked: (n) => {
-      done = Math.min(region.data.length, done + n);
-    },
-  });
-  const merged = mergeRanges(dirty);
-  for (const gap of cleanParts(region, merged)) {
-    events({ type: 'skip', op: 'write', region: { address: gap.start, size: gap.end - gap.start, name: region.name }, reason: 'unchanged' });
+/** Reconnects for failures that a reconnect can cure; rethrows everything else. */
+async function recoverOrThrow(job: Job, budget: RecoveryBudget | undefined, error: AnyflashError): Promise<FlashDevice> {
+  let cause = error;
+  for (;;) {
+    throwIfAborted(job.signal);
+    const kind = failureKind(cause);
+    if (!budget || !kind) throw cause;
+    try {
+      return await budget.recover(cause, kind, (detail) => job.events({ type: 'recover', what: kind, detail }));
+    } catch (e) {
+      const next = toAnyflashError(e);
+      if (next.code === 'recovery-exhausted' || next.code === 'aborted') throw next;
+      cause = next;
+    }
   }
-  events({ type: 'finish', op: 'compare', region: ref(region), seconds: (performance.now() - t0) / 1000 });
+}
+
+async function writeRegion(job: Job, region: Region, options: WriteOptions): Promise<RegionResult> {
+  const device = job.device;
+  throwIfAborted(job.signal);
+  const result: RegionResult = { name: region.name, address: region.address, size: region.data.length, writtenBytes: 0, skippedBytes: 0, verified: false };
+  const dirty =
+    (options.skipUnchanged ?? true) || job.sent.size > 0
+      ? await compareRegion(job, region)
+      : [{ start: alignDown(region.address, device.sectorSize), end: alignUp(region.address + region.data.length, device.sectorSize) }];
+  if (dirty.length === 0) {
+    result.skippedBytes = region.data.length;
+    result.verified = true;
+    job.events({ type: 'skip', op: 'write', region: ref(region), reason: 'unchanged' });
+    return result;
+  }
+  result.writtenBytes = await writeRanges(job, region, dirty);
+  result.skippedBytes = Math.max(0, region.data.length - result.writtenBytes);
+  if (options.verify ?? true) {
+    await verifyRegion(job, region, options.verifyRetries ?? 2);
+    result.verified = true;
+  }
+  return result;
+}
+
+async function compareRegion(job: Job, region: Region): Promise<Range[]> {
+  const t0 = performance.now();
+  job.events({ type: 'start', op: 'compare', region: ref(region), total: region.data.length });
+  const merged = mergeRanges(await findDirtySectors(job.device, region, { signal: job.signal }));
+  for (const gap of cleanParts(region, merged)) {
+    job.events({ type: 'skip', op: 'write', region: { address: gap.start, size: gap.end - gap.start, name: region.name }, reason: 'unchanged' });
+  }
+  job.events({ type: 'finish', op: 'compare', region: ref(region), seconds: (performance.now() - t0) / 1000 });
   return merged;
 }
 
@@ -122,10 +161,10 @@ function cleanParts(region: Region, dirty: readonly Range[]): Range[] {
 }
 
 /** Builds the bytes of [start, end): image bytes where any region covers them, device bytes elsewhere. */
-async function assemble(device: FlashDevice, regions: readonly Region[], range: Range, signal?: AbortSignal): Promise<Uint8Array> {
+async function assemble(job: Job, range: Range): Promise<Uint8Array> {
   const out = new Uint8Array(range.end - range.start);
   const covered = new Uint8Array(out.length);
-  for (const r of regions) {
+  for (const r of job.regions) {
     const s = Math.max(range.start, r.address);
     const e = Math.min(range.end, r.address + r.data.length);
     if (s >= e) continue;
@@ -141,55 +180,44 @@ async function assemble(device: FlashDevice, regions: readonly Region[], range: 
     }
     let j = i;
     while (j < out.length && !covered[j]) j++;
-    const keep = await device.readFlash(range.start + i, j - i, { signal });
-    out.set(keep, i);
+    out.set(await job.device.readFlash(range.start + i, j - i, { signal: job.signal }), i);
     i = j;
   }
   return out;
 }
 
-async function writeRanges(
-  device: FlashDevice,
-  regions: readonly Region[],
-  region: Region,
-  dirty: readonly Range[],
-  events: EventSink,
-  signal?: AbortSignal,
-): Promise<number> {
+async function writeRanges(job: Job, region: Region, dirty: readonly Range[]): Promise<number> {
+  const sector = job.device.sectorSize;
   const total = dirty.reduce((n, d) => n + (d.end - d.start), 0);
   const t0 = performance.now();
-  events({ type: 'start', op: 'write', region: ref(region), total });
+  job.events({ type: 'start', op: 'write', region: ref(region), total });
   let before = 0;
   for (const d of dirty) {
-    throwIfAborted(signal);
-    const data = await assemble(device, regions, d, signal);
-    await device.writeFlash(d.start, data, {
-      signal,
-      onProgress: (done) => events({ type: 'progress', op: 'write', region: ref(region), done: before + done, total }),
+    throwIfAborted(job.signal);
+    const data = await assemble(job, d);
+    for (let s = d.start; s < d.end; s += sector) {
+      if (job.sent.has(s)) job.resentBytes += sector;
+      else job.sent.add(s);
+    }
+    await job.device.writeFlash(d.start, data, {
+      signal: job.signal,
+      onProgress: (done) => job.events({ type: 'progress', op: 'write', region: ref(region), done: before + done, total }),
     });
     before += d.end - d.start;
-    events({ type: 'progress', op: 'write', region: ref(region), done: before, total });
+    job.events({ type: 'progress', op: 'write', region: ref(region), done: before, total });
   }
-  events({ type: 'finish', op: 'write', region: ref(region), seconds: (performance.now() - t0) / 1000, bytes: total });
-  const inside = dirty.reduce(
+  job.events({ type: 'finish', op: 'write', region: ref(region), seconds: (performance.now() - t0) / 1000, bytes: total });
+  return dirty.reduce(
     (n, d) => n + Math.max(0, Math.min(d.end, region.address + region.data.length) - Math.max(d.start, region.address)),
     0,
   );
-  return inside;
 }
 
-async function verifyRegion(
-  device: FlashDevice,
-  regions: readonly Region[],
-  region: Region,
-  events: EventSink,
-  signal: AbortSignal | undefined,
-  retries: number,
-): Promise<void> {
+async function verifyRegion(job: Job, region: Region, retries: number): Promise<void> {
   const t0 = performance.now();
-  events({ type: 'start', op: 'verify', region: ref(region), total: region.data.length });
+  job.events({ type: 'start', op: 'verify', region: ref(region), total: region.data.length });
   for (let attempt = 0; ; attempt++) {
-    const bad = mergeRanges(await findDirtySectors(device, region, { signal }));
+    const bad = mergeRanges(await findDirtySectors(job.device, region, { signal: job.signal }));
     if (bad.length === 0) break;
     if (attempt >= retries) {
       throw new AnyflashError(
@@ -207,8 +235,8 @@ async function verifyRegion(
         },
       );
     }
-    events({ type: 'retry', op: 'verify', attempt: attempt + 1, cause: 'verify-mismatch', address: bad[0]!.start });
-    await writeRanges(device, regions, region, bad, events, signal);
+    job.events({ type: 'retry', op: 'verify', attempt: attempt + 1, cause: 'verify-mismatch', address: bad[0]!.start });
+    await writeRanges(job, region, bad);
   }
-  events({ type: 'finish', op: 'verify', region: ref(region), seconds: (performance.now() - t0) / 1000 });
+  job.events({ type: 'finish', op: 'verify', region: ref(region), seconds: (performance.now() - t0) / 1000 });
 }

@@ -1,4 +1,4 @@
-import { AnyflashError, isAnyflashError } from '../core/errors.js';
+import { AnyflashError, INPUT_CODES, isAnyflashError } from '../core/errors.js';
 import { bekenFamily } from './beken/index.js';
 import { espFamily } from './esp/index.js';
 import { sifliFamily } from './sifli/index.js';
@@ -48,7 +48,7 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
       options.events({ type: 'note', level: 'info', message: `Trying ${family.name.toUpperCase()} handshake…` });
       return await family.connect({ ...options, chip, connectAttempts: options.connectAttempts ?? 2, wait: false });
     } catch (e) {
-      if (!isAnyflashError(e) || e.code === 'aborted' || e.isInputError) throw e;
+      if (!isAnyflashError(e) || e.code === 'aborted' || INPUT_CODES.has(e.code)) throw e;
       failures.push(e);
     }
   }

@@ -43,6 +43,8 @@ export interface ServeSimOptions {
 
 export interface SimServer {
   urls: { tcp?: string; rfc2217?: string; control?: string };
+  /** Fault `vanish`: drops the client and refuses new ones for `ms`, like an unplugged USB port. */
+  vanish(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -65,11 +67,16 @@ export async function serveSim(options: ServeSimOptions): Promise<SimServer> {
   const servers: Server[] = [];
   /** The link has one host end: one client (raw TCP or RFC 2217) at a time. */
   let hostClient: Socket | null = null;
+  let goneUntil = 0;
 
   const note = (message: string): void => events({ type: 'note', level: 'info', message });
 
   function claimHost(socket: Socket, kind: string): boolean {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (performance.now() < goneUntil) {
+      socket.destroy();
+      return false;
+    }
     if (hostClient) {
       note(`Refused a second ${kind} client from ${peer}: one client at a time.`);
       socket.destroy();
@@ -159,6 +166,10 @@ export async function serveSim(options: ServeSimOptions): Promise<SimServer> {
 
   return {
     urls,
+    vanish(ms: number) {
+      goneUntil = performance.now() + ms;
+      hostClient?.destroy();
+    },
     async close() {
       await closeAll();
       device.dispose();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { AnyflashError, toAnyflashError } from '../../core/errors.js';
+import { toAnyflashError } from '../../core/errors.js';
+import { resolvePort } from './list.js';
 import { deadlineIn, sleep } from '../../core/time.js';
 import { parseNumber } from '../../engine/parse.js';
 import { outputOptions } from '../common.js';
@@ -43,15 +44,15 @@ export function register(program: Command): void {
     let transport: Awaited<ReturnType<typeof openPort>> | undefined;
     const abort = new AbortController();
     try {
-      if (!flags.port) throw new AnyflashError('no-port', 'No serial port given.', { advice: ['Pass --port or set ANYFLASH_PORT.'] });
+      const portUrl = await resolvePort(flags.port, out.events);
       const baud = parseNumber(flags.baud, '--baud');
       const seconds = flags.seconds === undefined ? undefined : parseNumber(flags.seconds, '--seconds');
-      transport = await openPort(flags.port, out.events);
+      transport = await openPort(portUrl, out.events);
       const port = transport;
       await port.setBaud(baud);
       await port.setSignals({ dtr: false, rts: false });
       if (flags.reset !== false) await hardReset(port);
-      out.say(`--- monitor on ${flags.port} at ${baud} baud (Ctrl-R reset, Ctrl-C quit) ---`);
+      out.say(`--- monitor on ${portUrl} at ${baud} baud (Ctrl-R reset, Ctrl-C quit) ---`);
       if (seconds !== undefined) setTimeout(() => abort.abort(), seconds * 1000).unref();
       process.once('SIGINT', () => abort.abort());
       const stdin = process.stdin;

@@ -3,6 +3,7 @@ import { hexAddr } from '../../core/bytes.js';
 import type { FlashDevice } from '../../families/types.js';
 import { validateRegions, type Region } from '../../engine/regions.js';
 import { writeRegions } from '../../engine/write.js';
+import { describeRecoveries } from '../../engine/recovery.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
 import { loadFileArgs, parseFileArgs } from '../inputs.js';
 
@@ -28,14 +29,16 @@ export function register(program: Command): void {
       let warnings: string[] = [];
       process.exitCode = await withDevice(
         flags,
-        async ({ device, out, signal }) => {
+        async ({ device, out, signal, recovery }) => {
           for (const w of warnings) out.say(`warning: ${w}`);
-          const summary = await writeRegions(device, markCritical(device, regions), {
+          const { device: _last, ...summary } = await writeRegions(device, markCritical(device, regions), {
             skipUnchanged: flags.skip !== false,
             verify: flags.verify !== false,
+            recovery,
             events: out.events,
             signal,
           });
+          const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
           out.result(
             { ok: true, chip: device.chip, family: device.family, ...summary },
             [
@@ -44,6 +47,7 @@ export function register(program: Command): void {
                   `${r.name} @ ${hexAddr(r.address)}: ${r.writtenBytes === 0 ? 'unchanged, skipped' : `wrote ${r.writtenBytes} B, skipped ${r.skippedBytes} B`}${r.verified ? ', verified' : ''}`,
               ),
               `Done in ${summary.seconds.toFixed(2)} s: ${summary.writtenBytes} B written, ${summary.skippedBytes} B unchanged.`,
+              ...(recovered ? [recovered[0]!.toUpperCase() + recovered.slice(1) + '.'] : []),
             ],
           );
         },
