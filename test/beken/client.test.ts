@@ -253,6 +253,17 @@ describe('Beken linking and baud', () => {
     assert.equal((await dev.info()).strategy, 'power-cycle');
   });
 
+  it('without a reset wire, finds a chip still linked at the working baud from an earlier session', async () => {
+    const r = await rig('bk7231n', { autoReset: false, boot: 'download' });
+    await connect(r);
+    assert.equal(r.sim.baud, 921600);
+    const second = await connect(r);
+    const info = await second.info();
+    assert.equal(info.strategy, 'already-linked');
+    assert.equal(info.baud, 921600);
+    assert.deepEqual(await second.readFlash(0x11000, 0x1000), r.sim.flash.data.subarray(0x11000, 0x12000));
+  });
+
   it('without a reset wire and without --wait it fails with advice', async () => {
     const r = await rig('bk7231n', { autoReset: false });
     await assert.rejects(connect(r, { connectAttempts: 1 }), (e: any) => {
@@ -269,9 +280,9 @@ describe('Beken linking and baud', () => {
   });
 
   it('re-links when a BK7231T left download mode after a silence', async () => {
-    const r = await rig('bk7231t', { extra: { idleMs: 50 } });
+    const r = await rig('bk7231t', { extra: { idleMs: 300 } });
     const dev = (await connect(r)) as BekenFlashDevice;
-    await sleep(120);
+    await sleep(450);
     assert.equal(r.sim.currentState, 'firmware');
     assert.deepEqual(await dev.readFlash(0x11000, 0x1000), r.sim.flash.data.subarray(0x11000, 0x12000));
     assert.ok(r.events.some((e) => e.type === 'recover'));

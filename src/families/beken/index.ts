@@ -32,9 +32,10 @@ export const bekenFamily: Family = {
       signal: options.signal,
     });
     try {
-      await link.connect();
+      const target = options.baud ?? DEFAULT_BAUD;
+      await link.connect(target);
       const detection = await detect(link.session, options.events, requested, options.signal);
-      const baud = await link.setWorkingBaud(options.baud ?? DEFAULT_BAUD);
+      const baud = await link.setWorkingBaud(target);
       options.events({ type: 'connected', family: 'beken', chip: detection.chip.name, strategy: link.strategy, baud });
       return new BekenFlashDevice(link, detection, {
         bootloader: extra.bootloader === true,

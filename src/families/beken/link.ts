@@ -26,6 +26,8 @@ export interface LinkSettings {
 
 /** How long one knock round lasts after a reset: the loaders listen ~400 ms. */
 const KNOCK_MS = 1000;
+/** How long to knock at the working baud for a chip still linked from an earlier session. */
+const STILL_LINKED_MS = 150;
 /** Read window per LinkCheck of the spam (bk7231tools: 5 ms). */
 const LINK_READ_MS = 5;
 /** Pause between SetBaudRate and the host's own switch (half the requested delay, as the tools do). */
@@ -60,8 +62,12 @@ export class BekenLink {
     await this.transport.setSignals({ dtr: false, rts: false });
   }
 
-  /** Links at 115200: resets and knocks in rounds, then (optionally) waits for a hand power-cycle. */
-  async connect(): Promise<void> {
+  /**
+   * Links at 115200: resets and knocks in rounds, then (optionally) waits for a hand power-cycle.
+   * `workingBaud`: after a failed first round, also knock there briefly — without a reset wire, a
+   * BootROM chip left in download mode by an earlier session still listens at that rate.
+   */
+  async connect(workingBaud = LINK_BAUD): Promise<void> {
     const s = this.settings;
     if (this.transport.baud !== LINK_BAUD) await this.transport.setBaud(LINK_BAUD);
     this.baud = LINK_BAUD;
@@ -77,6 +83,12 @@ export class BekenLink {
         this.strategy = reset ? 'dtr-rts-reset' : 'no-reset';
         return this.settle();
       }
+      if (attempt === 1 && workingBaud !== LINK_BAUD && this.transport.canSetBaud) {
+        if (await this.knockAt(workingBaud, STILL_LINKED_MS)) {
+          this.strategy = 'already-linked';
+          return this.settle();
+        }
+      }
     }
     if (s.wait) {
       this.events({
@@ -89,6 +101,15 @@ export class BekenLink {
       }
     }
     throw this.noLink(seen, reset);
+  }
+
+  private async knockAt(baud: number, ms: number): Promise<boolean> {
+    await this.transport.setBaud(baud);
+    this.baud = baud;
+    if (await this.knock(ms, [])) return true;
+    await this.transport.setBaud(LINK_BAUD);
+    this.baud = LINK_BAUD;
+    return false;
   }
 
   /** LinkCheck back to back until a reply or `ms` pass. Bytes that are not replies are kept as evidence. */

@@ -183,11 +183,7 @@ export class BekenSimDevice extends SimDevice {
   }
 
   receive(bytes: Uint8Array): void {
-    if (this.state !== 'window' && this.state !== 'linked') {
-      this.stats.discardedBytes += bytes.length;
-      return;
-    }
-    if (this.busy) {
+    if ((this.state !== 'window' && this.state !== 'linked') || this.busy) {
       this.stats.discardedBytes += bytes.length;
       return;
     }
