@@ -204,3 +204,28 @@ test('explaining is fast: the whole corpus in well under a second', () => {
   for (const t of texts) explain(t);
   assert.ok(performance.now() - t0 < 1000);
 });
+
+test('tools are recognised by their banners, with their versions', () => {
+  const cases: Array<[string, string, string | undefined, string?]> = [
+    ['esptool.py v4.7.0', 'esptool', '4.7.0'],
+    ['esptool v5.1.0', 'esptool', '5.1.0'],
+    ["[2024-03-02T10:15:31Z INFO ] Serial port: '/dev/ttyACM0'", 'espflash', undefined],
+    ['espflash 3.1.0', 'espflash', '3.1.0'],
+    ['ltchiptool v4.13.0', 'ltchiptool', '4.13.0'],
+    ['bk7231tools write_flash -d COM3 -s 0x11000 fw.bin', 'bk7231tools', undefined],
+    ['Flasher mode: BK7231N', 'bk7231gui', undefined],
+    ['sftool 0.2.5', 'sftool', '0.2.5'],
+    ['esptool.js', 'esptool-js', undefined],
+    ['ESP Web Tools', 'esptool-js', undefined],
+    ['Executing action: flash\nesptool.py v4.7.0', 'esptool', '4.7.0', 'idf.py'],
+    ['-- west flash: using runner esp32\nesptool.py v4.5.1', 'esptool', '4.5.1', 'west'],
+    ['-- west flash: using runner esp32', 'west', undefined],
+  ];
+  for (const [text, tool, version, wrapper] of cases) {
+    const r = explain(text);
+    assert.equal(r.tool, tool, text);
+    assert.equal(r.version, version, text);
+    assert.equal(r.wrapper, wrapper, text);
+    assert.equal(r.recognised, true, text);
+  }
+});

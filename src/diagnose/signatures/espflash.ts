@@ -6,6 +6,8 @@ export const espflash: ToolSignatures = {
   banners: [
     { pattern: /\b(?:cargo-)?espflash (\d+\.\d+\.\d+\S*)/i, version: (m) => m[1] },
     { pattern: /\bespflash::\w+/ },
+    // espflash ≥ 2 logs the port quoted (`[… INFO ] Serial port: '/dev/ttyUSB0'`); esptool prints no colon.
+    { pattern: /^Serial port: '[^']+'$/ },
     { pattern: /\bespflash (?:flash|board-info|write-bin|read-flash|erase-flash|erase-region|monitor)\b/ },
   ],
   signatures: [
