@@ -316,8 +316,3 @@ export function patchBootloaderHeader(image: Uint8Array, params: FlashParams): U
   if (info.hash && out.length >= info.dataLength + 32) out.set(sha256(out.subarray(0, info.dataLength)), info.dataLength);
   return out;
 }
-
-/** True when the image's appended SHA-256 (if any) and checksum are consistent. */
-export function espImageIsIntact(info: EspImageInfo): boolean {
-  return info.checksum.valid && (info.hash === null || info.hash.valid);
-}

@@ -1,6 +1,6 @@
 /** Recognises a firmware file and parses it for `image info`. */
 import { AnyflashError } from '../core/errors.js';
-import { isElf, machineName, parseElf, PT_LOAD, SHT_NOBITS } from './elf.js';
+import { isElf, machineName, parseElf, PT_LOAD, SHT_NOBITS, type ElfSymbol } from './elf.js';
 import { isEspImage, parseEspImage, type EspImageInfo } from './esp-image.js';
 import { looksLikeIntelHex, parseIntelHex } from './ihex.js';
 import { isUf2, parseUf2, uf2FamilyName, UF2_FAMILIES } from './uf2.js';
@@ -22,6 +22,8 @@ export type ImageDescription =
     kind: 'elf';
     machine: string;
     entry: number;
+    entrySymbol?: string;
+    symbols: number;
     sections: Array<{ name: string; addr: number; size: number; nobits: boolean }>;
     segments: Array<{ vaddr: number; paddr: number; filesz: number; memsz: number }>;
   }
@@ -78,12 +80,19 @@ function inspectEspFlash(name: string, bytes: Uint8Array, chip: string | undefin
   return { kind: 'esp-flash', bootloader, table, apps };
 }
 
+function entrySymbol(symbols: readonly ElfSymbol[], entry: number): { entrySymbol?: string } {
+  // ARM Thumb entry points have bit 0 set, like their symbols.
+  const hit = symbols.find((s) => s.value === entry && s.size > 0) ?? symbols.find((s) => (s.value & ~1) === (entry & ~1) && s.size > 0);
+  return hit ? { entrySymbol: hit.name } : {};
+}
+
 export function inspectImage(name: string, bytes: Uint8Array, opts: { chip?: string } = {}): ImageDescription {
   if (bytes.length === 0) throw new AnyflashError('file-empty', `${name} is empty.`, { file: name });
   if (isElf(bytes)) {
     const elf = parseElf(bytes, name);
     return {
-      kind: 'elf', machine: machineName(elf.machine), entry: elf.entry,
+      kind: 'elf', machine: machineName(elf.machine), entry: elf.entry, symbols: elf.symbols.length,
+      ...entrySymbol(elf.symbols, elf.entry),
       sections: elf.sections.filter((s) => s.addr !== 0 && s.size !== 0)
         .map((s) => ({ name: s.name, addr: s.addr, size: s.size, nobits: s.type === SHT_NOBITS })),
       segments: elf.segments.filter((s) => s.type === PT_LOAD)

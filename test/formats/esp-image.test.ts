@@ -50,6 +50,14 @@ test('image info of the other chips detects each chip and validates hashes', () 
   assert.equal(v1.flashSizeName, '4MB');
 });
 
+test('image info of an ESP8266 V2 image: IROM segment first, then the checksummed V1 part (as esptool image-info)', () => {
+  const info = parseEspImage(fixture('esp/esp8266-gcc-v2.bin'));
+  assert.equal(info.imageVersion, 2);
+  assert.deepEqual(info.segments.map((s) => [s.addr, s.length, s.fileOffset]), [[0, 0x10, 0x8], [0x3ffe8000, 0x20, 0x28], [0x40100000, 0x20, 0x50]]);
+  assert.ok(info.checksum.valid);
+  assert.equal(info.entry, 0x40100008);
+});
+
 test('image info reports a corrupted byte as bad checksum and bad hash', () => {
   const image = fixture('esp/esp32c3-app.bin').slice();
   image[0x100] ^= 0xff;

@@ -33,6 +33,8 @@ test('image info recognises each fixture kind', () => {
     ['pt.bin', fixture('partitions/single-app.bin'), 'partition-table'],
   ];
   for (const [name, bytes, kind] of kinds) assert.equal(inspectImage(name, bytes).kind, kind, name);
+  const elf = inspectImage('app.elf', fixture('elf/esp8266-gcc.elf'));
+  assert.ok(elf.kind === 'elf' && elf.entrySymbol === 'call_user_start' && elf.machine === 'Xtensa');
   const hex = inspectImage('x.hex', new TextEncoder().encode(writeIntelHex([{ address: 0x100, data: new Uint8Array(10) }], 0x101)));
   assert.deepEqual(hex, { kind: 'ihex', regions: [{ address: 0x100, length: 10 }], start: 0x101 });
 });

@@ -217,7 +217,7 @@ function describe(file: string, info: ImageDescription, verbose: boolean): strin
       return describeEsp(file, info.esp, verbose);
     case 'elf':
       return [
-        `${file}: ELF (${info.machine}), entry ${hex8(info.entry)}`,
+        `${file}: ELF (${info.machine}), entry ${hex8(info.entry)}${info.entrySymbol ? ` (${info.entrySymbol})` : ''}, ${info.symbols} symbols`,
         'Sections:',
         ...info.sections.map((s) => `  ${s.name.padEnd(24)} ${hex8(s.addr)}  ${String(s.size).padStart(8)} B${s.nobits ? '  (no file data)' : ''}`),
         'Loadable segments (virtual → load address):',
@@ -299,7 +299,7 @@ function espIntegrity(e: EspImageInfo): string {
 function describeEsp(file: string, e: EspImageInfo, verbose: boolean): string[] {
   const kind = e.appDescriptor ? 'app' : e.bootloaderDescriptor ? 'bootloader' : 'image';
   const lines = [
-    `${file}: ${e.chip.name} ${kind}${e.imageVersion === 2 ? ' (ESP8266 V2 image)' : ''}`,
+    `${file}: ${e.imageVersion === 2 ? 'ESP8266 V2 image (IROM first, then a V1 image)' : `${e.chip.name} ${kind}`}`,
     `${pad('Entry point')}${hex8(e.entry)}`,
     `${pad('Flash')}mode ${e.flashModeName}, size ${e.flashSizeName}, frequency ${e.flashFreqName}`,
   ];
