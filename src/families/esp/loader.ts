@@ -26,6 +26,8 @@ export interface CommandOptions {
 
 /** esptool reads up to 100 packets looking for the matching reply (ESP8266 ROMs add extra SYNC replies). */
 const MAX_PACKETS_PER_COMMAND = 100;
+/** Copies of an "unsupported command" reject the ROM sends. */
+const REJECT_REPEATS = 8;
 
 /**
  * Request/response layer over SLIP: sends commands, matches replies by direction and opcode,
@@ -39,6 +41,11 @@ export class EspLoader {
   /** Set when a frame identical in direction and opcode to our request came back: RX/TX looped. */
   echoSeen = false;
   chipName = 'ESP';
+  /**
+   * The ROM answers an unknown opcode with several identical rejects; the ones still in flight
+   * after the first are skipped by count (not by a timed drain, which breaks over slow links).
+   */
+  private staleRejects = 0;
 
   constructor(readonly transport: Transport) {
     this.reader = new SlipReader(transport);
@@ -71,19 +78,20 @@ export class EspLoader {
       }
       const reply = parseResponse(frame);
       if (!reply) continue;
-      if (reply.op === op) return reply;
+      if (reply.op === op) {
+        this.staleRejects = 0;
+        return reply;
+      }
       if (reply.data.length >= 2 && reply.data[0] !== 0 && reply.data[1] === 0x05) {
-        await this.drainRejects(options.signal);
+        if (this.staleRejects > 0) {
+          this.staleRejects--;
+          continue;
+        }
+        this.staleRejects = REJECT_REPEATS - 1;
         throw this.unsupported(op);
       }
     }
     throw new AnyflashError('garbled-reply', `No reply to ${opName(op)} among ${MAX_PACKETS_PER_COMMAND} packets.`);
-  }
-
-  /** The ROM repeats an "unsupported command" reply several times; let them pass and drop them. */
-  private async drainRejects(signal?: AbortSignal): Promise<void> {
-    await this.reader.readRaw(200, 20, signal);
-    this.reader.decoder.reset();
   }
 
   private unsupported(op: number): AnyflashError {
