@@ -146,3 +146,14 @@ test('the 256-byte compat mode loads the stub too', async () => {
     await bench.close();
   }
 });
+
+test('a running firmware that leaves the debug UART alone is reached without any reset', async () => {
+  const bench = await simBench({ boot: 'firmware', extra: { firmwareOwnsUart: false } });
+  try {
+    const dev = await sifliFamily.connect({ transport: bench.transport, events: () => {}, before: 'no-reset', connectAttempts: 1, extra: { stub: dummyStub() } });
+    assert.equal((await dev.info()).strategy, 'no-reset');
+    assert.match(bench.device.control('status'), /phase=stub/);
+  } finally {
+    await bench.close();
+  }
+});

@@ -38,7 +38,7 @@ export function parseFlashLine(text: string): Partial<FlashFacts> | null {
 
 /** `V: 0x… vs 0x…` from `burn_verify`: the two CRCs it compared. */
 export function parseVerifyLine(text: string): [number, number] | null {
-  const m = /V:\s*0x([0-9a-f]+)\s+vs\s+0x([0-9a-f]+)/i.exec(text);
+  const m = /V:\s*(?:0x)?([0-9a-f]+)\s+vs\s+(?:0x)?([0-9a-f]+)/i.exec(text);
   return m ? [parseInt(m[1]!, 16) >>> 0, parseInt(m[2]!, 16) >>> 0] : null;
 }
 
