@@ -21,8 +21,10 @@ export function register(program: Command): void {
     .action(async (input: string[], opts: { json?: boolean; timeout: string }, cmd: Command) => {
       let text: string;
       try {
+        const timeoutS = Number(opts.timeout);
+        if (!(timeoutS > 0)) throw new Error(`--timeout ${opts.timeout}: give a number of seconds greater than 0`);
         text = isCommandMode(cmd, input)
-          ? await runCommand(input, Number(opts.timeout) * 1000)
+          ? await runCommand(input, timeoutS * 1000)
           : await readInput(input[0]);
       } catch (e) {
         process.stderr.write(`anyflash explain: ${e instanceof Error ? e.message : String(e)}\n`);
