@@ -67,6 +67,8 @@ async function changeBaud(loader: EspLoader, chip: EspChip, target: number, crys
       await loader.readReg(CHIP_DETECT_MAGIC_REG, { timeoutMs: BAUD_PROBE_TIMEOUT_MS });
       break;
     } catch (e) {
+      // Any well-formed answer, even a refusal (Secure Download Mode), proves the link works.
+      if (e instanceof AnyflashError && (e.code === 'unsupported' || e.code === 'device-error')) break;
       if (!(e instanceof AnyflashError) || e.code === 'aborted' || attempt >= 1) {
         throw new BaudSwitchFailed('timeout', `Commands fail after switching to ${target} baud.`, {
           family: 'esp',
