@@ -167,6 +167,6 @@ function distinguish(causes: readonly RankedCause[]): string[] | undefined {
   return close.length >= 2 ? close.map((c) => `${c.code}: ${adviceFor(c.code).confirm}`) : undefined;
 }
 
-export function hexAddr(n: number): string {
+function hexAddr(n: number): string {
   return `0x${n.toString(16).toUpperCase()}`;
 }

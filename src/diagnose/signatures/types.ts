@@ -20,7 +20,6 @@ export interface LogFacts {
   port?: string;
   chip?: string;
   baud?: number;
-  version?: string;
   /** Address the line is about (a progress position or where a failure happened). */
   address?: number;
   flashId?: string;
@@ -45,7 +44,7 @@ export interface Signature {
 export interface ToolSignatures {
   /** Stable id used in results (`esptool`, `espflash`, …; `generic` for lines any tool prints). */
   tool: string;
-  /** Lines that name the tool; `version` extracts its version. A banner counts far more than other rows. */
+  /** Lines that name the tool; `version` extracts its version. Without any banner, rows vote on the tool. */
   banners: ReadonlyArray<{ pattern: RegExp; version?: (m: RegExpExecArray) => string | undefined }>;
   /** Tested in order; the first row that matches a line wins within this table. */
   signatures: readonly Signature[];
