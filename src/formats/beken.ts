@@ -4,6 +4,7 @@
  * file without an address and `image info` can describe it.
  */
 import { readU32le, toHex } from '../core/bytes.js';
+import { crc32 } from './crc32.js';
 
 /** Every 32 data bytes are followed by a big-endian CRC16/CMS in bootloader and app partitions. */
 export const CRC_BLOCK = 32;
@@ -22,22 +23,6 @@ export function crc16Cms(data: Uint8Array): number {
     for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x8005) & 0xffff : (crc << 1) & 0xffff;
   }
   return crc;
-}
-
-let crc32Table: Uint32Array | undefined;
-/** The usual CRC-32 (zlib): RBL headers and payloads carry it. */
-export function crc32(data: Uint8Array): number {
-  if (!crc32Table) {
-    crc32Table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crc32Table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = crc32Table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 /** True when the first `blocks` 34-byte blocks from `offset` carry valid CRC16s. */

@@ -10,7 +10,8 @@ import {
   type ElfFile,
 } from './elf.js';
 import { ESP_IMAGE_CHIPS, FLASH_MODES, findEspImageChip, isFlashMapped, memoryTypes, type EspImageChip } from './esp-chips.js';
-import { CHECKSUM_SEED, ESP_IMAGE_MAGIC, WP_PIN_DISABLED, espChecksum, parseAppDescriptor } from './esp-image.js';
+import { CHECKSUM_SEED, ESP8266_V2_MAGIC, ESP_IMAGE_MAGIC, WP_PIN_DISABLED, espChecksum, parseAppDescriptor } from './esp-image.js';
+import { crc32 } from './crc32.js';
 
 export interface Elf2ImageOptions {
   chip: string;
@@ -32,6 +33,8 @@ export interface Elf2ImageOptions {
    * Boot v1 (ESP32 only), 2 = Secure Boot v2.
    */
   securePad?: 1 | 2;
+  /** ESP8266 only: 1 = ROM-loaded V1 image (default), 2 = V2 image for the SDK bootloader. */
+  version?: 1 | 2;
   /** Pad the image with 0xFF to a multiple of this size. */
   padToSize?: number;
   file?: string;
@@ -261,10 +264,26 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
     if (iromSegs.length > 1) throw badImage(file, `has ${iromSegs.length} segments that could be IROM.`, ['Check the linker script.']);
     const irom = iromSegs[0];
     const normal = segs.filter((s) => s !== irom);
+    if (opts.version === 2) {
+      // V2: a first header (0xEA, "4"), the IROM at load address 0 padded to 16 bytes and not
+      // checksummed, then a V1 image of the RAM segments, then the SDK's CRC-32 variant.
+      ctx.out.write([ESP8266_V2_MAGIC, 4, flashMode, sizeFreq]);
+      ctx.out.u32(elf.entry);
+      if (irom) {
+        const data = irom.data.length % 16 ? concatBytes([irom.data, new Uint8Array(16 - (irom.data.length % 16))]) : irom.data;
+        saveSegment(ctx, { addr: 0, data, name: irom.name }, false);
+      }
+    }
     ctx.out.write([ESP_IMAGE_MAGIC, normal.length, flashMode, sizeFreq]);
     ctx.out.u32(elf.entry);
     for (const s of normal) saveSegment(ctx, s);
     appendChecksum(ctx.out, ctx.checksum);
+    if (opts.version === 2) {
+      const crc = crc32(ctx.out.view());
+      ctx.out.u32(crc & 0x80000000 ? (crc ^ 0xffffffff) >>> 0 : crc + 1);
+      const offset = irom ? (irom.addr - IROM_MAP_START_8266) & ~0xfff : 0;
+      return { chip, parts: [{ offset, data: ctx.out.bytes(), suffix: `-0x${offset.toString(16).padStart(5, '0')}.bin` }], mmuPageSize: 0, warnings };
+    }
     const parts = [{ offset: 0, data: ctx.out.bytes(), suffix: '0x00000.bin' }];
     if (irom) {
       const offset = irom.addr - IROM_MAP_START_8266;

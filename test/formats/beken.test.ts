@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import {
-  crc16Cms, crc32, describeBekenImage, detectBekenDump, hasCrcInterleave, parseRbl, parseTuyaUg, stripCrcInterleave, APP_MAGIC,
+  crc16Cms, describeBekenImage, detectBekenDump, hasCrcInterleave, parseRbl, parseTuyaUg, stripCrcInterleave, APP_MAGIC,
 } from '../../src/formats/beken.js';
+import { crc32 } from '../../src/formats/crc32.js';
 import { inspectImage } from '../../src/formats/inspect.js';
 import { loadInput } from '../../src/formats/input.js';
 

@@ -56,6 +56,12 @@ test('elf2image of a gcc-built ESP8266 ELF (merged .data+.rodata, unaligned size
   assertSame(result.parts[1]!.data, fixture('esp/esp8266-gcc-0x10000.bin'), 'IROM blob');
 });
 
+test('elf2image ESP8266 V2 image equals esptool --version 2 (IROM first, CRC-32 at the end)', () => {
+  const result = elfToImage(fixture('elf/esp8266-gcc.elf'), { chip: 'esp8266', version: 2 });
+  assert.deepEqual(result.parts.map((p) => [p.offset, p.suffix]), [[0x10000, '-0x10000.bin']]);
+  assertSame(result.parts[0]!.data, fixture('esp/esp8266-gcc-v2.bin'), 'V2 image');
+});
+
 test('elf2image rejects a non-ELF and a truncated ELF with bad-input', () => {
   const elf = fixture('elf/esp32-app.elf');
   for (const [bytes, pattern] of [

@@ -42,6 +42,7 @@ interface Elf2ImageFlags extends JsonFlags, FlashFlags {
   padToSize?: string;
   securePad?: boolean;
   securePadV2?: boolean;
+  imageVersion?: string;
 }
 
 interface MergeFlags extends JsonFlags, FlashFlags {
@@ -120,6 +121,7 @@ export function register(program: Command): void {
         .option('-o, --output <file>', 'output file (ESP8266: file name prefix); default: the ELF name with .bin')
         .option('--min-rev-full <n>', 'minimum chip revision, major*100+minor')
         .option('--max-rev-full <n>', 'maximum chip revision, major*100+minor')
+        .addOption(new Option('-e, --image-version <n>', 'ESP8266 image version: 1 (ROM-loaded, two files) or 2 (SDK bootloader); esptool: --version').choices(['1', '2']).default('1'))
         .option('--dont-append-digest', 'do not append the SHA-256 of the image')
         .option('--secure-pad', 'pad so the image ends on a 64 KB boundary once signed (Secure Boot v1, ESP32)')
         .option('--secure-pad-v2', 'pad so the signature sector starts on a 64 KB boundary (Secure Boot v2)')
@@ -138,6 +140,7 @@ export function register(program: Command): void {
         ...(flags.maxRevFull !== undefined ? { maxRevFull: parseNumber(flags.maxRevFull, '--max-rev-full') } : {}),
         ...(flags.dontAppendDigest ? { appendDigest: false } : {}),
         ...(flags.useSegments ? { useSegments: true } : {}),
+        ...(flags.imageVersion === '2' ? { version: 2 as const } : {}),
         ...(flags.securePadV2 ? { securePad: 2 as const } : flags.securePad ? { securePad: 1 as const } : {}),
         ...(flags.flashMmuPageSize ? { mmuPageSize: parseSize(flags.flashMmuPageSize.replace(/B$/i, ''), '--flash-mmu-page-size') } : {}),
         ...(flags.elfSha256Offset !== undefined ? { elfSha256Offset: parseNumber(flags.elfSha256Offset, '--elf-sha256-offset') } : {}),
@@ -146,7 +149,8 @@ export function register(program: Command): void {
       for (const w of result.warnings) out.say(`warning: ${w}`);
       const stem = elfFile.slice(0, elfFile.length - extname(elfFile).length);
       const written = result.parts.map((p) => {
-        const path = result.chip.id === 'esp8266' ? `${flags.output ?? `${elfFile}-`}${p.suffix}` : flags.output ?? `${stem}.bin`;
+        const v1Parts = result.chip.id === 'esp8266' && flags.imageVersion !== '2';
+        const path = v1Parts ? `${flags.output ?? `${elfFile}-`}${p.suffix}` : flags.output ?? `${stem}${p.suffix}`;
         writeFileSync(path, p.data);
         return { file: path, offset: p.offset, size: p.data.length };
       });
