@@ -11,6 +11,7 @@ import { register as partitions } from './partitions.js';
 import { register as read } from './read.js';
 import { register as reset } from './reset.js';
 import { register as sim } from './sim.js';
+import { register as ui } from './ui.js';
 import { register as verify } from './verify.js';
 import { register as write } from './write.js';
 
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   doctor(program);
   demo(program);
   explain(program);
+  ui(program);
 }

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { toAnyflashError } from '../../core/errors.js';
+import { startUiServer } from '../../web-bridge/server.js';
+import { Output } from '../output.js';
+import { parseHostPort } from './sim.js';
+
+interface UiFlags {
+  portFilter?: string[];
+  listen: string;
+  allowRemote?: boolean;
+  open?: boolean;
+  json?: boolean;
+}
+
+/** Opens the page in the desktop's browser; failing to is not an error (the URL is printed). */
+function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true });
+  child.on('error', () => {});
+  child.unref();
+}
+
+export function register(program: Command): void {
+  program
+    .command('ui')
+    .description('serve the web flasher and a bridge to this machine\'s serial ports, RFC 2217 endpoints and simulators')
+    .option('--port-filter <text...>', 'offer only serial ports whose path, by-id alias, bridge or board contains TEXT')
+    .addOption(new Option('--listen <host:port>', 'address to serve on').default('127.0.0.1:8787'))
+    .option('--allow-remote', 'allow a non-loopback --listen address (a random access token is then required)')
+    .option('--open', 'open the page in the default browser')
+    .option('--json', 'print the ready line as JSON')
+    .action(async (flags: UiFlags) => {
+      const out = new Output({ json: flags.json });
+      try {
+        const { host, port } = parseHostPort(flags.listen, '--listen');
+        const server = await startUiServer({ host, port, allowRemote: flags.allowRemote, portFilter: flags.portFilter });
+        if (flags.json) process.stdout.write(JSON.stringify({ ready: true, url: server.url, token: server.token ?? null }) + '\n');
+        else {
+          process.stdout.write(`anyflash ui ready: ${server.url}\n`);
+          if (server.token) process.stdout.write('This address carries an access token: share it only with people allowed to flash from this machine.\n');
+        }
+        if (flags.open) openBrowser(server.url);
+        const stop = (): void => {
+          void server.close().finally(() => process.exit(0));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (e) {
+        process.exitCode = out.fail(toAnyflashError(e));
+      }
+    });
+}
