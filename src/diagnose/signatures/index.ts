@@ -6,13 +6,14 @@ import { espflash } from './espflash.js';
 import { generic } from './generic.js';
 import { idf } from './idf.js';
 import { ltchiptool } from './ltchiptool.js';
+import { arduino, platformio } from './platformio.js';
 import { sftool } from './sftool.js';
 import { west } from './west.js';
 import type { ToolSignatures } from './types.js';
 
 /** Every tool's table. Order breaks ties when a log has no banner: more specific tools first. */
 export const TOOL_TABLES: readonly ToolSignatures[] = [
-  idf, west, esptoolJs, espflash, esptool, bk7231tools, ltchiptool, bk7231gui, sftool,
+  idf, west, platformio, arduino, esptoolJs, espflash, esptool, bk7231tools, ltchiptool, bk7231gui, sftool,
 ];
 
 export { generic };
