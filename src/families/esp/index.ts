@@ -49,7 +49,14 @@ class BaudSwitchFailed extends AnyflashError {}
  * Changes the line rate: the reply comes at the old rate, then both sides switch. A cheap command
  * at the new rate proves the link; if it fails the adapter or cable cannot carry that rate.
  */
-async function changeBaud(loader: EspLoader, chip: EspChip, target: number, crystalMHz: number | undefined, events: EventSink): Promise<void> {
+async function changeBaud(
+  loader: EspLoader,
+  chip: EspChip,
+  target: number,
+  crystalMHz: number | undefined,
+  events: EventSink,
+  signal?: AbortSignal,
+): Promise<void> {
   const transport = loader.transport;
   const old = transport.baud;
   if (target === old) return;
@@ -61,15 +68,16 @@ async function changeBaud(loader: EspLoader, chip: EspChip, target: number, crys
   if (!loader.stub && chip.romBaudScale26MHz && crystalMHz === 26) asked = Math.floor((target * 40) / 26);
   await loader.changeBaud(asked, loader.stub ? old : 0);
   await transport.setBaud(target);
-  await loader.settle(50);
+  await loader.settle(50, signal);
   for (let attempt = 0; ; attempt++) {
     try {
-      await loader.readReg(CHIP_DETECT_MAGIC_REG, { timeoutMs: BAUD_PROBE_TIMEOUT_MS });
+      await loader.readReg(CHIP_DETECT_MAGIC_REG, { timeoutMs: BAUD_PROBE_TIMEOUT_MS, signal });
       break;
     } catch (e) {
       // Any well-formed answer, even a refusal (Secure Download Mode), proves the link works.
       if (e instanceof AnyflashError && (e.code === 'unsupported' || e.code === 'device-error')) break;
-      if (!(e instanceof AnyflashError) || e.code === 'aborted' || attempt >= 1) {
+      if (!(e instanceof AnyflashError) || e.code === 'aborted' || e.code.startsWith('port-')) throw e;
+      if (attempt >= 1) {
         throw new BaudSwitchFailed('timeout', `Commands fail after switching to ${target} baud.`, {
           family: 'esp',
           chip: chip.name,
@@ -174,13 +182,13 @@ async function connectAt(options: ConnectOptions): Promise<FlashDevice> {
   }
   if (wantStub && !loader.stub) {
     // Raising the baud first makes the stub upload itself fast (not possible on the ESP8266 ROM).
-    if (options.baud && chip.romChangeBaud) await changeBaud(loader, chip, options.baud, facts.crystalMHz, events);
+    if (options.baud && chip.romChangeBaud) await changeBaud(loader, chip, options.baud, facts.crystalMHz, events, signal);
     await uploadStub(loader, chip, facts.revision, events, signal);
   } else if (link.stubRunning) {
     events({ type: 'note', level: 'info', message: 'Flasher stub is already running; skipping the upload.' });
   }
   if (options.baud && transport.baud !== options.baud && (loader.stub || chip.romChangeBaud)) {
-    await changeBaud(loader, chip, options.baud, facts.crystalMHz, events);
+    await changeBaud(loader, chip, options.baud, facts.crystalMHz, events, signal);
   }
 
   // Flash access: SPI_ATTACH where supported; the ESP8266 ROM attaches on FLASH_BEGIN(0, 0).
