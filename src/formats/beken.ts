@@ -160,10 +160,22 @@ export function detectBekenDump(bytes: Uint8Array): BekenPlacement | null {
   return null;
 }
 
+/** Physical offset of the bootloader's RBL header in a full dump (logical 0xFFA0, CRC16-interleaved). */
+export const BOOTLOADER_RBL_PHYSICAL = 0x10f9a;
+
+/** The bootloader's RBL header from a full dump, with the CRC16s taken out; null when absent. */
+export function bootloaderRbl(dump: Uint8Array): RblHeader | null {
+  const span = dump.subarray(BOOTLOADER_RBL_PHYSICAL, BOOTLOADER_RBL_PHYSICAL + (RBL_HEADER_SIZE / CRC_BLOCK) * (CRC_BLOCK + 2));
+  if (span.length < RBL_HEADER_SIZE) return null;
+  return parseRbl(stripCrcInterleave(span));
+}
+
 export interface BekenImageInfo {
   kind: 'app' | 'full-dump' | 'rbl' | 'tuya-ug';
   placement: BekenPlacement | null;
   rbl: RblHeader | null;
+  /** Full dumps: the bootloader's RBL header. */
+  bootloader?: RblHeader;
   ug: Omit<TuyaUg, 'inner'> | null;
   /** First bytes, for the eye. */
   head: string;
@@ -180,5 +192,7 @@ export function describeBekenImage(bytes: Uint8Array): BekenImageInfo | null {
     return { kind: 'tuya-ug', placement, rbl: parseRbl(inner), ug: rest, head };
   }
   if (!placement) return null;
-  return { kind: placement.skip === 0 ? 'app' : 'full-dump', placement, rbl: null, ug: null, head };
+  if (placement.skip === 0) return { kind: 'app', placement, rbl: null, ug: null, head };
+  const bootloader = bootloaderRbl(bytes);
+  return { kind: 'full-dump', placement, rbl: null, ug: null, head, ...(bootloader ? { bootloader } : {}) };
 }

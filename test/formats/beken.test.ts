@@ -69,6 +69,33 @@ test('Tuya UG is unwrapped to its RBL, which goes to the download partition', ()
   assert.equal(info.kind === 'beken' && info.beken.rbl?.name, 'app');
 });
 
+function interleave(logical: Uint8Array): Uint8Array {
+  const blocks = logical.length / 32;
+  const physical = new Uint8Array(blocks * 34);
+  for (let i = 0; i < blocks; i++) {
+    const block = logical.subarray(i * 32, i * 32 + 32);
+    physical.set(block, i * 34);
+    const crc = crc16Cms(block);
+    physical[i * 34 + 32] = crc >> 8;
+    physical[i * 34 + 33] = crc & 0xff;
+  }
+  return physical;
+}
+
+test('full QIO dump: app part placed at 0x11000, bootloader RBL header read through the CRC16s', () => {
+  const bootLogical = new Uint8Array(0x10000).fill(0x5a);
+  bootLogical.set(rbl(new Uint8Array(0), { name: 'bootloader', version: '1.0.1', encryption: 0, compression: 0 }).subarray(0, 96), 0xffa0);
+  const app = new Uint8Array(32 * 64).map((_, i) => (i * 3) & 0xff);
+  app.set(APP_MAGIC);
+  const dump = new Uint8Array(0x11000 + app.length / 32 * 34).fill(0xff);
+  dump.set(interleave(bootLogical).subarray(0, 0x11000));
+  dump.set(interleave(app), 0x11000);
+  const info = describeBekenImage(dump)!;
+  assert.equal(info.kind, 'full-dump');
+  assert.deepEqual([info.bootloader?.name, info.bootloader?.version, info.bootloader?.headerCrcValid], ['bootloader', '1.0.1', true]);
+  assert.deepEqual(info.placement, { address: 0x11000, skip: 0x11000, length: app.length / 32 * 34, description: 'full flash dump (QIO); only its app part is written, the bootloader is kept' });
+});
+
 test('CRC16 interleave: detection and stripping', () => {
   const logical = new Uint8Array(32 * 20).map((_, i) => (i * 5) & 0xff);
   logical.set(APP_MAGIC);

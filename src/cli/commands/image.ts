@@ -272,6 +272,7 @@ function describe(file: string, info: ImageDescription, verbose: boolean): strin
           `${pad('Data CRC32')}${hex8(r.dataCrc32)} (${r.dataCrcValid === null ? 'data not in file' : r.dataCrcValid ? 'valid' : 'INVALID'})`,
         );
       }
+      if (b.bootloader) lines.push(`${pad('Bootloader')}${b.bootloader.name} ${b.bootloader.version} (RBL header CRC ${b.bootloader.headerCrcValid ? 'valid' : 'INVALID'})`);
       if (b.placement) lines.push(`${pad('Written at')}${hexAddr(b.placement.address)} (${b.placement.length} B${b.placement.skip ? ` from file offset ${hexAddr(b.placement.skip)}` : ''})`);
       return lines;
     }
