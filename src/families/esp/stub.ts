@@ -1,7 +1,7 @@
 import { AnyflashError } from '../../core/errors.js';
 import { bytesEqual, packU32le, printable } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
-import { deadlineIn } from '../../core/time.js';
+import { deadlineIn, throwIfAborted } from '../../core/time.js';
 import type { EspChip } from './chips.js';
 import type { EspLoader } from './loader.js';
 import { DEFAULT_TIMEOUT_MS, Op, RAM_BLOCK, decodeStatus, parseResponse } from './protocol.js';
@@ -33,6 +33,7 @@ export async function runStub(loader: EspLoader, stub: StubImage, events: EventS
     const blocks = Math.ceil(seg.bytes.length / RAM_BLOCK);
     await loader.memBegin(seg.bytes.length, blocks, RAM_BLOCK, seg.addr);
     for (let seq = 0; seq < blocks; seq++) {
+      throwIfAborted(signal);
       const block = seg.bytes.subarray(seq * RAM_BLOCK, (seq + 1) * RAM_BLOCK);
       await loader.memData(block, seq);
       done += block.length;
