@@ -71,6 +71,22 @@ const BAUD_STEPS = [2000000, 1500000, 921600, 460800, 230400, 115200];
 /** How long a vanished port may take to come back (USB re-enumeration, a replugged cable). */
 const PORT_RETURN_MS = 30_000;
 
+/** Text of a chip that has reset itself: boot logs and firmware logs at the console rate. */
+const BOOT_OR_APP_TEXT = /rst:0x|boot:0x|ets [A-Z][a-z]{2}|ESP-ROM:|Brownout|[IWE] \(\d+\) \w+:|invalid header|bootloader|jump to pc|SFBL|msh >/;
+
+/** Listens briefly (a firmware logs about once a second) at the port's opening rate: a chip that rebooted prints there. */
+async function heardBootText(transport: MeteredTransport, signal: AbortSignal): Promise<boolean> {
+  const until = performance.now() + 1100;
+  let text = '';
+  while (performance.now() < until) {
+    const bytes = await transport.read({ deadline: until, signal }).catch(() => new Uint8Array(0));
+    if (bytes.length === 0) break;
+    text += new TextDecoder('latin1').decode(bytes);
+    if (BOOT_OR_APP_TEXT.test(text)) return true;
+  }
+  return false;
+}
+
 async function waitForPort(url: string, out: Output, signal: AbortSignal, facts: PortFacts): Promise<MeteredTransport> {
   const deadline = performance.now() + PORT_RETURN_MS;
   let told = false;
@@ -131,6 +147,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
           if (next) out.events({ type: 'note', level: 'warn', message: `Repeated link errors: lowering the baud to ${next}.` });
           out.events({ type: 'note', level: 'info', message: `Reconnecting after ${cause.code}…` });
           transport = await waitForPort(port, out, abort.signal, facts);
+          const rebooted = cause.code !== 'port-vanished' && (await heardBootText(transport, abort.signal));
           ctx.device = await connectDevice({
             transport,
             chip: ctx.device.chip,
@@ -142,7 +159,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
             events: out.events,
             signal: abort.signal,
           });
-          return ctx.device;
+          return { device: ctx.device, rebooted };
         },
       },
     };

@@ -7,7 +7,7 @@ export interface RecoveryOptions {
    * Waits for the port to come back, reopens it, re-enters download mode and connects again
    * (stub, baud). `lowerBaud` asks for the next lower rate after repeated link errors.
    */
-  reconnect: (context: { attempt: number; cause: AnyflashError; lowerBaud: boolean }) => Promise<FlashDevice>;
+  reconnect: (context: { attempt: number; cause: AnyflashError; lowerBaud: boolean }) => Promise<Reconnected>;
   /** Most recoveries in one job (default 8). */
   maxRecoveries?: number;
   /** Most seconds spent recovering in one job (default 180). */
@@ -15,6 +15,12 @@ export interface RecoveryOptions {
 }
 
 export type FailureKind = 'link-loss' | 'reboot' | 'garbled' | 'silence';
+
+export interface Reconnected {
+  device: FlashDevice;
+  /** Boot or firmware text was seen before reconnecting: the chip had reset itself. */
+  rebooted?: boolean;
+}
 
 /** How a failure looks from the host: only these are worth reconnecting for. */
 const KIND: Partial<Record<ErrorCode, FailureKind>> = {
@@ -35,8 +41,13 @@ const KIND: Partial<Record<ErrorCode, FailureKind>> = {
   'stub-failed': 'silence',
 };
 
+/** Text a chip prints when it boots: seeing it mid-operation means it reset (supply, watchdog). */
+const BOOT_TEXT = /rst:0x[0-9a-f]+|ets [A-Z][a-z]{2} +\d|ESP-ROM:|Brownout detector|boot:0x[0-9a-f]+|jump to pc|bootloader|SFBL/i;
+
 export function failureKind(e: AnyflashError): FailureKind | undefined {
-  return KIND[e.code];
+  const kind = KIND[e.code];
+  if ((kind === 'garbled' || kind === 'silence') && [e.message, ...e.evidence].some((t) => BOOT_TEXT.test(t))) return 'reboot';
+  return kind;
 }
 
 export interface RecoveryReport {
@@ -81,7 +92,7 @@ export class RecoveryBudget {
 
   constructor(private readonly options: RecoveryOptions) {}
 
-  async recover(cause: AnyflashError, kind: FailureKind, onRecovered: (detail: string) => void): Promise<FlashDevice> {
+  async recover(cause: AnyflashError, kind: FailureKind, onRecovered: (kind: FailureKind, detail: string) => void): Promise<FlashDevice> {
     const max = this.options.maxRecoveries ?? 8;
     const maxMs = (this.options.maxSeconds ?? 180) * 1000;
     if (this.count >= max || this.spentMs >= maxMs) {
@@ -95,10 +106,11 @@ export class RecoveryBudget {
     if (kind === 'garbled' || kind === 'silence') this.linkErrors++;
     const started = performance.now();
     try {
-      const device = await this.options.reconnect({ attempt: this.count, cause, lowerBaud: this.linkErrors >= 2 });
+      const { device, rebooted } = await this.options.reconnect({ attempt: this.count, cause, lowerBaud: this.linkErrors >= 2 });
+      if (rebooted && kind !== 'link-loss') kind = 'reboot';
       this.tally(kind);
       if (this.linkErrors >= 2) this.linkErrors = 0;
-      onRecovered(`${kind} (${cause.code}): ${cause.message}`);
+      onRecovered(kind, `${cause.code}: ${cause.message}`);
       return device;
     } finally {
       this.spentMs += performance.now() - started;

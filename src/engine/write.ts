@@ -104,7 +104,7 @@ async function recoverOrThrow(job: Job, budget: RecoveryBudget | undefined, erro
     const kind = failureKind(cause);
     if (!budget || !kind) throw cause;
     try {
-      return await budget.recover(cause, kind, (detail) => job.events({ type: 'recover', what: kind, detail }));
+      return await budget.recover(cause, kind, (what, detail) => job.events({ type: 'recover', what, detail }));
     } catch (e) {
       const next = toAnyflashError(e);
       if (next.code === 'recovery-exhausted' || next.code === 'aborted') throw next;
@@ -122,18 +122,28 @@ async function writeRegion(job: Job, region: Region, options: WriteOptions): Pro
       ? await compareRegion(job, region)
       : [{ start: alignDown(region.address, device.sectorSize), end: alignUp(region.address + region.data.length, device.sectorSize) }];
   if (dirty.length === 0) {
-    result.skippedBytes = region.data.length;
+    result.writtenBytes = sentInside(job, region);
+    result.skippedBytes = region.data.length - result.writtenBytes;
     result.verified = true;
-    job.events({ type: 'skip', op: 'write', region: ref(region), reason: 'unchanged' });
+    if (result.writtenBytes === 0) job.events({ type: 'skip', op: 'write', region: ref(region), reason: 'unchanged' });
     return result;
   }
-  result.writtenBytes = await writeRanges(job, region, dirty);
-  result.skippedBytes = Math.max(0, region.data.length - result.writtenBytes);
+  await writeRanges(job, region, dirty);
+  result.writtenBytes = sentInside(job, region);
+  result.skippedBytes = region.data.length - result.writtenBytes;
   if (options.verify ?? true) {
     await verifyRegion(job, region, options.verifyRetries ?? 2);
     result.verified = true;
   }
   return result;
+}
+
+/** Bytes of the region sent in this job, over every attempt (a recovery may have split the work). */
+function sentInside(job: Job, region: Region): number {
+  const end = region.address + region.data.length;
+  let n = 0;
+  for (const s of job.sent) n += Math.max(0, Math.min(end, s + job.device.sectorSize) - Math.max(region.address, s));
+  return n;
 }
 
 async function compareRegion(job: Job, region: Region): Promise<Range[]> {
@@ -186,7 +196,7 @@ async function assemble(job: Job, range: Range): Promise<Uint8Array> {
   return out;
 }
 
-async function writeRanges(job: Job, region: Region, dirty: readonly Range[]): Promise<number> {
+async function writeRanges(job: Job, region: Region, dirty: readonly Range[]): Promise<void> {
   const sector = job.device.sectorSize;
   const total = dirty.reduce((n, d) => n + (d.end - d.start), 0);
   const t0 = performance.now();
@@ -195,22 +205,25 @@ async function writeRanges(job: Job, region: Region, dirty: readonly Range[]): P
   for (const d of dirty) {
     throwIfAborted(job.signal);
     const data = await assemble(job, d);
-    for (let s = d.start; s < d.end; s += sector) {
-      if (job.sent.has(s)) job.resentBytes += sector;
-      else job.sent.add(s);
-    }
+    let counted = d.start;
+    const account = (done: number): void => {
+      for (; counted + sector <= d.start + done; counted += sector) {
+        if (job.sent.has(counted)) job.resentBytes += sector;
+        else job.sent.add(counted);
+      }
+    };
     await job.device.writeFlash(d.start, data, {
       signal: job.signal,
-      onProgress: (done) => job.events({ type: 'progress', op: 'write', region: ref(region), done: before + done, total }),
+      onProgress: (done) => {
+        account(done);
+        job.events({ type: 'progress', op: 'write', region: ref(region), done: before + done, total });
+      },
     });
+    account(d.end - d.start);
     before += d.end - d.start;
     job.events({ type: 'progress', op: 'write', region: ref(region), done: before, total });
   }
   job.events({ type: 'finish', op: 'write', region: ref(region), seconds: (performance.now() - t0) / 1000, bytes: total });
-  return dirty.reduce(
-    (n, d) => n + Math.max(0, Math.min(d.end, region.address + region.data.length) - Math.max(d.start, region.address)),
-    0,
-  );
 }
 
 async function verifyRegion(job: Job, region: Region, retries: number): Promise<void> {

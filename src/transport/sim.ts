@@ -16,6 +16,7 @@ export class SimTransport implements Transport {
   private queue = new ByteQueue();
   private isOpen = false;
   private currentBaud: number;
+  private readonly openBaud: number;
   /** Set by fault injection (`vanish`): reads and writes fail as if the USB device was unplugged. */
   gone = false;
 
@@ -26,6 +27,7 @@ export class SimTransport implements Transport {
     baud = 115200,
   ) {
     this.currentBaud = baud;
+    this.openBaud = baud;
   }
 
   get baud(): number {
@@ -35,6 +37,8 @@ export class SimTransport implements Transport {
   async open(): Promise<void> {
     if (this.gone) throw this.portGone();
     this.queue.reset();
+    // Like an OS port, a reopened port starts at its configured rate, not the last negotiated one.
+    this.currentBaud = this.openBaud;
     this.link.onHostData = (bytes) => {
       if (this.isOpen) this.queue.push(bytes);
     };
