@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/core/bytes.js';
-import { NoiseLog } from '../../src/families/sifli/debug-link.js';
+import { NoiseLog, lb56DebugAddress } from '../../src/families/sifli/debug-link.js';
 import {
   FrameScanner,
   enterFrame,
@@ -74,4 +74,14 @@ test('ROM banners are counted once each, also when split across reads; console t
   const g = new NoiseLog();
   g.add(Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff));
   assert.equal(g.looksLikeText, false);
+});
+
+test('SF32LB56 debug addresses are mapped to the debug IP windows before sending', () => {
+  assert.equal(lb56DebugAddress(0xe000edf0), 0xf000edf0);
+  assert.equal(lb56DebugAddress(0x20067000), 0x2a067000);
+  assert.equal(lb56DebugAddress(0x00400010), 0x20400010);
+  assert.equal(lb56DebugAddress(0x20c00000), 0x20400000);
+  assert.equal(lb56DebugAddress(0x20800004), 0x00000004);
+  assert.equal(lb56DebugAddress(0x1c000000), 0x6c000000);
+  assert.equal(lb56DebugAddress(0x40040028), 0x40040028);
 });

@@ -59,11 +59,28 @@ export class NoiseLog {
   }
 }
 
+/**
+ * The 56's debug IP sees the bus through other windows than the core: the host maps each address
+ * before sending it (core-private 0xE… → 0xF…, the RAM banks and external memory to their aliases).
+ * The 52/57 take core addresses as they are.
+ */
+export function lb56DebugAddress(address: number): number {
+  const a = address >>> 0;
+  if (a >= 0xe0000000 && a < 0xf0000000) return ((a & 0x0fffffff) | 0xf0000000) >>> 0;
+  if (a >= 0x00400000 && a <= 0x0041ffff) return a + 0x20000000;
+  if (a >= 0x20c00000 && a <= 0x20c1ffff) return a - 0x00800000;
+  if (a >= 0x20000000 && a <= 0x200c7fff) return a + 0x0a000000;
+  if (a >= 0x20800000 && a <= 0x20bfffff) return a - 0x20800000;
+  if (a >= 0x10000000 && a <= 0x1fffffff) return a + 0x50000000;
+  return a;
+}
+
 /** Request/response over the debug IP, matching replies by kind (late duplicate replies are skipped). */
 export class DebugLink {
   readonly noise = new NoiseLog();
   private readonly scanner: FrameScanner;
   private queue: Reply[] = [];
+  private readonly map: (address: number) => number;
 
   constructor(
     readonly transport: Transport,
@@ -71,6 +88,7 @@ export class DebugLink {
     private readonly chip: string,
   ) {
     this.scanner = new FrameScanner(layout, (b) => this.noise.add(b));
+    this.map = chip === 'sf32lb56' ? lb56DebugAddress : (a) => a;
   }
 
   /** Reads once until `deadline`, queueing replies; true if anything arrived. */
@@ -126,7 +144,7 @@ export class DebugLink {
   }
 
   async readWords(address: number, count: number, signal?: AbortSignal): Promise<number[]> {
-    await this.transport.write(memReadFrame(this.layout, address, count));
+    await this.transport.write(memReadFrame(this.layout, this.map(address), count));
     const r = await this.expect(REPLY_MEM_READ, 1000 + count, `MEMRead at 0x${address.toString(16)}`, signal);
     const words = replyWords(this.layout, r.data);
     if (words.length < count) {
@@ -139,18 +157,18 @@ export class DebugLink {
   }
 
   async writeWord(address: number, value: number, signal?: AbortSignal): Promise<void> {
-    await this.transport.write(memWriteWordsFrame(this.layout, address, [value]));
+    await this.transport.write(memWriteWordsFrame(this.layout, this.map(address), [value]));
     await this.expect(REPLY_MEM_WRITE, 1000, `MEMWrite at 0x${address.toString(16)}`, signal);
   }
 
   /** A write whose reply may never come (the write resets the chip). */
   async writeWordNoReply(address: number, value: number): Promise<void> {
-    await this.transport.write(memWriteWordsFrame(this.layout, address, [value]));
+    await this.transport.write(memWriteWordsFrame(this.layout, this.map(address), [value]));
   }
 
   /** Writes whole words; the timeout covers the frame's time on the wire at the current baud. */
   async writeBytes(address: number, data: Uint8Array, signal?: AbortSignal): Promise<void> {
-    const frame = memWriteFrame(this.layout, address, data);
+    const frame = memWriteFrame(this.layout, this.map(address), data);
     await this.transport.write(frame);
     const wireMs = (frame.length * 10 * 1000) / this.transport.baud;
     await this.expect(REPLY_MEM_WRITE, wireMs + 2000, `MEMWrite of ${data.length} bytes at 0x${address.toString(16)}`, signal);

@@ -5,10 +5,11 @@ import { DfuRomSim } from './dfu-rom.js';
 import { Sf32Sim, type Sf32Config } from './sf32.js';
 
 /**
- * Chips the SiFli simulator models: the SF32LB52 (debug-IP entry, RAM stub, NOR at 0x12000000) and
+ * Chips the SiFli simulator models: the SF32LB52 (debug-IP entry, RAM stub, NOR at 0x12000000), the
+ * SF32LB56 (big-endian debug frames, aliased addresses, stub at 0x20067000, NOR at 0x1C000000) and
  * the SF32LB58 (ROM `dfu_recv` entry with BOOT_MODE high, NOR at 0x1C000000).
  */
-export const SIFLI_SIM_CHIPS = ['sf32lb52', 'sf32lb58'] as const;
+export const SIFLI_SIM_CHIPS = ['sf32lb52', 'sf32lb56', 'sf32lb58'] as const;
 
 const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
@@ -40,11 +41,14 @@ export function createSifliSim(options: SimOptions): SimDevice {
       bootModeHigh: options.boot !== 'firmware',
     });
   }
+  const lb56 = chip === 'sf32lb56';
   const config: Sf32Config = {
     chip,
-    layout: 'le',
-    stubAddress: 0x2005a000,
-    flashBase: 0x12000000,
+    layout: lb56 ? 'be' : 'le',
+    ramAlias: lb56,
+    ramSize: lb56 ? 0xc8000 : 0x80000,
+    stubAddress: lb56 ? 0x20067000 : 0x2005a000,
+    flashBase: lb56 ? 0x1c000000 : 0x12000000,
     flashId: num(x.flashId, 0x182085),
     bootWindowMs: num(x.bootWindowMs, 2000),
     firmware: bool(x.firmware, true),
@@ -59,15 +63,15 @@ export function createSifliSim(options: SimOptions): SimDevice {
 }
 
 /**
- * A blob the simulated SF32LB52 accepts as a stub: just a vector table (SP, then PC inside the
- * blob), no SiFli code. For demos, tests and benchmarks on simulated ports only — real chips need
- * SiFli's own stub. `size` models the real stub's upload time (110–152 KB).
+ * A blob the simulated SF32LB52/56 accept as a stub: just a vector table (SP, then PC inside the
+ * blob loaded at `loadAddress`), no SiFli code. For demos, tests and benchmarks on simulated ports
+ * only — real chips need SiFli's own stub. `size` models the real stub's upload time (110–152 KB).
  */
-export function simStubBlob(size = 0x1234): Uint8Array {
+export function simStubBlob(size = 0x1234, loadAddress = 0x2005a000): Uint8Array {
   const b = new Uint8Array(size);
   for (let i = 8; i < size; i++) b[i] = (i * 7) & 0xff;
   const v = new DataView(b.buffer);
   v.setUint32(0, 0x20080000, true);
-  v.setUint32(4, 0x2005a101, true);
+  v.setUint32(4, (loadAddress + 0x100) | 1, true);
   return b;
 }

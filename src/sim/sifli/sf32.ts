@@ -8,6 +8,9 @@ import { SimStub } from './stub.js';
 export interface Sf32Config {
   chip: string;
   layout: FrameLayout;
+  /** The 56's debug IP reaches RAM through its 0x2A… alias (and the 52's accepts 0xF… for 0xE…). */
+  ramAlias: boolean;
+  ramSize: number;
   stubAddress: number;
   flashBase: number;
   flashId: number;
@@ -30,7 +33,7 @@ export interface Sf32Config {
 type Phase = 'off' | 'rom' | 'firmware' | 'halted' | 'stub';
 
 const RAM_BASE = 0x20000000;
-const RAM_SIZE = 0x80000;
+const RAM_ALIAS = 0x2a000000;
 const DHCSR = 0xe000edf0;
 const DCRSR = 0xe000edf4;
 const DCRDR = 0xe000edf8;
@@ -52,7 +55,7 @@ export class Sf32Sim extends SimDevice {
   private phase: Phase = 'off';
   private debugActive = false;
   private parser: DebugFrameParser;
-  private readonly ram = new Uint8Array(RAM_SIZE);
+  private readonly ram: Uint8Array;
   /** Highest RAM address written so far from the stub load address (what a loaded blob spans). */
   private stubEnd = 0;
   private readonly regs = new Map<number, number>();
@@ -71,6 +74,7 @@ export class Sf32Sim extends SimDevice {
   ) {
     super(clock, flash);
     this.chip = config.chip;
+    this.ram = new Uint8Array(config.ramSize);
     this.baud = ROM_BAUD;
     this.parser = new DebugFrameParser(config.layout);
     if (config.startInFirmware) this.powerOn(true);
@@ -187,25 +191,35 @@ export class Sf32Sim extends SimDevice {
     }
   }
 
-  private inRam(address: number, n: number): boolean {
-    return address >= RAM_BASE && address + n <= RAM_BASE + RAM_SIZE;
+  /** Offset into RAM of a debug-IP address, or -1. The 56's debug IP sees RAM only at its 0x2A… alias. */
+  private ramOffset(address: number, n: number): number {
+    const base = this.config.ramAlias ? RAM_ALIAS : RAM_BASE;
+    const off = address - base;
+    return off >= 0 && off + n <= this.config.ramSize ? off : -1;
+  }
+
+  /** 0xF… is the debug window onto the core's 0xE… registers. */
+  private unalias(address: number): number {
+    const a = address >>> 0;
+    return a >= 0xf0000000 ? ((a & 0x0fffffff) | 0xe0000000) >>> 0 : a;
   }
 
   private readWord(address: number): number {
-    const a = address >>> 0;
-    if (this.inRam(a, 4)) return new DataView(this.ram.buffer).getUint32(a - RAM_BASE, true);
+    const a = this.unalias(address);
+    const off = this.ramOffset(a, 4);
+    if (off >= 0) return new DataView(this.ram.buffer).getUint32(off, true);
     if (a === DHCSR) return this.phase === 'halted' ? 0x00030003 : 0x00010001;
     return this.regs.get(a) ?? 0;
   }
 
   /** Returns false when the write resets the chip (no reply goes out then). */
   private writeMemory(address: number, data: Uint8Array): boolean {
-    const a = address >>> 0;
-    if (this.inRam(a, data.length)) {
-      this.ram.set(data, a - RAM_BASE);
-      if (a >= this.config.stubAddress && a <= this.config.stubAddress + this.stubEnd) {
-        this.stubEnd = Math.max(this.stubEnd, a + data.length - this.config.stubAddress);
-      }
+    const a = this.unalias(address);
+    const off = this.ramOffset(a, data.length);
+    if (off >= 0) {
+      this.ram.set(data, off);
+      const stubOff = this.config.stubAddress - RAM_BASE;
+      if (off >= stubOff && off <= stubOff + this.stubEnd) this.stubEnd = Math.max(this.stubEnd, off + data.length - stubOff);
       return true;
     }
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -248,7 +262,7 @@ export class Sf32Sim extends SimDevice {
     const sp = this.core[13]! >>> 0;
     const start = this.config.stubAddress;
     const validPc = pc >= start && pc < start + this.stubEnd;
-    const validSp = sp > RAM_BASE && sp <= RAM_BASE + RAM_SIZE;
+    const validSp = sp > RAM_BASE && sp <= RAM_BASE + this.config.ramSize;
     if (!validPc || !validSp) {
       // A wild jump: the core locks up and prints nothing; the debug IP keeps answering.
       return;
