@@ -175,3 +175,24 @@ test('a baud rate the line cannot carry: reset, reconnect one step lower, and wo
   await dev.writeFlash(0, data);
   assert.deepEqual(await dev.readFlash(0, data.length), data);
 });
+
+test('over the native USB-OTG CDC (303a:<chip id>) RAM and flash blocks shrink to 0x800', async () => {
+  const { createEspSim } = await import('../../src/sim/esp/index.js');
+  const { SimLink } = await import('../../src/sim/link.js');
+  const { SimClock } = await import('../../src/sim/clock.js');
+  const { SimTransport } = await import('../../src/transport/sim.js');
+  const sim = createEspSim({ chip: 'esp32s2', clock: new SimClock(false), boot: 'download' });
+  const link = new SimLink(sim);
+  let largest = 0;
+  link.faults.toDevice = (bytes) => {
+    largest = Math.max(largest, bytes.length);
+    return bytes;
+  };
+  const transport = new SimTransport(link, 'sim:esp32s2', { vid: 0x303a, pid: 0x0002 });
+  await transport.open();
+  const dev = await espFamily.connect({ transport, events: () => {} });
+  const data = pattern(0x6000, 4);
+  await (dev as EspDevice).writeFlash(0, data, { uncompressed: true });
+  assert.deepEqual(sim.flash.read(0, data.length), data);
+  assert.ok(largest > 0x800 && largest < 0x900, `largest packet ${largest}`);
+});

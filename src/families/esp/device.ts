@@ -16,7 +16,6 @@ import {
   MD5_PER_MB_S,
   ROM_FLASH_BLOCK,
   SECTOR,
-  STUB_FLASH_BLOCK,
   timeoutPerMb,
 } from './protocol.js';
 import { hardReset, isUsbJtagSerial, runReset } from './reset.js';
@@ -41,6 +40,8 @@ export interface EspDeviceState {
   strategy: string;
   /** Never compress writes (connect option `extra.uncompressed`). */
   uncompressed: boolean;
+  /** Stub flash block size (0x4000, or 0x800 over USB-OTG CDC). */
+  stubBlock: number;
   events: EventSink;
 }
 
@@ -160,7 +161,7 @@ export class EspDevice implements FlashDevice {
 
   private async writeDeflated(address: number, data: Uint8Array, compressed: Uint8Array, options: OpOptions): Promise<void> {
     const { signal, onProgress } = options;
-    const block = STUB_FLASH_BLOCK;
+    const block = this.state.stubBlock;
     const blocks = Math.ceil(compressed.length / block);
     const inflated = inflatedPerBlock(compressed, block);
     await this.loader.flashDeflBegin([data.length, blocks, block, address], DEFAULT_TIMEOUT_MS, signal);
@@ -182,7 +183,7 @@ export class EspDevice implements FlashDevice {
   private async writeRaw(address: number, data: Uint8Array, options: OpOptions): Promise<void> {
     const { signal, onProgress } = options;
     const stub = this.loader.stub;
-    const block = stub ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
+    const block = stub ? this.state.stubBlock : ROM_FLASH_BLOCK;
     const blocks = Math.ceil(data.length / block);
     await this.flashBegin(address, data.length, blocks, block, signal);
     for (let seq = 0; seq < blocks; seq++) {

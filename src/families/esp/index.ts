@@ -7,7 +7,8 @@ import { connectLoop } from './connect.js';
 import { CHIP_DETECT_MAGIC_REG, detectChip, readChipFacts, readFlashId, type ChipFacts } from './detect.js';
 import { EspDevice } from './device.js';
 import { EspLoader } from './loader.js';
-import { ROM_FLASH_BLOCK } from './protocol.js';
+import { RAM_BLOCK, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, USB_OTG_BLOCK } from './protocol.js';
+import { isUsbOtg } from './reset.js';
 import { uploadStub } from './stub.js';
 
 export { EspDevice, md5Digest, type EspWriteOptions } from './device.js';
@@ -177,13 +178,14 @@ async function connectAt(options: ConnectOptions): Promise<FlashDevice> {
   const facts: ChipFacts = secureDownload ? { description: chip.description } : await readChipFacts(loader, chip, transport.baud);
 
   const wantStub = !options.noStub && !secureDownload;
+  const usbOtg = isUsbOtg(transport, chip.chipId);
   if (options.noStub && loader.stub) {
     events({ type: 'note', level: 'warn', message: 'A flasher stub is already running; using it although --no-stub was given.' });
   }
   if (wantStub && !loader.stub) {
     // Raising the baud first makes the stub upload itself fast (not possible on the ESP8266 ROM).
     if (options.baud && chip.romChangeBaud) await changeBaud(loader, chip, options.baud, facts.crystalMHz, events, signal);
-    await uploadStub(loader, chip, facts.revision, events, signal);
+    await uploadStub(loader, chip, facts.revision, events, signal, usbOtg ? USB_OTG_BLOCK : RAM_BLOCK);
   } else if (link.stubRunning) {
     events({ type: 'note', level: 'info', message: 'Flasher stub is already running; skipping the upload.' });
   }
@@ -210,6 +212,7 @@ async function connectAt(options: ConnectOptions): Promise<FlashDevice> {
     security: detection.security,
     strategy: link.strategy,
     uncompressed: options.extra?.uncompressed === true,
+    stubBlock: usbOtg ? USB_OTG_BLOCK : STUB_FLASH_BLOCK,
     events,
   });
   events({ type: 'connected', family: 'esp', chip: chip.name, strategy: link.strategy, baud: transport.baud });

@@ -159,4 +159,6 @@ export const MD5_PER_MB_S = 8;
 export const RAM_BLOCK = 0x1800;
 export const ROM_FLASH_BLOCK = 0x400;
 export const STUB_FLASH_BLOCK = 0x4000;
+/** RAM and stub flash block over the native USB-OTG CDC of the S2/S3/P4 (small endpoint buffers). */
+export const USB_OTG_BLOCK = 0x800;
 export const SECTOR = 0x1000;

@@ -121,6 +121,11 @@ export function isUsbJtagSerial(transport: Transport): boolean {
   return transport.facts.vid === ESPRESSIF_VID && transport.facts.pid === USB_JTAG_SERIAL_PID;
 }
 
+/** Native USB-OTG CDC: Espressif's VID with the chip's own id as PID (e.g. 0x0002 for the S2). */
+export function isUsbOtg(transport: Transport, chipId: number | undefined): boolean {
+  return transport.facts.vid === ESPRESSIF_VID && chipId !== undefined && transport.facts.pid === chipId;
+}
+
 /** The strategies the connect loop cycles through for this port (esptool's order). */
 export function defaultStrategies(transport: Transport): ResetStrategy[] {
   if (isUsbJtagSerial(transport)) return [usbJtagSerialReset()];

@@ -17,10 +17,16 @@ export function stubNameFor(chip: EspChip, revision?: { major: number; minor: nu
 }
 
 /**
- * Loads the stub into RAM with MEM_BEGIN/MEM_DATA (0x1800-byte blocks), starts it with MEM_END and
+ * Loads the stub into RAM with MEM_BEGIN/MEM_DATA (0x1800-byte blocks, 0x800 over USB-OTG), starts it with MEM_END and
  * waits for "OHAI". From then on the loader speaks the stub dialect (2-byte status).
  */
-export async function runStub(loader: EspLoader, stub: StubImage, events: EventSink, signal?: AbortSignal): Promise<void> {
+export async function runStub(
+  loader: EspLoader,
+  stub: StubImage,
+  events: EventSink,
+  signal?: AbortSignal,
+  ramBlock = RAM_BLOCK,
+): Promise<void> {
   const segments = [
     { bytes: stub.text, addr: stub.textStart },
     { bytes: stub.data, addr: stub.dataStart },
@@ -30,11 +36,11 @@ export async function runStub(loader: EspLoader, stub: StubImage, events: EventS
   events({ type: 'start', op: 'stub', total });
   let done = 0;
   for (const seg of segments) {
-    const blocks = Math.ceil(seg.bytes.length / RAM_BLOCK);
-    await loader.memBegin(seg.bytes.length, blocks, RAM_BLOCK, seg.addr);
+    const blocks = Math.ceil(seg.bytes.length / ramBlock);
+    await loader.memBegin(seg.bytes.length, blocks, ramBlock, seg.addr);
     for (let seq = 0; seq < blocks; seq++) {
       throwIfAborted(signal);
-      const block = seg.bytes.subarray(seq * RAM_BLOCK, (seq + 1) * RAM_BLOCK);
+      const block = seg.bytes.subarray(seq * ramBlock, (seq + 1) * ramBlock);
       await loader.memData(block, seq);
       done += block.length;
       events({ type: 'progress', op: 'stub', done, total });
@@ -86,7 +92,8 @@ export async function uploadStub(
   revision: { major: number; minor: number } | undefined,
   events: EventSink,
   signal?: AbortSignal,
+  ramBlock = RAM_BLOCK,
 ): Promise<void> {
   const image = await loadStub(stubNameFor(chip, revision));
-  await runStub(loader, image, events, signal);
+  await runStub(loader, image, events, signal, ramBlock);
 }
