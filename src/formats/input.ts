@@ -13,6 +13,7 @@ import { isUf2, parseUf2, uf2FamilyName, UF2_FAMILIES } from './uf2.js';
 import { joinChunks, type Region } from './regions.js';
 import { resolveLibreTinyUf2 } from './libretiny-uf2.js';
 import { detectBekenDump } from './beken.js';
+import { PARTITION_DATA_MAX, PARTITION_TABLE_OFFSET, isPartitionTableBinary, parsePartitionBinary } from './partition-table.js';
 
 export type InputFamily = 'esp' | 'beken' | 'sifli';
 export type InputKind = 'raw' | 'ihex' | 'uf2' | 'elf' | 'esp-image';
@@ -139,6 +140,18 @@ function loadEspImage(name: string, bytes: Uint8Array, opts: LoadInputOptions, w
   throw needAddress(name, 'an ESP image without an app or bootloader descriptor');
 }
 
+/** A merge-bin output or flash dump from 0x0: a valid partition table at 0x8000. */
+function isEspFlashImage(bytes: Uint8Array): boolean {
+  const table = bytes.subarray(PARTITION_TABLE_OFFSET, PARTITION_TABLE_OFFSET + PARTITION_DATA_MAX);
+  if (table.length < PARTITION_DATA_MAX || !isPartitionTableBinary(table)) return false;
+  try {
+    parsePartitionBinary(table);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function needAddress(name: string, what: string): AnyflashError {
   return new AnyflashError('bad-input', `${name} is ${what}; say where it goes.`, {
     file: name, advice: [`Give an address: anyflash write 0x10000 ${name} (or ${name}@0x10000).`],
@@ -159,6 +172,10 @@ export function loadInput(name: string, bytes: Uint8Array, opts: LoadInputOption
     return { regions, kind: 'ihex', warnings };
   }
   const family = familyOf(opts);
+  if ((family === 'esp' || family === undefined) && opts.address === undefined && isEspFlashImage(bytes)) {
+    warnings.push(`${name}: a whole ESP flash image (partition table at 0x8000); written from 0x0.`);
+    return { regions: [{ address: 0, data: bytes, name }], kind: 'raw', warnings };
+  }
   if ((family === 'esp' || family === undefined) && isEspImage(bytes)) {
     return { regions: loadEspImage(name, bytes, opts, warnings), kind: 'esp-image', warnings };
   }

@@ -152,6 +152,15 @@ test('ESP images without an address: an app goes to 0x10000, a bootloader to the
   assert.equal(boot.regions[0]!.address, 0x1000);
 });
 
+test('A whole ESP flash image (table at 0x8000) without an address is written from 0x0', () => {
+  const flash = new Uint8Array(0x20000).fill(0xff);
+  flash.set(fixture('esp/esp32-bootloader.bin'), 0x1000);
+  flash.set(fixture('partitions/single-app.bin'), 0x8000);
+  const loaded = loadInput('full.bin', flash, { chip: 'esp32' });
+  assert.deepEqual(loaded.regions.map((r) => [r.address, r.data.length]), [[0, 0x20000]]);
+  assert.match(loaded.warnings.join(), /whole ESP flash image/);
+});
+
 function bekenApp(length: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let at = 0; at + 34 <= length; at += 34) {
