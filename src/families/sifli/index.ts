@@ -182,7 +182,8 @@ async function connect(o: ConnectOptions): Promise<FlashDevice> {
       link,
       chip: chip.name,
       before,
-      attempts: o.connectAttempts ?? 3,
+      // When a person is there to power-cycle, ask them after one automatic try, not after three.
+      attempts: o.connectAttempts ?? (o.wait ? 1 : 3),
       wait: o.wait ?? false,
       waitMs: o.waitMs ?? 30_000,
       events: o.events,
