@@ -42,7 +42,9 @@ function familyOf(opts: LoadInputOptions): InputFamily | undefined {
   if (opts.family) return opts.family;
   if (!opts.chip) return undefined;
   const c = opts.chip.toLowerCase();
-  if (findEspImageChip(c)) return 'esp';
+  // --chip may also name a family.
+  if (c === 'esp' || c === 'beken' || c === 'sifli') return c;
+  if (findEspImageChip(c) || c.startsWith('esp')) return 'esp';
   if (c.startsWith('bk')) return 'beken';
   if (c.startsWith('sf32')) return 'sifli';
   return undefined;

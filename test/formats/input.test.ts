@@ -48,6 +48,8 @@ test('UF2 of another family is refused with wrong-chip-image', () => {
   assert.throws(() => loadInput('fw.uf2', uf2, { chip: 'esp32s3' }), (e) =>
     isAnyflashError(e, 'wrong-chip-image') && /UF2 for esp32, not for esp32s3/.test(e.message));
   assert.throws(() => loadInput('fw.uf2', uf2, { family: 'beken' }), (e) => isAnyflashError(e, 'wrong-chip-image'));
+  assert.throws(() => loadInput('fw.uf2', uf2, { chip: 'beken' }), (e) => isAnyflashError(e, 'wrong-chip-image'));
+  assert.equal(loadInput('fw.uf2', uf2, { chip: 'esp' }).regions[0]!.address, 0x10000);
 });
 
 /** A LibreTiny-style UF2: data blocks with extension tags right after the payload. */
