@@ -40,6 +40,16 @@ describe('ESP DevKit auto-reset circuit and boot logs', () => {
     await b.close();
   });
 
+  it('enters download mode on UnixTight, which sets both lines at once', async () => {
+    const b = await Bench.open({ chip: 'esp32s3', boot: 'firmware' });
+    for (const [dtr, rts, ms] of [[false, false, 0], [true, true, 0], [false, true, 100], [true, false, 50], [false, false, 0]] as const) {
+      await b.transport.setSignals({ dtr, rts });
+      if (ms) await sleep(ms);
+    }
+    assert.match(await b.waitText(/waiting for download/), /rst:0x1 \(POWERON\),boot:0x0 \(DOWNLOAD\(USB\/UART0\)\)\r\nwaiting for download/);
+    await b.close();
+  });
+
   it('boots the firmware on a plain RTS pulse: ROM log with boot:0x13, then the app log', async () => {
     const b = await Bench.open({ chip: 'esp32', flashInitial: withImage(0x1000) });
     await rtsPulse(b);

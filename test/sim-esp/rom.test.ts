@@ -173,6 +173,19 @@ describe('ESP ROM loader', () => {
     await b.close();
   });
 
+  it('reproduces the ESP8266 ROM erase-size bug that esptool compensates for', async () => {
+    const b = await Bench.open({ chip: 'esp8266' });
+    b.device.flash.program(0, new Uint8Array(0x40000));
+    // 12 sectors at 0x10000: esptool's get_erase_size sends 6, the ROM erases 6 + 6.
+    await b.command(0x02, u32(6 * 0x1000, 48, 0x400, 0x10000));
+    assert.ok(b.device.flash.read(0x10000, 12 * 0x1000).every((x) => x === 0xff));
+    assert.ok(b.device.flash.read(0x1c000, 0x1000).every((x) => x === 0), 'nothing past the 12 sectors');
+    // Sent unadjusted, the same request erases twice as much.
+    await b.command(0x02, u32(12 * 0x1000, 48, 0x400, 0x20000));
+    assert.ok(b.device.flash.read(0x20000, 24 * 0x1000).every((x) => x === 0xff));
+    await b.close();
+  });
+
   it('has no FLASH_DEFL, MD5 or SPI_ATTACH on the ESP8266 ROM', async () => {
     const b = await Bench.open({ chip: 'esp8266' });
     for (const op of [0x10, 0x13, 0x0d]) {

@@ -212,7 +212,8 @@ export class EspSimDevice extends SimDevice {
       nextFrame: () => inbox.next(),
       alive,
       setBaud: (baud) => {
-        if (alive()) this.baud = baud;
+        // A zero divisor would stop the UART; keep the old rate rather than model a dead line.
+        if (alive() && baud > 0) this.baud = baud;
       },
       startStub: () => {
         if (!alive()) return;
