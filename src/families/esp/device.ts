@@ -104,6 +104,7 @@ export class EspDevice implements FlashDevice {
     return this.state.chip.name;
   }
 
+  /** The chip's table row (bootloader offset, flash-size nibbles… for image checks). */
   get chipRow(): EspChip {
     return this.state.chip;
   }

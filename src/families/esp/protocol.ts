@@ -150,7 +150,6 @@ export function timeoutPerMb(secondsPerMb: number, bytes: number, floorMs = 3000
 
 export const DEFAULT_TIMEOUT_MS = 3000;
 export const SYNC_TIMEOUT_MS = 100;
-export const MEM_END_ROM_TIMEOUT_MS = 200;
 export const CHIP_ERASE_TIMEOUT_MS = 120_000;
 export const MAX_TIMEOUT_MS = 240_000;
 export const ERASE_PER_MB_S = 40;

@@ -115,8 +115,6 @@ export class SlipReader {
   private bytesSeen = 0;
   /** Garbage seen while waiting for the current frame (for the error message). */
   private pendingGarbage: Uint8Array | null = null;
-  /** Raw byte log for traces; set to a function to watch the wire. */
-  onBytes: ((bytes: Uint8Array) => void) | null = null;
 
   constructor(readonly transport: Transport) {}
 
@@ -135,7 +133,6 @@ export class SlipReader {
 
   private absorb(bytes: Uint8Array): void {
     this.bytesSeen += bytes.length;
-    this.onBytes?.(bytes);
     this.decoder.push(bytes);
     if (this.decoder.hasGarbage) {
       const g = this.decoder.takeGarbage();
@@ -180,8 +177,7 @@ export class SlipReader {
       const bytes = await this.transport.read({ deadline, signal });
       if (bytes.length === 0) break;
       this.bytesSeen += bytes.length;
-      this.onBytes?.(bytes);
-      for (const b of bytes) parts.push(b);
+        for (const b of bytes) parts.push(b);
       if (performance.now() >= end) break;
     }
     return Uint8Array.from(parts);
