@@ -236,6 +236,12 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
       'Pass the ELF of an ESP-IDF/Arduino/PlatformIO build for an ESP chip.',
     ]);
   }
+  const xtensaChip = ['esp8266', 'esp32', 'esp32s2', 'esp32s3'].includes(chip.id);
+  if ((elf.machine === EM_XTENSA) !== xtensaChip) {
+    throw new AnyflashError('wrong-chip-image', `${file} is a ${elf.machine === EM_XTENSA ? 'Xtensa' : 'RISC-V'} ELF, but ${chip.name} is ${xtensaChip ? 'Xtensa' : 'RISC-V'}.`, {
+      file, chip: chip.name, advice: ['Build for this chip (idf.py set-target), or pass the --chip the ELF was built for.'],
+    });
+  }
   const warnings: string[] = [];
   const flashMode = encode(FLASH_MODES, opts.flashMode ?? 'qio', 'mode', chip);
   const sizeFreq = encode(chip.flashSizes, opts.flashSize ?? '1MB', 'size', chip)

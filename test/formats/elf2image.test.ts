@@ -77,4 +77,7 @@ test('elf2image rejects a non-ELF and a truncated ELF with bad-input', () => {
 test('elf2image refuses an ARM ELF for an ESP chip and an unknown chip name', () => {
   assert.throws(() => elfToImage(fixture('elf/sifli-app.elf'), { chip: 'esp32' }), (e) => isAnyflashError(e, 'bad-input') && /Xtensa or RISC-V/.test(e.message));
   assert.throws(() => elfToImage(fixture('elf/esp32-app.elf'), { chip: 'esp99' }), (e) => isAnyflashError(e, 'unknown-chip'));
+  assert.throws(() => elfToImage(fixture('elf/esp32-app.elf'), { chip: 'esp32c3' }), (e) =>
+    isAnyflashError(e, 'wrong-chip-image') && /Xtensa ELF, but ESP32-C3 is RISC-V/.test(e.message));
+  assert.throws(() => elfToImage(fixture('elf/esp32c3-gcc.elf'), { chip: 'esp32s3' }), (e) => isAnyflashError(e, 'wrong-chip-image'));
 });

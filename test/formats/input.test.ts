@@ -29,6 +29,13 @@ test('Intel HEX: a checksum error names the file and the line', () => {
     isAnyflashError(e, 'bad-input') && /^fw\.hex line 3: checksum error/.test(e.message) && e.file === 'fw.hex');
 });
 
+test('Intel HEX: segment (02) addressing and a start record are understood', () => {
+  // :02000002 1000 → base 0x10000; data at offset 0x0010 → 0x10010.
+  const text = [':020000021000EC', ':0400100001020304E2', ':0400000300001234B3', ':00000001FF'].join('\r\n');
+  const loaded = loadInput('seg.hex', new TextEncoder().encode(text), {});
+  assert.deepEqual(loaded.regions.map((r) => [r.address, Array.from(r.data)]), [[0x10010, [1, 2, 3, 4]]]);
+});
+
 test('Intel HEX: a file without its end record is called truncated', () => {
   const text = writeIntelHex([{ address: 0, data: bytes(64, 3) }]).split('\n').slice(0, 3).join('\n');
   assert.throws(() => loadInput('fw.hex', new TextEncoder().encode(text), {}), (e) => isAnyflashError(e, 'bad-input') && /truncated/.test(e.message));
