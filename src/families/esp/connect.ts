@@ -142,8 +142,7 @@ async function attemptOnce(
       await loader.reader.flush();
       return { strategy: strategy.name, stubRunning: value === 0, synced: true };
     } catch (e) {
-      if (e instanceof AnyflashError && e.code === 'aborted') throw e;
-      if (!(e instanceof AnyflashError) || e.code === 'port-vanished' || e.code === 'port-error') throw e;
+      if (!(e instanceof AnyflashError) || e.code === 'aborted' || e.code.startsWith('port-')) throw e;
       evidence.lastError = e.message;
     } finally {
       if (loader.reader.receivedAnything) evidence.anyBytes = true;
