@@ -85,3 +85,12 @@ test('SF32LB56 debug addresses are mapped to the debug IP windows before sending
   assert.equal(lb56DebugAddress(0x1c000000), 0x6c000000);
   assert.equal(lb56DebugAddress(0x40040028), 0x40040028);
 });
+
+test('"~y" in console text is not taken for a frame start', () => {
+  const s = new FrameScanner('le');
+  const text = new TextEncoder().encode('say ~yes to tildes\r\n');
+  const reply = fromHex('7e79 0200 1000 d1 06');
+  const got = s.push(new Uint8Array([...text, ...reply]));
+  assert.equal(got.length, 1);
+  assert.equal(got[0]!.kind, 0xd1);
+});

@@ -140,7 +140,10 @@ export class FrameScanner {
         this.layout === 'le'
           ? merged[start + 2]! | (merged[start + 3]! << 8)
           : (merged[start + 2]! << 8) | merged[start + 3]!;
-      if (len === 0) {
+      // "~y" in console text is no frame: a real header carries channel 0x10 and a 0 CRC byte.
+      const channelAt = start + (this.layout === 'le' ? 4 : 8);
+      if (len === 0 || merged[channelAt] !== CHANNEL || merged[channelAt + 1] !== HEADER_CRC) {
+        this.onNoise(merged.subarray(start, start + 2));
         i = start + 2;
         continue;
       }
