@@ -222,6 +222,41 @@ function appendChecksum(out: Out, checksum: number): void {
   out.write([checksum]);
 }
 
+/** ESP8266 images: V1 (RAM image at 0x0 + IROM blob at its offset) or V2 (one file, SDK bootloader). */
+function esp8266Parts(ctx: SaveContext, chip: EspImageChip, segs: Seg[], entry: number, flash: [number, number], version: 1 | 2): Elf2ImageResult['parts'] {
+  const iromSegs = segs.filter((s) => isFlashMapped(chip, s.addr));
+  if (iromSegs.length > 1) throw badImage(ctx.file, `has ${iromSegs.length} segments that could be IROM.`, ['Check the linker script.']);
+  const irom = iromSegs[0];
+  const normal = segs.filter((s) => s !== irom);
+  const out = ctx.out;
+  if (version === 2) {
+    // V2: a first header (0xEA, "4"), the IROM at load address 0 padded to 16 bytes and not
+    // checksummed, then a V1 image of the RAM segments, then the SDK's CRC-32 variant.
+    out.write([ESP8266_V2_MAGIC, 4, ...flash]);
+    out.u32(entry);
+    if (irom) {
+      const data = irom.data.length % 16 ? concatBytes([irom.data, new Uint8Array(16 - (irom.data.length % 16))]) : irom.data;
+      saveSegment(ctx, { addr: 0, data, name: irom.name }, false);
+    }
+  }
+  out.write([ESP_IMAGE_MAGIC, normal.length, ...flash]);
+  out.u32(entry);
+  for (const s of normal) saveSegment(ctx, s);
+  appendChecksum(out, ctx.checksum);
+  if (version === 2) {
+    const crc = crc32(out.view());
+    out.u32(crc & 0x80000000 ? (crc ^ 0xffffffff) >>> 0 : crc + 1);
+    const offset = irom ? (irom.addr - IROM_MAP_START_8266) & ~0xfff : 0;
+    return [{ offset, data: out.bytes(), suffix: `-0x${offset.toString(16).padStart(5, '0')}.bin` }];
+  }
+  const parts = [{ offset: 0, data: out.bytes(), suffix: '0x00000.bin' }];
+  if (irom) {
+    const offset = irom.addr - IROM_MAP_START_8266;
+    parts.push({ offset, data: irom.data, suffix: `0x${offset.toString(16).padStart(5, '0')}.bin` });
+  }
+  return parts;
+}
+
 export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2ImageResult {
   const file = opts.file ?? 'input.elf';
   const chip = findEspImageChip(opts.chip);
@@ -265,38 +300,7 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
     ...(elfShaOffset ? { elfSha: sha256(elfBytes) } : {}),
   };
 
-  if (chip.id === 'esp8266') {
-    const iromSegs = segs.filter((s) => isFlashMapped(chip, s.addr));
-    if (iromSegs.length > 1) throw badImage(file, `has ${iromSegs.length} segments that could be IROM.`, ['Check the linker script.']);
-    const irom = iromSegs[0];
-    const normal = segs.filter((s) => s !== irom);
-    if (opts.version === 2) {
-      // V2: a first header (0xEA, "4"), the IROM at load address 0 padded to 16 bytes and not
-      // checksummed, then a V1 image of the RAM segments, then the SDK's CRC-32 variant.
-      ctx.out.write([ESP8266_V2_MAGIC, 4, flashMode, sizeFreq]);
-      ctx.out.u32(elf.entry);
-      if (irom) {
-        const data = irom.data.length % 16 ? concatBytes([irom.data, new Uint8Array(16 - (irom.data.length % 16))]) : irom.data;
-        saveSegment(ctx, { addr: 0, data, name: irom.name }, false);
-      }
-    }
-    ctx.out.write([ESP_IMAGE_MAGIC, normal.length, flashMode, sizeFreq]);
-    ctx.out.u32(elf.entry);
-    for (const s of normal) saveSegment(ctx, s);
-    appendChecksum(ctx.out, ctx.checksum);
-    if (opts.version === 2) {
-      const crc = crc32(ctx.out.view());
-      ctx.out.u32(crc & 0x80000000 ? (crc ^ 0xffffffff) >>> 0 : crc + 1);
-      const offset = irom ? (irom.addr - IROM_MAP_START_8266) & ~0xfff : 0;
-      return { chip, parts: [{ offset, data: ctx.out.bytes(), suffix: `-0x${offset.toString(16).padStart(5, '0')}.bin` }], mmuPageSize: 0, warnings };
-    }
-    const parts = [{ offset: 0, data: ctx.out.bytes(), suffix: '0x00000.bin' }];
-    if (irom) {
-      const offset = irom.addr - IROM_MAP_START_8266;
-      parts.push({ offset, data: irom.data, suffix: `0x${offset.toString(16).padStart(5, '0')}.bin` });
-    }
-    return { chip, parts, mmuPageSize: 0, warnings };
-  }
+  if (chip.id === 'esp8266') return { chip, parts: esp8266Parts(ctx, chip, segs, elf.entry, [flashMode, sizeFreq], opts.version ?? 1), mmuPageSize: 0, warnings };
 
   const appendDigest = opts.appendDigest ?? true;
   if (opts.securePad === 1 && chip.id !== 'esp32') warnings.push('Secure Boot v1 padding applies to ESP32 only; not padded.');
