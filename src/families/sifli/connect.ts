@@ -42,6 +42,9 @@ export async function catchDebugIp(o: CatchOptions): Promise<string> {
   await sleep(100, o.signal);
 
   const pulse = o.before !== 'no-reset' && t.canSignal;
+  if (o.before !== 'no-reset' && !t.canSignal) {
+    o.events({ type: 'note', level: 'warn', message: `This port cannot drive RTS, so --before ${o.before} cannot reset the board; power-cycle it by hand when asked.` });
+  }
   const window = pulse ? ROM_WINDOW_MS : RUNNING_KNOCK_MS;
   for (let attempt = 1; o.attempts <= 0 || attempt <= o.attempts; attempt++) {
     throwIfAborted(o.signal);
