@@ -196,3 +196,22 @@ test('over the native USB-OTG CDC (303a:<chip id>) RAM and flash blocks shrink t
   assert.deepEqual(sim.flash.read(0, data.length), data);
   assert.ok(largest > 0x800 && largest < 0x900, `largest packet ${largest}`);
 });
+
+test('a highly compressible image whose flash work outlasts 3 s still completes (timeouts scale with uncompressed size, esptool#183)', async () => {
+  const { createEspSim } = await import('../../src/sim/esp/index.js');
+  const { SimLink } = await import('../../src/sim/link.js');
+  const { SimClock } = await import('../../src/sim/clock.js');
+  const { SimTransport } = await import('../../src/transport/sim.js');
+  const sim = createEspSim({ chip: 'esp32c3', clock: new SimClock(true), boot: 'download' });
+  const link = new SimLink(sim, { realtime: true, latencyMs: 1 });
+  const transport = new SimTransport(link, 'sim:esp32c3');
+  await transport.open();
+  const dev = await espFamily.connect({ transport, events: () => {}, baud: 921600 });
+  sim.flash.slowFactor = 4;
+  const data = new Uint8Array(0x40000).fill(0x00);
+  const t0 = performance.now();
+  await dev.writeFlash(0, data);
+  const seconds = (performance.now() - t0) / 1000;
+  assert.ok(seconds > 3, `flash work took ${seconds.toFixed(1)} s, so a fixed 3 s timeout would have failed`);
+  assert.deepEqual(sim.flash.read(0, data.length), data);
+});
