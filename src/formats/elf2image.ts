@@ -33,6 +33,11 @@ export interface Elf2ImageOptions {
    * Boot v1 (ESP32 only), 2 = Secure Boot v2.
    */
   securePad?: 1 | 2;
+  /**
+   * Put the RAM segments first and count only them in the header, so the ROM loader loads just
+   * those; flash segments follow, aligned, unseen by the ROM. Implies no appended digest.
+   */
+  ramOnlyHeader?: boolean;
   /** ESP8266 only: 1 = ROM-loaded V1 image (default), 2 = V2 image for the SDK bootloader. */
   version?: 1 | 2;
   /** Pad the image with 0xFF to a multiple of this size. */
@@ -55,6 +60,8 @@ interface Seg {
   addr: number;
   data: Uint8Array;
   name: string;
+  /** Alignment the ELF asks for (section sh_addralign / segment p_align). */
+  align?: number;
 }
 
 const SEG_HEADER = 8;
@@ -76,21 +83,32 @@ function collect(elf: ElfFile, useSegments: boolean): Seg[] {
   if (useSegments) {
     return elf.segments
       .filter((s) => s.type === PT_LOAD && s.paddr !== 0 && s.filesz > 0)
-      .map((s) => ({ addr: s.paddr, data: pad4(s.data), name: 'PHDR' }));
+      .map((s) => ({ addr: s.paddr, data: pad4(s.data), name: 'PHDR', align: s.align }));
   }
   return elf.sections
     .filter((s) => progTypes.includes(s.type) && s.addr !== 0 && s.size !== 0)
-    .map((s) => ({ addr: s.addr, data: pad4(s.data), name: s.name }));
+    .map((s) => ({ addr: s.addr, data: pad4(s.data), name: s.name, align: s.align }));
 }
 
-/** Joins neighbours that touch and lie in the same memory regions, keeping the ELF's order. */
-function mergeAdjacent(chip: EspImageChip, segs: Seg[]): Seg[] {
+/**
+ * Joins neighbours that touch and lie in the same memory regions, keeping the given order. With
+ * `alignGaps`, a gap that only exists because the next section wants a larger alignment is
+ * filled with zeros first (sections of third-party ELFs merged into one segment keep their alignment).
+ */
+function mergeAdjacent(chip: EspImageChip, segs: Seg[], alignGaps = false): Seg[] {
   if (segs.length === 0) return segs;
   const work = segs.map((s) => ({ ...s, parts: [s.data] as Uint8Array[], length: s.data.length }));
   const kept: typeof work = [];
   for (let i = work.length - 1; i > 0; i--) {
     const prev = work[i - 1]!;
     const next = work[i]!;
+    const end = prev.addr + prev.length;
+    const align = Math.max(next.align ?? 4, 1);
+    const alignedEnd = Math.ceil(end / align) * align;
+    if (alignGaps && alignedEnd !== end && alignedEnd === next.addr) {
+      prev.parts.push(new Uint8Array(alignedEnd - end));
+      prev.length += alignedEnd - end;
+    }
     const sameRegion = memoryTypes(chip, prev.addr).join() === memoryTypes(chip, next.addr).join();
     if (sameRegion && next.addr === prev.addr + prev.length) {
       prev.parts.push(...next.parts);
@@ -100,7 +118,7 @@ function mergeAdjacent(chip: EspImageChip, segs: Seg[]): Seg[] {
     }
   }
   kept.unshift(work[0]!);
-  return kept.map((s) => ({ addr: s.addr, name: s.name, data: s.parts.length === 1 ? s.parts[0]! : concatBytes(s.parts) }));
+  return kept.map((s) => ({ addr: s.addr, name: s.name, align: s.align, data: s.parts.length === 1 ? s.parts[0]! : concatBytes(s.parts) }));
 }
 
 function chooseMmuPage(chip: EspImageChip, elf: ElfFile, requested: number | undefined, warnings: string[]): number {
@@ -289,7 +307,9 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
     const appdesc = segs.find((s) => s.name.includes('.flash.appdesc'));
     if (appdesc && isFlashMapped(chip, appdesc.addr)) elfShaOffset = 0xb0;
   }
-  segs = mergeAdjacent(chip, segs);
+  const ramOnly = (opts.ramOnlyHeader ?? false) && chip.id !== 'esp8266';
+  if (ramOnly) segs.sort((a, b) => a.addr - b.addr);
+  segs = mergeAdjacent(chip, segs, ramOnly);
   if (segs.length > 16) {
     throw badImage(file, `has ${segs.length} segments after merging (an image holds at most 16).`, [
       'This usually means a linker script problem; check the sections of the ELF.',
@@ -302,7 +322,7 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
 
   if (chip.id === 'esp8266') return { chip, parts: esp8266Parts(ctx, chip, segs, elf.entry, [flashMode, sizeFreq], opts.version ?? 1), mmuPageSize: 0, warnings };
 
-  const appendDigest = opts.appendDigest ?? true;
+  const appendDigest = ramOnly ? false : opts.appendDigest ?? true;
   if (opts.securePad === 1 && chip.id !== 'esp32') warnings.push('Secure Boot v1 padding applies to ESP32 only; not padded.');
   const out = ctx.out;
   out.write([ESP_IMAGE_MAGIC, segs.length, flashMode, sizeFreq]);
@@ -332,6 +352,34 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
   }
 
   let total = 0;
+  const saveFlashSegment = (seg: Seg, checksummed: boolean): void => {
+    let data = seg.data;
+    if (chip.id === 'esp32') {
+      // The ESP32 2nd-stage bootloader of old IDFs leaves the last page unmapped when a flash
+      // segment ends less than 0x24 bytes past a page boundary; esptool pads it out.
+      const rem = (out.length + data.length + SEG_HEADER) % mmuPage;
+      if (rem < 0x24) data = concatBytes([data, new Uint8Array(0x24 - rem)]);
+    }
+    saveSegment(ctx, { ...seg, data }, checksummed);
+  };
+  if (ramOnly) {
+    for (const seg of ram) saveSegment(ctx, seg);
+    appendChecksum(out, ctx.checksum);
+    // Flash segments in linker-script order, each behind a zero segment that aligns it once the
+    // image sits at the bootloader offset; neither is checksummed nor counted in the header.
+    for (const seg of flash.reverse()) {
+      let pad = (((seg.addr - out.length - 2 * SEG_HEADER) % mmuPage) + mmuPage) % mmuPage;
+      if (pad < chip.bootloaderOffset) pad += mmuPage;
+      pad -= chip.bootloaderOffset;
+      saveSegment(ctx, { addr: 0, data: new Uint8Array(pad), name: 'padding' }, false);
+      saveFlashSegment(seg, false);
+    }
+    out.set(1, ram.length);
+    if (opts.padToSize && out.length % opts.padToSize !== 0) {
+      out.write(new Uint8Array(opts.padToSize - (out.length % opts.padToSize)).fill(0xff));
+    }
+    return { chip, parts: [{ offset: 0, data: out.bytes(), suffix: '.bin' }], mmuPageSize: mmuPage, warnings };
+  }
   const paddingNeeded = (seg: Seg): number => {
     // Place the next segment header so that its data's file offset ≡ its address (mod page).
     const alignPast = (seg.addr % mmuPage) - SEG_HEADER;
@@ -357,14 +405,7 @@ export function elfToImage(elfBytes: Uint8Array, opts: Elf2ImageOptions): Elf2Im
         saveSegment(ctx, { addr: 0, data: new Uint8Array(pad), name: 'padding' });
       }
     } else {
-      let data = seg.data;
-      if (chip.id === 'esp32') {
-        // The ESP32 2nd-stage bootloader of old IDFs leaves the last page unmapped when a flash
-        // segment ends less than 0x24 bytes past a page boundary; esptool pads it out.
-        const rem = (out.length + data.length + SEG_HEADER) % mmuPage;
-        if (rem < 0x24) data = concatBytes([data, new Uint8Array(0x24 - rem)]);
-      }
-      saveSegment(ctx, { ...seg, data });
+      saveFlashSegment(seg, true);
       flash.shift();
     }
     total++;

@@ -30,6 +30,8 @@ const cases: Array<[string, Elf2ImageOptions, string]> = [
   ['esp32s3-app', { chip: 'esp32s3', flashMode: 'dout', flashFreq: '40m', flashSize: '8MB' }, 'esp32s3-app.bin'],
   ['esp32c3-gcc', { chip: 'esp32c3', flashSize: '4MB', flashMode: 'dio' }, 'esp32c3-gcc.bin'],
   ['esp32c3-gcc', { chip: 'esp32c3', useSegments: true }, 'esp32c3-gcc-segments.bin'],
+  ['esp32c3-gcc', { chip: 'esp32c3', ramOnlyHeader: true }, 'esp32c3-gcc-ramonly.bin'],
+  ['esp32-bootloader', { chip: 'esp32', ramOnlyHeader: true }, 'esp32-bootloader-ramonly.bin'],
   ['esp32-app', { chip: 'esp32', securePad: 1 }, 'esp32-app-securepad.bin'],
   ['esp32c3-app', { chip: 'esp32c3', securePad: 2 }, 'esp32c3-app-securepad-v2.bin'],
 ];
@@ -60,6 +62,11 @@ test('elf2image ESP8266 V2 image equals esptool --version 2 (IROM first, CRC-32 
   const result = elfToImage(fixture('elf/esp8266-gcc.elf'), { chip: 'esp8266', version: 2 });
   assert.deepEqual(result.parts.map((p) => [p.offset, p.suffix]), [[0x10000, '-0x10000.bin']]);
   assertSame(result.parts[0]!.data, fixture('esp/esp8266-gcc-v2.bin'), 'V2 image');
+});
+
+test('elf2image --ram-only-header refuses to overwrite data with the ELF SHA-256, as esptool does', () => {
+  assert.throws(() => elfToImage(fixture('elf/esp32-app.elf'), { chip: 'esp32', ramOnlyHeader: true }), (e) =>
+    isAnyflashError(e, 'bad-input') && /not zero; refusing to overwrite/.test(e.message));
 });
 
 test('elf2image rejects a non-ELF and a truncated ELF with bad-input', () => {

@@ -42,6 +42,7 @@ interface Elf2ImageFlags extends JsonFlags, FlashFlags {
   padToSize?: string;
   securePad?: boolean;
   securePadV2?: boolean;
+  ramOnlyHeader?: boolean;
   imageVersion?: string;
 }
 
@@ -126,6 +127,7 @@ export function register(program: Command): void {
         .option('--secure-pad', 'pad so the image ends on a 64 KB boundary once signed (Secure Boot v1, ESP32)')
         .option('--secure-pad-v2', 'pad so the signature sector starts on a 64 KB boundary (Secure Boot v2)')
         .option('--use-segments', 'build from ELF program headers instead of sections')
+        .option('--ram-only-header', 'count only RAM segments in the header (the ROM loads just those); implies --dont-append-digest')
         .addOption(new Option('--flash-mmu-page-size <size>', 'flash MMU page size').choices(['8KB', '16KB', '32KB', '64KB']))
         .option('--elf-sha256-offset <offset>', 'store the ELF SHA-256 at this image offset')
         .option('--pad-to-size <size>', 'pad the image with 0xFF to a multiple of this size (e.g. 64K, 4MB)'),
@@ -140,6 +142,7 @@ export function register(program: Command): void {
         ...(flags.maxRevFull !== undefined ? { maxRevFull: parseNumber(flags.maxRevFull, '--max-rev-full') } : {}),
         ...(flags.dontAppendDigest ? { appendDigest: false } : {}),
         ...(flags.useSegments ? { useSegments: true } : {}),
+        ...(flags.ramOnlyHeader ? { ramOnlyHeader: true } : {}),
         ...(flags.imageVersion === '2' ? { version: 2 as const } : {}),
         ...(flags.securePadV2 ? { securePad: 2 as const } : flags.securePad ? { securePad: 1 as const } : {}),
         ...(flags.flashMmuPageSize ? { mmuPageSize: parseSize(flags.flashMmuPageSize.replace(/B$/i, ''), '--flash-mmu-page-size') } : {}),
