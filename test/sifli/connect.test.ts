@@ -19,7 +19,7 @@ test('a firmware console on the debug pins is reported as firmware-owns-uart wit
       (e) => {
         assert.ok(isAnyflashError(e, 'firmware-owns-uart'), String(e));
         assert.ok(e.evidence.some((l) => l.includes('heartbeat')), e.evidence.join('|'));
-        assert.ok(e.advice.some((a) => a.includes('--wait')));
+        assert.ok(e.advice.some((a) => a.includes('power-cycle the board')));
         return true;
       },
     );

@@ -91,7 +91,7 @@ async function knock(o: CatchOptions, windowMs: number): Promise<boolean> {
 function diagnose(o: CatchOptions): AnyflashError {
   const noise = o.link.noise;
   const base = { family: 'sifli', chip: o.chip };
-  const manual = 'Run again with --wait and power-cycle the board (unplug/replug, or its power key) when asked; anyflash keeps knocking and catches the 2 s ROM window.';
+  const manual = 'Run again in a terminal and power-cycle the board (unplug/replug, or its power key) when asked: anyflash keeps knocking and catches the 2 s ROM window.';
   if (noise.sawRomBanner) {
     return new AnyflashError('no-sync-reply', 'The SF32 ROM started (SFBL) but its debug interface did not answer Enter.', {
       ...base,
