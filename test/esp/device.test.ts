@@ -140,10 +140,11 @@ test('soft reset from the stub starts the firmware; hard reset reboots it', asyn
   await dev.reset('soft');
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(b.sim.mode, 'app');
-  dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+  dev = await espFamily.connect({ transport: b.transport, events: b.sink, baud: 460800 });
   await dev.reset('hard');
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(b.sim.mode, 'app');
+  assert.equal(b.transport.baud, 115200, 'the port follows the chip back to its boot rate');
 });
 
 test('ROM mode on a chip whose ROM takes the 5-word FLASH_BEGIN (ESP32-S3); ROM soft reset runs the app', async () => {

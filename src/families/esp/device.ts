@@ -42,6 +42,8 @@ export interface EspDeviceState {
   uncompressed: boolean;
   /** Stub flash block size (0x4000, or 0x800 over USB-OTG CDC). */
   stubBlock: number;
+  /** Port baud before the connect raised it; restored after a reset. */
+  initialBaud: number;
   events: EventSink;
 }
 
@@ -304,17 +306,20 @@ export class EspDevice implements FlashDevice {
           return;
         }
         await runReset(this.transport, hardReset(isUsbJtagSerial(this.transport)));
-        return;
+        break;
       case 'soft':
         if (this.loader.stub) await this.loader.runUserCode();
         else {
           await this.flashBegin(0, 0, 0, ROM_FLASH_BLOCK);
           await this.loader.flashEnd(true);
         }
-        return;
+        break;
       case 'watchdog':
-        return this.watchdogReset();
+        await this.watchdogReset();
+        break;
     }
+    // The restarted chip talks at its boot rate again; a monitor that follows needs the port there too.
+    if (this.transport.canSetBaud && this.transport.baud !== this.state.initialBaud) await this.transport.setBaud(this.state.initialBaud);
   }
 
   /** Forces a system reset through the RTC/LP watchdog (re-samples strapping pins, unlike a core reset). */

@@ -119,7 +119,7 @@ async function connect(options: ConnectOptions): Promise<FlashDevice> {
   let baud = options.baud;
   for (;;) {
     try {
-      return await connectAt({ ...options, baud });
+      return await connectAt({ ...options, baud }, initialBaud);
     } catch (e) {
       const lower = BAUD_LADDER.find((b) => baud !== undefined && b < baud && b >= initialBaud);
       const canRetry = options.transport.canSignal && !/^no-reset/.test(options.before?.replace(/_/g, '-') ?? '');
@@ -131,7 +131,7 @@ async function connect(options: ConnectOptions): Promise<FlashDevice> {
   }
 }
 
-async function connectAt(options: ConnectOptions): Promise<FlashDevice> {
+async function connectAt(options: ConnectOptions, initialBaud: number): Promise<FlashDevice> {
   const { transport, events, signal } = options;
   let wanted: EspChip | undefined;
   if (options.chip && options.chip.toLowerCase() !== 'esp' && options.chip.toLowerCase() !== 'auto') {
@@ -213,6 +213,7 @@ async function connectAt(options: ConnectOptions): Promise<FlashDevice> {
     strategy: link.strategy,
     uncompressed: options.extra?.uncompressed === true,
     stubBlock: usbOtg ? USB_OTG_BLOCK : STUB_FLASH_BLOCK,
+    initialBaud,
     events,
   });
   events({ type: 'connected', family: 'esp', chip: chip.name, strategy: link.strategy, baud: transport.baud });
