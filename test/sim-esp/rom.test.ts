@@ -186,6 +186,15 @@ describe('ESP ROM loader', () => {
     await b.close();
   });
 
+  it('models the ESP32-C2 ROM that assumes a 40 MHz crystal on a 26 MHz board', async () => {
+    const b = await Bench.open({ chip: 'esp32c2' });
+    const div = (await b.command(0x0a, u32(0x60000014))).value;
+    assert.equal(Math.round((115200 * div) / 1e6), 26, 'esptool reads a 26 MHz crystal');
+    await b.command(0x0f, u32(Math.floor((460800 * 40) / 26), 0));
+    assert.equal(b.device.baud, 460800, "esptool's scaled request lands on the wanted rate");
+    await b.close();
+  });
+
   it('has no FLASH_DEFL, MD5 or SPI_ATTACH on the ESP8266 ROM', async () => {
     const b = await Bench.open({ chip: 'esp8266' });
     for (const op of [0x10, 0x13, 0x0d]) {

@@ -38,6 +38,11 @@ export interface EspChipRow {
   /** Clock the UART divider divides (crystal on ESP32-family ROMs, 2 × crystal on ESP8266). */
   uartClockHz: number;
   crystalMhz: number;
+  /**
+   * Crystal the ROM's UART code assumes when it sets a new rate (ESP32-C2 with a 26 MHz crystal:
+   * its ROM assumes 40, so esptool asks for `baud * 40 / 26`). Absent: the real crystal.
+   */
+  romAssumedCrystalMhz?: number;
   /** Readable words: eFuses (MAC, revision, package) and the few other registers tools read. */
   registers: Readonly<Record<number, number>>;
   flashSize: number;
@@ -229,6 +234,61 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     boot: newerBoot(
       'ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\n',
       'boot:0x4 (DOWNLOAD(USB/UART0/SDIO_FEI_FEO))\r\n',
+      'boot:0xc (SPI_FAST_FLASH_BOOT)\r\n',
+    ),
+  },
+  {
+    name: 'esp32c2',
+    label: 'ESP32-C2',
+    magic: 0x7c41a06f,
+    chipId: 12,
+    securityInfo: 'full',
+    romStatusBytes: 4,
+    romCommands: NEWER_ROM_COMMANDS,
+    spi: newerSpi(0x60002000),
+    uartClkdivReg: 0x60000014,
+    // The common 26 MHz variant: esptool finds the crystal from the UART divider.
+    uartClockHz: 26e6,
+    crystalMhz: 26,
+    romAssumedCrystalMhz: 40,
+    registers: {
+      0x60008840: 0x22010203, // MAC 08:3a:22:01:02:03 (BLOCK2 words 0/1)
+      0x60008844: (1 << 20) | 0x083a, // BLOCK2 word1: major revision 1 → v1.0
+    },
+    flashSize: 2 * MiB,
+    jedecId: 0x1540c8,
+    bootloaderOffset: 0x0,
+    bootLogBaud: 74880,
+    boot: newerBoot(
+      'ESP-ROM:esp8684-api2-20220127\r\nBuild:Jan 27 2022\r\n',
+      'boot:0x4 (DOWNLOAD(UART0))\r\n',
+      'boot:0xc (SPI_FAST_FLASH_BOOT)\r\n',
+    ),
+  },
+  {
+    name: 'esp32h2',
+    label: 'ESP32-H2',
+    magic: 0xd7b73e80,
+    chipId: 16,
+    securityInfo: 'full',
+    romStatusBytes: 4,
+    romCommands: NEWER_ROM_COMMANDS,
+    spi: newerSpi(0x60003000),
+    uartClkdivReg: 0x60000014,
+    uartClockHz: 32e6,
+    crystalMhz: 32,
+    registers: {
+      0x600b0844: 0x60010203, // MAC 74:4d:60:01:02:03
+      0x600b0848: 0x0000744d,
+      0x600b0850: 1 << 18, // BLOCK1 word3: minor revision 1 → v0.1
+    },
+    flashSize: 4 * MiB,
+    jedecId: 0x1640c8,
+    bootloaderOffset: 0x0,
+    bootLogBaud: 115200,
+    boot: newerBoot(
+      'ESP-ROM:esp32h2-20221101\r\nBuild:Nov  1 2022\r\n',
+      'boot:0x4 (DOWNLOAD(USB/UART0))\r\n',
       'boot:0xc (SPI_FAST_FLASH_BOOT)\r\n',
     ),
   },

@@ -75,10 +75,13 @@ export class RomLoader implements LoaderPersonality {
         return this.md5(req);
       case Op.READ_FLASH_SLOW:
         return this.readSlow(req);
-      case Op.CHANGE_BAUDRATE:
+      case Op.CHANGE_BAUDRATE: {
         this.reply(req.op);
-        this.ctx.setBaud(word(req.data, 0));
+        const chip = this.ctx.chip;
+        const scale = chip.crystalMhz / (chip.romAssumedCrystalMhz ?? chip.crystalMhz);
+        this.ctx.setBaud(Math.round(word(req.data, 0) * scale));
         return;
+      }
       case Op.GET_SECURITY_INFO:
         return this.reply(req.op, securityInfo(this.ctx));
       default:
