@@ -152,7 +152,7 @@ export class RomLoader implements LoaderPersonality {
     const blockSize = word(req.data, 2);
     const offset = word(req.data, 3);
     let eraseSize = size;
-    if (compressed) eraseSize = Math.ceil(size / blockSize || 0) * blockSize;
+    if (compressed && blockSize > 0) eraseSize = Math.ceil(size / blockSize) * blockSize;
     else if (this.ctx.chip.name === 'esp8266') eraseSize = esp8266RomEraseSize(offset, size);
     this.session = {
       offset,
