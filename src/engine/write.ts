@@ -5,7 +5,7 @@ import { throwIfAborted } from '../core/time.js';
 import type { FlashDevice } from '../families/types.js';
 import { findDirtySectors } from './compare.js';
 import { failureKind, RecoveryBudget, type RecoveryOptions, type RecoveryReport } from './recovery.js';
-import { alignDown, alignUp, mergeRanges, validateRegions, type Range, type Region } from './regions.js';
+import { alignDown, alignUp, bridgeGaps, mergeRanges, validateRegions, type Range, type Region } from './regions.js';
 
 export interface WriteOptions {
   /** Compare with the flash and send only differing sectors (default true). */
@@ -40,6 +40,9 @@ export interface WriteSummary {
   /** The device after the last recovery (the one to reset and disconnect). */
   device: FlashDevice;
 }
+
+/** Largest run of unchanged sectors written anyway to keep two dirty ranges in one stream. */
+const BRIDGE_SECTORS = 4;
 
 const ref = (r: Region): RegionRef => ({ address: r.address, size: r.data.length, name: r.name });
 
@@ -149,7 +152,9 @@ function sentInside(job: Job, region: Region): number {
 async function compareRegion(job: Job, region: Region): Promise<Range[]> {
   const t0 = performance.now();
   job.events({ type: 'start', op: 'compare', region: ref(region), total: region.data.length });
-  const merged = mergeRanges(await findDirtySectors(job.device, region, { signal: job.signal }));
+  // Each separate range ends with a wait for the flash to finish; re-sending a short matching gap
+  // is cheaper than that wait (and 0xFF or zero gaps compress to almost nothing).
+  const merged = bridgeGaps(mergeRanges(await findDirtySectors(job.device, region, { signal: job.signal })), BRIDGE_SECTORS * job.device.sectorSize);
   for (const gap of cleanParts(region, merged)) {
     job.events({ type: 'skip', op: 'write', region: { address: gap.start, size: gap.end - gap.start, name: region.name }, reason: 'unchanged' });
   }
