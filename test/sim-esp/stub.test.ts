@@ -42,6 +42,7 @@ describe('ESP flasher stub personality', () => {
   it('acknowledges FLASH_DATA before writing and makes the next command wait for the write', async () => {
     const b = await stubBench({ timings: { sectorEraseMs: 150, block64EraseMs: 150 } }, true);
     const block = new Uint8Array(0x1000).fill(0x5a);
+    b.device.flash.program(0x20000, new Uint8Array(16)); // dirty, so the stub must erase
     await b.command(0x02, u32(block.length, 1, 0x4000, 0x20000, 0));
     const t0 = performance.now();
     await b.send(dataFrame(0x03, 0, block));
@@ -76,6 +77,20 @@ describe('ESP flasher stub personality', () => {
     const m = await b.command(0x13, u32(0x30000, image.length, 0, 0));
     assert.deepEqual(m.data.subarray(0, 16), md5(image));
     assert.deepEqual([...m.data.subarray(16)], [0, 0]);
+    await b.close();
+  });
+
+  it('skips erasing blank sectors until the first dirty one, like esp-flasher-stub', async () => {
+    const b = await stubBench();
+    b.device.flash.program(0x52000, new Uint8Array(16)); // third sector of the region is dirty
+    const image = new Uint8Array(0x4000).fill(0x77);
+    await b.command(0x02, u32(image.length, 1, 0x4000, 0x50000, 0));
+    const before = b.device.flash.stats.erasedBytes;
+    await b.send(dataFrame(0x03, 0, image));
+    await b.reply();
+    await b.command(0x04, u32(1));
+    assert.equal(b.device.flash.stats.erasedBytes - before, 0x2000, 'two blank sectors skipped, then erased from the dirty one on');
+    assert.deepEqual(b.device.flash.read(0x50000, image.length), image);
     await b.close();
   });
 

@@ -20,6 +20,8 @@ interface WriteSession {
   /** Everything below this address inside the session has been erased. */
   erasedTo: number;
   end: number;
+  /** esp-flasher-stub skips erasing sectors that are already blank until it meets the first dirty one. */
+  skipBlank: boolean;
   inflater: Unzlib | null;
 }
 
@@ -141,6 +143,7 @@ export class StubLoader implements LoaderPersonality {
       next: offset,
       erasedTo: offset - (offset % SECTOR),
       end: Math.ceil((offset + size) / SECTOR) * SECTOR,
+      skipBlank: true,
       inflater: null,
     };
     this.reply(req.op);
@@ -187,9 +190,14 @@ export class StubLoader implements LoaderPersonality {
       if (!this.ctx.alive()) return;
       if (s.erasedTo <= s.next) {
         const size = s.erasedTo % BLOCK === 0 && s.end - s.erasedTo >= BLOCK ? BLOCK : SECTOR;
-        const ms = eraseSectors(this.ctx.flash, s.erasedTo, s.erasedTo + size);
+        const start = s.erasedTo;
         s.erasedTo += size;
-        await this.ctx.clock.sleep(ms);
+        if (s.skipBlank && this.ctx.flash.read(start, size).every((b) => b === 0xff)) {
+          await this.ctx.clock.sleep(this.ctx.flash.readTimeMs(size));
+          continue;
+        }
+        s.skipBlank = false;
+        await this.ctx.clock.sleep(eraseSectors(this.ctx.flash, start, start + size));
         continue;
       }
       const piece = Math.min(n - done, s.erasedTo - s.next, SECTOR - (s.next % SECTOR));
