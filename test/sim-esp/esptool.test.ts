@@ -11,17 +11,19 @@ import { serveSim } from '../../src/sim/server.js';
 
 /**
  * Fidelity check against the real esptool, opt-in: set ANYFLASH_ESPTOOL to an esptool checkout
- * (run as `python3 -m esptool` with PYTHONPATH there; needs pyserial, rich-click, bitstring, …).
+ * (run as `python3 -m esptool` with PYTHONPATH there; needs pyserial, rich-click, bitstring, …;
+ * ANYFLASH_PYTHON picks the interpreter, e.g. /usr/bin/python3 for Debian's packages).
  * esptool talks to the simulator over raw TCP, which forces `--before no-reset`, so the chip
  * starts in download mode.
  */
 const esptoolDir = process.env.ANYFLASH_ESPTOOL;
+const python = process.env.ANYFLASH_PYTHON ?? 'python3';
 
 /** Runs esptool without blocking the event loop, which serves the simulator in this process. */
 function esptool(port: string, args: string[], cwd: string): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
     execFile(
-      'python3',
+      python,
       ['-m', 'esptool', '--port', port, ...args],
       { cwd, timeout: 120_000, env: { ...process.env, PYTHONPATH: esptoolDir } },
       (error, stdout, stderr) => resolve({ ok: !error, out: `${stdout}${stderr}` }),
