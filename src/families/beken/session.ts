@@ -182,8 +182,8 @@ export class BekenSession {
   /** JEDEC id as MID<<16 | TYPE<<8 | CAP. */
   async flashGetMID(signal?: AbortSignal): Promise<number> {
     const p = await this.exchange(cmd.flashGetMID(), { signal });
-    // Status, then `00 MID TYPE CAP` (LEN16 = 6); some tools also accept the 5-byte form without the 00.
-    const id = p.length >= 5 ? p.subarray(p.length - 3) : undefined;
+    // Status, then `00 MID TYPE CAP` (LEN16 = 6); the tools also accept LEN16 = 5 without the 00.
+    const id = p.length >= 4 ? p.subarray(p.length - 3) : undefined;
     if (!id) throw this.short('FlashGetMID', p);
     return (id[0]! << 16) | (id[1]! << 8) | id[2]!;
   }
