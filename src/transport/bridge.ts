@@ -96,7 +96,8 @@ export class BridgeTransport implements Transport {
 
   async open(): Promise<void> {
     this.queue.reset();
-    const params = new URLSearchParams({ port: this.options.port, baud: String(this.currentBaud) });
+    // Every open starts at the opening rate, like a fresh OS handle.
+    const params = new URLSearchParams({ port: this.options.port, baud: String(this.options.baud ?? 115200) });
     if (this.options.token) params.set('token', this.options.token);
     const url = `${this.options.endpoint}?${params}`;
     const create = this.options.createSocket ?? ((u: string) => new WebSocket(u) as unknown as WebSocketLike);

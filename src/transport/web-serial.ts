@@ -32,12 +32,15 @@ export class WebSerialTransport implements Transport {
   private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   private readLoop: Promise<void> | null = null;
   private signals: SerialOutputSignals = {};
+  /** Every open starts here, like a fresh OS handle: a reopen after a chip reset meets the ROM rate. */
+  private readonly openBaud: number;
 
   constructor(
     readonly port: SerialPort,
     options: WebSerialOptions = {},
   ) {
-    this.currentBaud = options.baud ?? 115200;
+    this.openBaud = options.baud ?? 115200;
+    this.currentBaud = this.openBaud;
     const info = port.getInfo();
     this.facts = { vid: info.usbVendorId, pid: info.usbProductId };
     this.url = options.url ?? describe(info);
@@ -49,7 +52,8 @@ export class WebSerialTransport implements Transport {
 
   async open(): Promise<void> {
     this.queue.reset();
-    await this.openAt(this.currentBaud);
+    this.signals = {};
+    await this.openAt(this.openBaud);
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@ export class SimPool {
   async lease(url: string, waitMs = 2000): Promise<{ transport: SimTransport; release: () => void }> {
     let entry = this.entries.get(url);
     if (!entry) {
-      entry = { sim: openSimPort(url), busy: false };
+      entry = { sim: openSimPort(withRealtime(url)), busy: false };
       this.entries.set(url, entry);
     }
     const until = performance.now() + waitMs;
@@ -42,4 +42,13 @@ export class SimPool {
     }
     this.entries.clear();
   }
+}
+
+/**
+ * People watch bridge simulators: they run on the physical link model unless the URL says
+ * `realtime=0` (a chip without it would stream its firmware log as fast as the CPU allows).
+ */
+function withRealtime(url: string): string {
+  if (/[?&]realtime=/.test(url)) return url;
+  return url + (url.includes('?') ? '&' : '?') + 'realtime=1';
 }

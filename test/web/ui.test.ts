@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkipReason, launchChromium, screenshot, startUi, testImage, type Browser, type UiProcess } from './browser.js';
+
+const skip = browserSkipReason();
+if (skip) console.log(`# ${skip}`);
+/** Screenshots for docs/ are refreshed on request only, so a test run leaves the tree clean. */
+const shots = process.env.ANYFLASH_SCREENSHOTS === '1';
+const shot = async (page: Page, name: string): Promise<void> => {
+  if (shots) await screenshot(page, name);
+};
+
+const WRONG_BOOT_LOG = `esptool.py v4.7.0
+Serial port /dev/ttyUSB0
+Connecting......................................
+
+A fatal error occurred: Failed to connect to ESP32: Wrong boot mode detected (0x13)! The chip needs to be in download mode.
+`;
+
+async function connectTo(page: Page, port: string): Promise<void> {
+  await page.check('input[value="bridge"]');
+  await page.fill('#bridge-custom', port);
+  await page.click('#connect');
+}
+
+async function addFile(page: Page, name: string, data: Buffer, address: string): Promise<void> {
+  await page.setInputFiles('#file-input', { name, mimeType: 'application/octet-stream', buffer: data });
+  const field = page.getByLabel(`Address of ${name}`);
+  await field.fill(address);
+  await field.press('Tab');
+}
+
+async function flashAndWait(page: Page): Promise<string> {
+  await page.locator('#result').evaluate((el) => el.setAttribute('hidden', ''));
+  await page.click('#flash');
+  await page.locator('#result:not([hidden]), #error:not([hidden])').first().waitFor();
+  assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').innerText().catch(() => ''));
+  return page.locator('#result').innerText();
+}
+
+describe('web UI in Chromium', { skip }, () => {
+  let ui: UiProcess;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    ui = await startUi();
+    browser = await launchChromium();
+    page = browser.page;
+    // The page must work offline: any request that is not to anyflash ui fails the test.
+    const foreign: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(ui.url.replace(/\/$/, '')) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+      foreign.push(url);
+      return route.abort();
+    });
+    after(() => assert.deepEqual(foreign, [], 'the page made requests outside anyflash ui'));
+  });
+  after(async () => {
+    await browser?.close();
+    await ui?.stop();
+  });
+
+  it('connects to a simulated ESP32 through the bridge, flashes, then skips the unchanged image', async () => {
+    await page.goto(ui.url);
+    await page.locator('body[data-ready="true"]').waitFor();
+    assert.equal(await page.isChecked('input[value="bridge"]'), true, 'served by anyflash ui, the bridge is the default');
+    await connectTo(page, 'sim:esp32');
+    await page.locator('#device [data-field="chip"]').waitFor();
+    assert.match(await page.locator('#device').innerText(), /ESP32[\s\S]*4 MiB[\s\S]*MAC[\s\S]*anyflash ui bridge → sim:esp32/);
+    await shot(page, 'connected');
+
+    const image = testImage(0x10000, 3);
+    await addFile(page, 'app.bin', image, '0x10000');
+    assert.match((await page.locator('#flash-map').getAttribute('aria-label'))!, /app\.bin at 0x10000, 64 KiB/);
+    const first = await flashAndWait(page);
+    assert.match(first, /64 KiB written, 0 B unchanged and skipped/);
+    await shot(page, 'flashed');
+
+    const second = await flashAndWait(page);
+    assert.match(second, /0 B written, 64 KiB unchanged and skipped/);
+    assert.equal(await page.locator('#map-legend .unchanged').getAttribute('data-unchanged'), String(0x10000));
+    assert.match(await page.locator('#event-log').innerText(), /Skipped app\.bin 0x10000 \+ 64 KiB: unchanged/);
+    await shot(page, 'skip-unchanged');
+    await page.click('#disconnect');
+  });
+
+  it('recovers from a brownout in the middle of a write and shows it', async () => {
+    await page.goto(ui.url);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await connectTo(page, 'sim:esp32?fault=brownout=0x18000');
+    await page.locator('#device [data-field="chip"]').waitFor();
+    await addFile(page, 'app.bin', testImage(0x10000, 5), '0x10000');
+    const result = await flashAndWait(page);
+    assert.match(result, /64 KiB written/);
+    assert.match(result, /Recovery: recovered from 1 reboot/);
+    assert.match(await page.locator('#event-log .recover').first().innerText(), /Recovered \(reboot\)/);
+    await shot(page, 'recovered');
+    await page.click('#disconnect');
+  });
+
+  it('renders a failure with the CLI\'s code and advice', async () => {
+    await page.goto(ui.url);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await page.uncheck('#guide');
+    await page.selectOption('#chip', 'esp32');
+    await connectTo(page, 'sim:esp32?auto-reset=0&boot=firmware');
+    const error = page.locator('#error:not([hidden])');
+    await error.waitFor({ timeout: 30_000 });
+    assert.equal(await error.locator('.code-tag').getAttribute('data-code'), 'firmware-owns-uart');
+    assert.match(await error.locator('.advice li').first().innerText(), /Hold BOOT \(IO0\), tap RESET/);
+    await shot(page, 'failure');
+  });
+
+  it('explains a pasted log', async () => {
+    await page.fill('#explain-text', WRONG_BOOT_LOG);
+    await page.click('#explain');
+    const out = page.locator('#explain-out');
+    await out.locator('.code-tag').first().waitFor();
+    assert.equal(await out.locator('.code-tag').first().getAttribute('data-code'), 'wrong-boot-mode');
+    assert.match(await out.innerText(), /booted its firmware instead of the download mode/);
+    await shot(page, 'explain');
+  });
+
+  it('demo mode: an in-page simulator with a guided manual boot entry, then a flash', async () => {
+    await page.goto(ui.url);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await page.check('input[value="demo"]');
+    await page.selectOption('#demo-chip', 'esp32c3');
+    await page.uncheck('#demo-autoreset');
+    // The guided entry needs a known family: detection across families cannot wait for buttons.
+    await page.selectOption('#chip', 'esp32c3');
+    await page.click('#connect');
+    // No DTR/RTS: the page asks for the buttons and keeps waiting.
+    const panel = page.locator('#boot-panel:not([hidden])');
+    await panel.waitFor({ timeout: 20_000 });
+    assert.match(await panel.innerText(), /BOOT/);
+    await shot(page, 'boot-entry');
+    await page.click('#sim-boot');
+    await page.locator('#device [data-field="chip"]').waitFor({ timeout: 20_000 });
+    assert.match(await page.locator('#device').innerText(), /ESP32-C3[\s\S]*in-page simulator/);
+    assert.equal(await page.locator('#boot-panel').isHidden(), true);
+    await addFile(page, 'demo.bin', testImage(0x8000, 9), '0x20000');
+    assert.match(await flashAndWait(page), /32 KiB written/);
+  });
+});

@@ -1,0 +1,472 @@
+import { hexAddr } from '../../src/core/bytes.js';
+import { toAnyflashError, type AnyflashError } from '../../src/core/errors.js';
+import type { AnyflashEvent } from '../../src/core/events.js';
+import { deadlineIn, sleep } from '../../src/core/time.js';
+import { explain } from '../../src/diagnose/explain.js';
+import { eraseRange, readRange } from '../../src/engine/ops.js';
+import type { Reconnected } from '../../src/engine/recovery.js';
+import { writeRegions } from '../../src/engine/write.js';
+import { connectDevice, FAMILIES } from '../../src/families/index.js';
+import type { FlashDevice } from '../../src/families/types.js';
+import { simChips } from '../../src/sim/registry.js';
+import type { Transport } from '../../src/transport/types.js';
+import { $, el, fill, formatBytes, show } from './dom.js';
+import { addressFromName, isProjectFile, parseAddress, readProject, regionsFor, type Expectation, type FileEntry } from './files.js';
+import { createLink, fetchBridgePorts, type LinkChoice, type OpenedLink } from './links.js';
+import { clearError, logEvent, ProgressView, renderDevice, renderError, renderExplain, renderMap, renderResult, type MapMark } from './render.js';
+import { installBrowserStubs } from './stubs.js';
+
+installBrowserStubs();
+
+const BAUD_STEPS = [921600, 460800, 230400, 115200];
+const DEFAULT_FLASH = 4 * 1024 * 1024;
+
+let link: OpenedLink | null = null;
+let device: FlashDevice | null = null;
+let job: AbortController | null = null;
+let monitoring = false;
+let entries: FileEntry[] = [];
+let expected = new Map<string, Expectation>();
+let marks: MapMark[] = [];
+let nextId = 1;
+let sifliStub: Uint8Array | undefined;
+const progress = new ProgressView();
+
+// ---- transport choice -------------------------------------------------------------------------
+
+const radios = (): HTMLInputElement[] => [...document.querySelectorAll<HTMLInputElement>('input[name="transport"]')];
+
+function choice(): LinkChoice {
+  const kind = radios().find((r) => r.checked)?.value ?? 'demo';
+  if (kind === 'web-serial') return { kind };
+  if (kind === 'bridge') {
+    const typed = $<HTMLInputElement>('bridge-custom').value.trim();
+    return { kind, port: typed || $<HTMLSelectElement>('bridge-port').value };
+  }
+  return { kind: 'demo', chip: $<HTMLSelectElement>('demo-chip').value, autoReset: $<HTMLInputElement>('demo-autoreset').checked };
+}
+
+function onTransportChange(): void {
+  const kind = choice().kind;
+  show($('bridge-controls'), kind === 'bridge');
+  show($('demo-controls'), kind === 'demo');
+}
+
+async function loadBridgePorts(): Promise<boolean> {
+  const list = await fetchBridgePorts();
+  if (!list) return false;
+  const select = $<HTMLSelectElement>('bridge-port');
+  const options = list.ports.map((p) => {
+    const facts = [p.bridge, p.board && `likely ${p.board}`, p.busyBy.length ? `busy: ${p.busyBy.join(', ')}` : ''].filter(Boolean).join(' · ');
+    return el('option', { value: p.byId ?? p.path }, `${p.path}${facts ? ` — ${facts}` : ''}`);
+  });
+  const sims = list.sims.map((c) => el('option', { value: `sim:${c}?realtime=1` }, `Simulated ${c.toUpperCase()} (on the bridge)`));
+  fill(select, 
+    el('optgroup', { label: list.ports.length ? 'Serial ports' : 'Serial ports (none found)' }, ...options),
+    el('optgroup', { label: 'Simulators' }, ...sims),
+  );
+  return true;
+}
+
+// ---- events -------------------------------------------------------------------------------------
+
+function onEvent(e: AnyflashEvent): void {
+  logEvent(e);
+  switch (e.type) {
+    case 'wait-for-user':
+      showBootPanel(e.message);
+      break;
+    case 'connected':
+      show($('boot-panel'), false);
+      break;
+    case 'plan':
+      marks = [];
+      break;
+    case 'start':
+      progress.start(e.op, e.total, e.region);
+      break;
+    case 'progress':
+      progress.progress(e.op, e.done, e.total, e.region);
+      break;
+    case 'finish':
+      progress.finish(e.op, e.seconds, e.region, e.bytes);
+      break;
+    case 'skip':
+      if (e.reason === 'unchanged' && e.region.size > 0) addMark({ address: e.region.address, size: e.region.size, state: 'unchanged' });
+      break;
+  }
+  if (e.type === 'progress' && e.op === 'write' && e.region) {
+    // The written part of a region grows from its first dirty sector; the map shows the bytes sent.
+    marks = marks.filter((m) => !(m.state === 'written' && m.address === e.region!.address));
+    addMark({ address: e.region.address, size: Math.min(e.done, e.region.size), state: 'written' });
+  }
+}
+
+function addMark(mark: MapMark): void {
+  marks.push(mark);
+  drawPlan();
+}
+
+/** The guided boot entry: stays up, live, until the chip answers (`connected`) or the job ends. */
+function showBootPanel(message: string): void {
+  const panel = $('boot-panel');
+  const sim = link?.sim;
+  fill(panel, 
+    el('h3', {}, 'Put the chip in download mode'),
+    el('p', {}, message),
+    el('p', { class: 'hint' }, 'Waiting for the chip to answer…'),
+    sim
+      ? el('div', { class: 'row' }, simButton('Hold BOOT, tap RESET, release BOOT (simulated)', () => {
+          sim.control('hold-boot');
+          sim.control('press-reset');
+          setTimeout(() => sim.control('release-boot'), 300);
+        }))
+      : null,
+  );
+  show(panel, true);
+}
+
+function simButton(label: string, action: () => void): HTMLButtonElement {
+  const b = el('button', { type: 'button', id: 'sim-boot' }, label);
+  b.addEventListener('click', action);
+  return b;
+}
+
+// ---- connect ------------------------------------------------------------------------------------
+
+function refresh(): void {
+  const idle = job === null;
+  $<HTMLButtonElement>('connect').disabled = !idle || device !== null;
+  $<HTMLButtonElement>('disconnect').disabled = !idle || (link === null && device === null);
+  $<HTMLButtonElement>('cancel').disabled = idle;
+  $<HTMLButtonElement>('flash').disabled = !idle || device === null || entries.length === 0;
+  $<HTMLButtonElement>('read').disabled = !idle || device === null;
+  $<HTMLButtonElement>('erase').disabled = !idle || device === null;
+  $<HTMLButtonElement>('monitor').disabled = !idle || device === null;
+  $<HTMLButtonElement>('monitor-stop').disabled = !monitoring;
+  for (const r of radios()) r.disabled = link !== null;
+}
+
+/** Runs one device job: one at a time, stoppable, failures rendered like the CLI renders them. */
+async function run(what: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  if (job) return;
+  job = new AbortController();
+  clearError();
+  refresh();
+  try {
+    await what(job.signal);
+  } catch (e) {
+    show($('boot-panel'), false);
+    renderError(toAnyflashError(e));
+  } finally {
+    job = null;
+    refresh();
+  }
+}
+
+function connectOptions(signal: AbortSignal) {
+  const stub = sifliStub ?? link?.simulatedSifliStub;
+  return {
+    transport: link!.transport,
+    chip: $<HTMLSelectElement>('chip').value || undefined,
+    baud: Number($<HTMLSelectElement>('baud').value),
+    wait: $<HTMLInputElement>('guide').checked,
+    events: onEvent,
+    signal,
+    extra: stub ? { stub } : undefined,
+  };
+}
+
+async function connect(signal: AbortSignal): Promise<void> {
+  progress.reset();
+  if (!link) {
+    const opened = await createLink(choice());
+    opened.transport.events = onEvent;
+    await opened.transport.open();
+    link = opened;
+    refresh();
+  }
+  try {
+    device = await connectDevice(connectOptions(signal));
+  } catch (e) {
+    // A chip that did not answer may be printing its firmware log: stop listening to it.
+    await link.transport.close().catch(() => {});
+    link = null;
+    throw e;
+  }
+  renderDevice(await device.info(), link.how);
+  drawPlan();
+}
+
+async function disconnect(): Promise<void> {
+  await device?.reset('hard').catch(() => {});
+  await device?.disconnect().catch(() => {});
+  await link?.transport.close().catch(() => {});
+  device = null;
+  link = null;
+  show($('device'), false);
+  refresh();
+}
+
+/** Text of a chip that reset itself (boot ROM or firmware logs at the console rate). */
+const BOOT_OR_APP_TEXT = /rst:0x|boot:0x|ets [A-Z][a-z]{2}|ESP-ROM:|Brownout|[IWE] \(\d+\) \w+:|invalid header|bootloader|jump to pc|SFBL|msh >/;
+
+async function heardBootText(transport: Transport, signal: AbortSignal): Promise<boolean> {
+  const until = performance.now() + 1100;
+  let text = '';
+  while (performance.now() < until) {
+    const bytes = await transport.read({ deadline: until, signal }).catch(() => new Uint8Array(0));
+    if (bytes.length === 0) return false;
+    text += new TextDecoder('latin1').decode(bytes);
+    if (BOOT_OR_APP_TEXT.test(text)) return true;
+  }
+  return false;
+}
+
+/** What the engine calls after a lost link, a reboot or garbled replies: reopen, connect again. */
+async function reconnect(context: { cause: AnyflashError; lowerBaud: boolean }, signal: AbortSignal): Promise<Reconnected> {
+  const transport = link!.transport;
+  const current = transport.baud;
+  await transport.close().catch(() => {});
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await transport.open();
+      break;
+    } catch (e) {
+      if (attempt >= 40) throw e;
+      await sleep(250, signal);
+    }
+  }
+  const rebooted = context.cause.code !== 'port-vanished' && (await heardBootText(transport, signal));
+  const lower = context.lowerBaud ? BAUD_STEPS.find((b) => b < current) : undefined;
+  const opts = connectOptions(signal);
+  device = await connectDevice({ ...opts, chip: device?.chip ?? opts.chip, baud: lower ?? opts.baud, connectAttempts: 4, wait: false });
+  return { device, rebooted };
+}
+
+// ---- files --------------------------------------------------------------------------------------
+
+async function addFiles(files: FileList | File[]): Promise<void> {
+  clearError();
+  const notes: string[] = [];
+  try {
+    for (const file of [...files]) {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      if (isProjectFile(file.name, bytes)) {
+        const project = readProject(file.name, new TextDecoder().decode(bytes), device?.chip);
+        expected = new Map([...expected, ...project.expect]);
+        notes.push(project.note);
+        for (const e of entries) {
+          const x = expected.get(e.name);
+          if (x) Object.assign(e, { address: x.address, source: x.from });
+        }
+        continue;
+      }
+      const x = expected.get(file.name);
+      const fromName = addressFromName(file.name);
+      const entry: FileEntry = { id: nextId++, name: file.name, bytes, address: x?.address ?? fromName, source: x ? x.from : fromName !== undefined ? 'file name' : undefined };
+      entries = entries.filter((e) => e.name !== entry.name).concat(entry);
+    }
+  } catch (e) {
+    renderError(toAnyflashError(e));
+  }
+  const missing = [...expected.keys()].filter((n) => !entries.some((e) => e.name === n));
+  if (missing.length) notes.push(`Still to drop: ${missing.join(', ')}.`);
+  $('file-notes').textContent = notes.join(' ');
+  renderFiles();
+}
+
+function renderFiles(): void {
+  const body = $('files').querySelector('tbody')!;
+  fill(body, 
+    ...entries.map((e) => {
+      const input = el('input', { type: 'text', value: e.address === undefined ? '' : hexAddr(e.address), 'aria-label': `Address of ${e.name}`, placeholder: 'from file', spellcheck: 'false' });
+      input.addEventListener('change', () => {
+        e.address = parseAddress(input.value);
+        e.source = 'typed';
+        drawPlan();
+      });
+      const remove = el('button', { type: 'button', 'aria-label': `Remove ${e.name}` }, 'Remove');
+      remove.addEventListener('click', () => {
+        entries = entries.filter((x) => x !== e);
+        renderFiles();
+      });
+      return el('tr', {}, el('td', {}, e.name), el('td', {}, input), el('td', {}, formatBytes(e.bytes.length)), el('td', {}, remove));
+    }),
+  );
+  show($('files'), entries.length > 0);
+  marks = [];
+  drawPlan();
+  refresh();
+}
+
+/** Draws the address plan; an input problem (no address, overlap) shows as the error card. */
+function drawPlan(): void {
+  if (entries.length === 0) {
+    show($('map-figure'), false);
+    return;
+  }
+  try {
+    const { regions } = regionsFor(entries, device?.chip, device?.family);
+    const end = Math.max(...regions.map((r) => r.address + r.data.length));
+    const size = device?.flashSize ?? Math.max(DEFAULT_FLASH, 2 ** Math.ceil(Math.log2(end)));
+    renderMap(regions, size, marks);
+  } catch (e) {
+    show($('map-figure'), false);
+    if (job === null) renderError(toAnyflashError(e));
+  }
+}
+
+async function flash(signal: AbortSignal): Promise<void> {
+  const dev = device!;
+  const { regions, warnings } = regionsFor(entries, dev.chip, dev.family);
+  progress.reset();
+  show($('result'), false);
+  for (const w of warnings) onEvent({ type: 'note', level: 'warn', message: w });
+  const summary = await writeRegions(dev, regions, {
+    skipUnchanged: $<HTMLInputElement>('skip-unchanged').checked,
+    verify: $<HTMLInputElement>('verify').checked,
+    recovery: { reconnect: (ctx) => reconnect(ctx, signal) },
+    events: onEvent,
+    signal,
+  });
+  device = summary.device;
+  renderResult(summary, dev.sectorSize);
+}
+
+// ---- tools --------------------------------------------------------------------------------------
+
+function parseField(id: string, what: string): number {
+  const n = parseAddress($<HTMLInputElement>(id).value);
+  if (n === undefined) throw toAnyflashError(new Error(`${what} "${$<HTMLInputElement>(id).value}" is not a number (use 0x1000 or 4096).`), 'bad-number');
+  return n;
+}
+
+async function readToFile(signal: AbortSignal): Promise<void> {
+  const dev = device!;
+  const address = parseField('read-address', 'Read address');
+  const sizeText = $<HTMLInputElement>('read-size').value.trim().toLowerCase();
+  const size = sizeText === 'all' || sizeText === '' ? dev.flashSize - address : parseField('read-size', 'Read size');
+  progress.reset();
+  const data = await readRange(dev, address, size, { events: onEvent, signal });
+  const anchor = $<HTMLAnchorElement>('download');
+  if (anchor.href) URL.revokeObjectURL(anchor.href);
+  anchor.href = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+  anchor.download = `${dev.chip}-${hexAddr(address)}-${hexAddr(size)}.bin`;
+  anchor.textContent = `Download ${anchor.download} (${formatBytes(size)})`;
+  show(anchor, true);
+  anchor.click();
+}
+
+async function erase(signal: AbortSignal): Promise<void> {
+  const dev = device!;
+  const all = $<HTMLInputElement>('erase-address').value.trim().toLowerCase() === 'all';
+  const address = all ? undefined : parseField('erase-address', 'Erase address');
+  const size = all ? undefined : parseField('erase-size', 'Erase size');
+  const what = all ? `the whole ${formatBytes(dev.flashSize)} flash` : `${formatBytes(size!)} at ${hexAddr(address!)}`;
+  if (!window.confirm(`Erase ${what}? This cannot be undone.`)) return;
+  progress.reset();
+  await eraseRange(dev, address, size, { events: onEvent, signal });
+  onEvent({ type: 'note', level: 'info', message: `Erased ${what}.` });
+}
+
+/** Resets the chip into its firmware and shows what it prints, until stopped. */
+async function monitor(signal: AbortSignal): Promise<void> {
+  const dev = device!;
+  const transport = link!.transport;
+  await dev.reset('hard');
+  await dev.disconnect();
+  device = null;
+  show($('device'), false);
+  monitoring = true;
+  refresh();
+  const out = $('monitor-out');
+  out.textContent = '';
+  const baud = Number($<HTMLSelectElement>('monitor-baud').value);
+  if (transport.canSetBaud && transport.baud !== baud) await transport.setBaud(baud);
+  const decoder = new TextDecoder();
+  try {
+    while (!signal.aborted) {
+      const data = await transport.read({ deadline: deadlineIn(250), signal }).catch((e: unknown) => {
+        if (signal.aborted) return new Uint8Array(0);
+        throw e;
+      });
+      if (data.length === 0) continue;
+      out.textContent = ((out.textContent ?? '') + decoder.decode(data, { stream: true })).slice(-100_000);
+      out.scrollTop = out.scrollHeight;
+    }
+  } finally {
+    monitoring = false;
+  }
+}
+
+// ---- wiring -------------------------------------------------------------------------------------
+
+function fillSelects(): void {
+  const chip = $<HTMLSelectElement>('chip');
+  for (const f of FAMILIES) {
+    chip.append(el('optgroup', { label: f.name.toUpperCase() }, el('option', { value: f.name }, `any ${f.name.toUpperCase()}`), ...f.chips.map((c) => el('option', { value: c }, c))));
+  }
+  fill($<HTMLSelectElement>('demo-chip'), ...simChips().map((c) => el('option', { value: c }, c)));
+}
+
+async function init(): Promise<void> {
+  fillSelects();
+  const hasWebSerial = 'serial' in navigator;
+  const bridge = await loadBridgePorts();
+  show($('opt-webserial'), hasWebSerial);
+  show($('opt-bridge'), bridge);
+  const preferred = bridge ? 'bridge' : hasWebSerial ? 'web-serial' : 'demo';
+  for (const r of radios()) {
+    r.checked = r.value === preferred;
+    r.addEventListener('change', onTransportChange);
+  }
+  onTransportChange();
+  document.body.dataset.mode = preferred;
+
+  $('connect').addEventListener('click', () => void run(connect));
+  $('disconnect').addEventListener('click', () => {
+    job?.abort();
+    void disconnect();
+  });
+  $('cancel').addEventListener('click', () => job?.abort(toAnyflashError(new Error('Stopped by the user.'), 'aborted')));
+  $('bridge-refresh').addEventListener('click', () => void loadBridgePorts());
+  $('flash').addEventListener('click', () => void run(flash));
+  $('read').addEventListener('click', () => void run(readToFile));
+  $('erase').addEventListener('click', () => void run(erase));
+  $('monitor').addEventListener('click', () => void run(monitor));
+  $('monitor-stop').addEventListener('click', () => job?.abort());
+  $('explain').addEventListener('click', () => renderExplain(explain($<HTMLTextAreaElement>('explain-text').value)));
+  $<HTMLInputElement>('sifli-stub').addEventListener('change', async (ev) => {
+    const file = (ev.target as HTMLInputElement).files?.[0];
+    sifliStub = file ? new Uint8Array(await file.arrayBuffer()) : undefined;
+  });
+
+  const drop = $('drop');
+  const input = $<HTMLInputElement>('file-input');
+  drop.addEventListener('click', () => input.click());
+  drop.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' || ev.key === ' ') {
+      ev.preventDefault();
+      input.click();
+    }
+  });
+  input.addEventListener('change', () => {
+    if (input.files) void addFiles(input.files);
+    input.value = '';
+  });
+  drop.addEventListener('dragover', (ev) => {
+    ev.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    drop.classList.remove('over');
+    if (ev.dataTransfer?.files) void addFiles(ev.dataTransfer.files);
+  });
+  refresh();
+  document.body.dataset.ready = 'true';
+}
+
+void init();

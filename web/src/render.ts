@@ -1,0 +1,218 @@
+import { hexAddr } from '../../src/core/bytes.js';
+import type { AnyflashError } from '../../src/core/errors.js';
+import type { AnyflashEvent, RegionRef } from '../../src/core/events.js';
+import type { ExplainResult } from '../../src/diagnose/explain.js';
+import { describeRecoveries } from '../../src/engine/recovery.js';
+import type { Region } from '../../src/engine/regions.js';
+import type { WriteSummary } from '../../src/engine/write.js';
+import type { DeviceInfo } from '../../src/families/types.js';
+import { $, el, fill, formatBytes, formatSeconds, show } from './dom.js';
+
+/** The same code, one-line summary, advice and evidence the CLI prints (`AnyflashError.toJSON()`). */
+export function renderError(e: AnyflashError): void {
+  const box = $('error');
+  const json = e.toJSON() as { code: string; summary: string; advice: string[]; evidence: string[] };
+  fill(box, 
+    el('h2', {}, el('span', { class: 'code-tag', 'data-code': json.code }, json.code), json.summary),
+    json.advice.length ? el('p', {}, el('strong', {}, 'What to do: ')) : null,
+    json.advice.length ? el('ol', { class: 'advice' }, ...json.advice.map((a) => el('li', {}, a))) : null,
+    json.evidence.length
+      ? el('details', {}, el('summary', {}, 'Evidence'), el('ul', {}, ...json.evidence.map((x) => el('li', { class: 'mono' }, x))))
+      : null,
+  );
+  show(box, true);
+  box.focus();
+}
+
+export function clearError(): void {
+  show($('error'), false);
+}
+
+export function renderDevice(info: DeviceInfo, how: string): void {
+  const rows: Array<[string, string | undefined]> = [
+    ['Family', info.family.toUpperCase()],
+    ['Chip', `${info.description}${info.revision ? ` (rev ${info.revision})` : ''}`],
+    ['Flash', formatBytes(info.flashSize)],
+    ['MAC', info.mac],
+    ['Connected', `${info.strategy}, ${info.baud} baud, ${info.mode}`],
+    ['Via', how],
+  ];
+  fill($('device'), ...rows.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k.toLowerCase() }, v!)]));
+  show($('device'), true);
+}
+
+/** Marks painted over the map as the engine reports them. */
+export interface MapMark {
+  address: number;
+  size: number;
+  state: 'unchanged' | 'written';
+}
+
+export function renderMap(regions: readonly Region[], flashSize: number, marks: readonly MapMark[]): void {
+  const map = $('flash-map');
+  const pct = (n: number): string => `${Math.min(100, (n / flashSize) * 100)}%`;
+  const box = (r: { address: number; size: number }, cls: string, title: string): HTMLElement => {
+    const d = el('div', { class: `region ${cls}`, title });
+    d.style.left = pct(r.address);
+    d.style.width = pct(r.size);
+    return d;
+  };
+  fill(map, 
+    ...regions.map((r) => box({ address: r.address, size: r.data.length }, 'planned', `${r.name}: ${hexAddr(r.address)} + ${formatBytes(r.data.length)}`)),
+    ...marks.map((m) => box(m, m.state, `${m.state}: ${hexAddr(m.address)} + ${formatBytes(m.size)}`)),
+  );
+  map.setAttribute(
+    'aria-label',
+    `Flash of ${formatBytes(flashSize)}: ` + regions.map((r) => `${r.name} at ${hexAddr(r.address)}, ${formatBytes(r.data.length)}`).join('; '),
+  );
+  const unchanged = marks.filter((m) => m.state === 'unchanged').reduce((n, m) => n + m.size, 0);
+  const written = marks.filter((m) => m.state === 'written').reduce((n, m) => n + m.size, 0);
+  fill($('map-legend'), 
+    el('li', {}, el('span', { class: 'swatch' }), `to write (flash is ${formatBytes(flashSize)})`),
+    written ? el('li', { class: 'written' }, el('span', { class: 'swatch' }), `written ${formatBytes(written)}`) : null,
+    unchanged ? el('li', { class: 'unchanged', 'data-unchanged': String(unchanged) }, el('span', { class: 'swatch' }), `unchanged, skipped ${formatBytes(unchanged)}`) : null,
+  );
+  show($('map-figure'), regions.length > 0);
+}
+
+interface Row {
+  bar: HTMLProgressElement;
+  info: HTMLElement;
+  started: number;
+}
+
+/** Per-operation progress bars with rate and time left. */
+export class ProgressView {
+  private rows = new Map<string, Row>();
+
+  reset(): void {
+    this.rows.clear();
+    fill($('progress'));
+    fill($('event-log'));
+    show($('progress-section'), true);
+  }
+
+  private key(op: string, region?: RegionRef): string {
+    return `${op}:${region?.address ?? ''}:${region?.name ?? ''}`;
+  }
+
+  start(op: string, total: number, region?: RegionRef): void {
+    const title = `${op} ${region?.name ?? ''} ${region ? `@ ${hexAddr(region.address)}` : ''}`.trim();
+    const bar = el('progress', { max: String(Math.max(1, total)), value: '0', 'aria-label': title });
+    const info = el('span', { class: 'rate' }, '');
+    const item = el('div', { class: 'item', 'data-op': op }, el('div', { class: 'label' }, el('span', {}, title), info), bar);
+    $('progress').append(item);
+    this.rows.set(this.key(op, region), { bar, info, started: performance.now() });
+  }
+
+  progress(op: string, done: number, total: number, region?: RegionRef): void {
+    const row = this.rows.get(this.key(op, region));
+    if (!row) return;
+    row.bar.max = Math.max(1, total);
+    row.bar.value = done;
+    const seconds = (performance.now() - row.started) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    const eta = rate > 0 ? (total - done) / rate : 0;
+    row.info.textContent = `${Math.floor((done / Math.max(1, total)) * 100)}% · ${formatBytes(Math.round(rate))}/s · ${formatSeconds(eta)} left`;
+  }
+
+  finish(op: string, seconds: number, region?: RegionRef, bytes?: number): void {
+    const row = this.rows.get(this.key(op, region));
+    if (!row) return;
+    row.bar.value = row.bar.max;
+    const rate = bytes && seconds > 0 ? ` · ${formatBytes(Math.round(bytes / seconds))}/s` : '';
+    row.info.textContent = `done in ${formatSeconds(seconds)}${rate}`;
+  }
+}
+
+/** One line per event a person wants to see; progress ticks go to the bars instead. */
+export function logEvent(e: AnyflashEvent): void {
+  let text: string | undefined;
+  let cls = e.type;
+  switch (e.type) {
+    case 'note':
+      text = e.message;
+      cls = e.level === 'warn' ? 'retry' : 'note';
+      break;
+    case 'connect-attempt':
+      text = `Connect attempt ${e.attempt} (${e.strategy})`;
+      break;
+    case 'connected':
+      text = `Connected to ${e.chip} (${e.family}) via ${e.strategy} at ${e.baud} baud`;
+      break;
+    case 'skip':
+      if (e.region.size > 0) text = `Skipped ${e.region.name ?? ''} ${hexAddr(e.region.address)} + ${formatBytes(e.region.size)}: ${e.reason}`;
+      break;
+    case 'retry':
+      text = `Retry ${e.op} #${e.attempt}: ${e.cause}${e.address !== undefined ? ` at ${hexAddr(e.address)}` : ''}`;
+      break;
+    case 'recover':
+      text = `Recovered (${e.what}): ${e.detail}`;
+      break;
+    case 'wait-for-user':
+      text = e.message;
+      break;
+    case 'finish':
+      if (e.op !== 'compare') text = `${e.op} ${e.region?.name ?? ''} done in ${formatSeconds(e.seconds)}`;
+      break;
+  }
+  if (!text) return;
+  const log = $('event-log');
+  log.append(el('li', { class: cls }, text));
+  while (log.childElementCount > 200) log.firstElementChild?.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+export function renderResult(summary: WriteSummary, sectorSize: number): void {
+  const recovered = summary.recoveries ? describeRecoveries(summary.recoveries, sectorSize) : undefined;
+  const box = $('result');
+  fill(box, 
+    el('h2', {}, 'Flashed and verified'),
+    el(
+      'p',
+      { 'data-summary': '' },
+      `${formatBytes(summary.writtenBytes)} written, ${formatBytes(summary.skippedBytes)} unchanged and skipped, in ${formatSeconds(summary.seconds)}.`,
+    ),
+    recovered ? el('p', { class: 'recovered' }, `Recovery: ${recovered}.`) : null,
+    el(
+      'table',
+      { class: 'files' },
+      el('thead', {}, el('tr', {}, ...['Region', 'Address', 'Written', 'Skipped', 'Verified'].map((h) => el('th', { scope: 'col' }, h)))),
+      el(
+        'tbody',
+        {},
+        ...summary.regions.map((r) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, r.name),
+            el('td', { class: 'mono' }, hexAddr(r.address)),
+            el('td', {}, formatBytes(r.writtenBytes)),
+            el('td', {}, formatBytes(r.skippedBytes)),
+            el('td', {}, r.verified ? 'yes' : 'no'),
+          ),
+        ),
+      ),
+    ),
+  );
+  show(box, true);
+}
+
+export function renderExplain(result: ExplainResult): void {
+  const out = $('explain-out');
+  fill(out, 
+    el('p', { 'data-summary': '' }, el('strong', {}, result.summary)),
+    el('p', { class: 'hint' }, `Written by ${result.tool}${result.version ? ` ${result.version}` : ''}${result.wrapper ? ` via ${result.wrapper}` : ''}${result.step ? `; stopped at: ${result.step}` : ''}.`),
+    ...result.causes.map((c) =>
+      el(
+        'div',
+        { class: 'cause panel' },
+        el('h3', {}, el('span', { class: 'code-tag', 'data-code': c.code }, c.code), `${Math.round(c.confidence * 100)}% likely`),
+        el('ol', {}, ...c.advice.map((a) => el('li', {}, a))),
+        c.evidence.length ? el('details', {}, el('summary', {}, 'Evidence'), el('ul', {}, ...c.evidence.map((x) => el('li', { class: 'mono' }, x)))) : null,
+      ),
+    ),
+    ...result.notes.map((n) => el('p', { class: 'hint' }, n)),
+    result.suggestion ? el('p', {}, 'With anyflash: ', el('code', {}, result.suggestion)) : null,
+  );
+}
