@@ -264,6 +264,15 @@ describe('Beken linking and baud', () => {
     assert.deepEqual(await second.readFlash(0x11000, 0x1000), r.sim.flash.data.subarray(0x11000, 0x12000));
   });
 
+  it('without a reset wire, asks a running OpenBeken firmware to reboot into the boot window', async () => {
+    const r = await rig('bk7231n', { autoReset: false, extra: { firmware: 'openbeken', windowMs: 0 } });
+    r.sim.control('power-cycle');
+    assert.match(r.sim.control('status'), /firmware/);
+    (r.sim.settings as { windowMs: number }).windowMs = 400;
+    const dev = await connect(r, { connectAttempts: 2, before: 'no-reset' });
+    assert.equal((await dev.info()).strategy, 'firmware-reboot');
+  });
+
   it('without a reset wire and without --wait it fails with advice', async () => {
     const r = await rig('bk7231n', { autoReset: false });
     await assert.rejects(connect(r, { connectAttempts: 1 }), (e: any) => {

@@ -26,6 +26,8 @@ export interface LinkSettings {
 
 /** How long one knock round lasts after a reset: the loaders listen ~400 ms. */
 const KNOCK_MS = 1000;
+/** OpenBeken's console command to reboot (after a newline that ends any garbage the LinkChecks left). */
+const FIRMWARE_REBOOT = new TextEncoder().encode('\r\nreboot\r\n');
 /** How long to knock at the working baud for a chip still linked from an earlier session. */
 const STILL_LINKED_MS = 150;
 /** Read window per LinkCheck of the spam (bk7231tools: 5 ms). */
@@ -77,10 +79,15 @@ export class BekenLink {
     const seen: number[] = [];
     for (let attempt = 1; s.attempts <= 0 || attempt <= s.attempts; attempt++) {
       throwIfAborted(s.signal);
-      this.events({ type: 'connect-attempt', attempt, strategy: reset ? 'dtr-rts-reset' : 'no-reset' });
+      // From the second round on, also ask a running OpenBeken firmware to reboot (its CLI
+      // command), as the GUI flasher does; a chip in download mode ignores the text.
+      const askReboot = attempt >= 2;
+      const strategy = [reset ? 'dtr-rts-reset' : '', askReboot ? 'firmware-reboot' : ''].filter(Boolean).join('+') || 'no-reset';
+      this.events({ type: 'connect-attempt', attempt, strategy });
       if (reset) await this.pulseReset();
+      if (askReboot) await this.transport.write(FIRMWARE_REBOOT);
       if (await this.knock(KNOCK_MS, seen)) {
-        this.strategy = reset ? 'dtr-rts-reset' : 'no-reset';
+        this.strategy = strategy;
         return this.settle();
       }
       if (attempt === 1 && workingBaud !== LINK_BAUD && this.transport.canSetBaud) {

@@ -33,6 +33,8 @@ export interface BekenSimSettings {
   idleMs: number;
   /** Bytes per second the loader hashes for CheckCRC. */
   crcBytesPerSecond: number;
+  /** The application is OpenBeken, whose console reboots on `reboot`; stock Tuya firmware ignores input. */
+  openBeken: boolean;
   /** Above this baud every byte is garbled (long wires, weak adapter). */
   maxBaud: number;
   /** Status register at power-up: SR2<<8 | SR1; BP/CMP bits set means protected. */
@@ -183,6 +185,7 @@ export class BekenSimDevice extends SimDevice {
   }
 
   receive(bytes: Uint8Array): void {
+    if (this.state === 'firmware' && this.settings.openBeken) return this.firmwareConsole(bytes);
     if ((this.state !== 'window' && this.state !== 'linked') || this.busy) {
       this.stats.discardedBytes += bytes.length;
       return;
@@ -204,6 +207,25 @@ export class BekenSimDevice extends SimDevice {
 
   protected override send(bytes: Uint8Array): void {
     super.send(this.baud > this.settings.maxBaud ? this.garble(bytes) : bytes);
+  }
+
+  private consoleLine = '';
+
+  /** OpenBeken's UART console: a `reboot` line restarts the chip (and so opens the boot window). */
+  private firmwareConsole(bytes: Uint8Array): void {
+    for (const b of bytes) {
+      if (b === 0x0d || b === 0x0a) {
+        const line = this.consoleLine.trim();
+        this.consoleLine = '';
+        if (line === 'reboot') {
+          this.enterReset();
+          this.boot();
+          return;
+        }
+      } else if (this.consoleLine.length < 128) {
+        this.consoleLine += String.fromCharCode(b);
+      }
+    }
   }
 
   // — Power and boot —
@@ -234,6 +256,7 @@ export class BekenSimDevice extends SimDevice {
 
   private startFirmware(): void {
     this.state = 'firmware';
+    this.consoleLine = '';
     this.baud = UART_RESET_BAUD;
     this.send(textEncoder.encode(this.profile.firmwareLog));
   }

@@ -11,7 +11,8 @@ export { BekenSimDevice };
 /**
  * Creates a simulated BK72xx. `extra` knobs: `maxBaud`, `windowMs`, `idleMs`, `crcBytesPerSecond`,
  * `protected` (start with SR block protection, default true on FULL), `srStuck`, `jedecId`,
- * `resetLine` ('rts' | 'dtr'), `bootloader: 'unknown'` (a bootloader whose CRC is in no table).
+ * `resetLine` ('rts' | 'dtr'), `bootloader: 'unknown'` (a bootloader whose CRC is in no table),
+ * `firmware: 'openbeken'` (the app's console reboots the chip on `reboot`).
  */
 export function createBekenSim(options: SimOptions): BekenSimDevice {
   const profile = SIM_CHIPS[options.chip];
@@ -33,6 +34,7 @@ export function createBekenSim(options: SimOptions): BekenSimDevice {
     windowMs: num(extra.windowMs, 400),
     idleMs: num(extra.idleMs, 2000),
     crcBytesPerSecond: num(extra.crcBytesPerSecond, 400_000),
+    openBeken: extra.firmware === 'openbeken',
     maxBaud: num(extra.maxBaud, Infinity),
     initialSr: full && extra.protected !== false ? 0x002c : 0,
     srStuck: extra.srStuck === true,
