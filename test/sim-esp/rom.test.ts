@@ -173,6 +173,27 @@ describe('ESP ROM loader', () => {
     await b.close();
   });
 
+  it('reads FF FF FF and no SFDP from a flash chip that does not answer', async () => {
+    const b = await Bench.open({ chip: 'esp32', extra: { jedecId: 0xffffff } });
+    assert.equal(await spiCommand(b, ESP32_SPI, 0x9f, 24), 0xffffff);
+    assert.equal(await spiCommand(b, ESP32_SPI, 0x5a, 32, 0), 0xffffffff);
+    await b.close();
+  });
+
+  it('accepts only the Secure Download Mode command set and says so in the security info', async () => {
+    const b = await Bench.open({ chip: 'esp32s3', extra: { secureDownloadMode: true } });
+    const info = await b.command(0x14);
+    assert.equal(info.data[0]! & 0x04, 0x04, 'SECURE_DOWNLOAD_ENABLE');
+    await b.send(request(0x0a, u32(0x40001000)));
+    assert.deepEqual([...(await b.reply()).data], [0x01, 0x05, 0, 0], 'READ_REG refused');
+    await b.text(30);
+    await b.send(request(0x05, u32(0x100, 1, 0x100, 0x3fc90000)));
+    assert.notEqual((await b.reply()).op, 0x05, 'MEM_BEGIN refused: no stub in SDM');
+    await b.text(30);
+    assert.deepEqual([...(await b.command(0x02, u32(0x1000, 4, 0x400, 0x10000, 0))).data], [0, 0, 0, 0]);
+    await b.close();
+  });
+
   it('reproduces the ESP8266 ROM erase-size bug that esptool compensates for', async () => {
     const b = await Bench.open({ chip: 'esp8266' });
     b.device.flash.program(0, new Uint8Array(0x40000));

@@ -67,6 +67,7 @@ export class EspSimDevice extends SimDevice {
   readonly chip: string;
   readonly regs: EspRegisters;
   private readonly autoReset: boolean;
+  private readonly secureDownloadMode: boolean;
   private readonly decoder = new SlipDecoder((frame) => this.inbox.push(frame));
   private inbox = new FrameInbox();
   /** Bumped on every reset; work started under an older epoch stops touching the chip. */
@@ -91,7 +92,13 @@ export class EspSimDevice extends SimDevice {
     );
     this.chip = row.name;
     this.autoReset = options.autoReset ?? true;
-    const jedecId = ((row.jedecId & 0xffff) | (Math.round(Math.log2(flashSize)) << 16)) >>> 0;
+    const extra = options.extra ?? {};
+    // Only chips with GET_SECURITY_INFO report Secure Download Mode (ESP32-S2 and later).
+    this.secureDownloadMode = extra.secureDownloadMode === true && row.securityInfo !== 'none';
+    const jedecId =
+      typeof extra.jedecId === 'number'
+        ? extra.jedecId
+        : ((row.jedecId & 0xffff) | (Math.round(Math.log2(flashSize)) << 16)) >>> 0;
     this.regs = new EspRegisters(row, jedecId, flashSize, () => this.baud);
     // Powered before anyone listened: the boot log of this first start goes nowhere.
     if (options.boot === 'firmware') this.bootFirmware(row.boot.rstPowerOn, true);
@@ -206,6 +213,7 @@ export class EspSimDevice extends SimDevice {
       clock: this.clock,
       regs: this.regs,
       ram: new RamImage(),
+      secureDownloadMode: this.secureDownloadMode,
       send: (bytes) => {
         if (alive()) this.send(bytes);
       },

@@ -9,7 +9,11 @@ export { ESP_CHIPS, type EspChipRow } from './chips.js';
 /** Chip names `createEspSim` accepts. */
 export const ESP_SIM_CHIPS: string[] = ESP_CHIPS.map((c) => c.name);
 
-/** A simulated Espressif chip on a DevKit (ROM loader, flasher stub, firmware, auto-reset circuit). */
+/**
+ * A simulated Espressif chip on a DevKit (ROM loader, flasher stub, firmware, auto-reset circuit).
+ * `extra` knobs: `secureDownloadMode: true` (S2 and later), `jedecId: number` (e.g. 0xffffff for
+ * a flash chip that does not answer).
+ */
 export function createEspSim(options: SimOptions): EspSimDevice {
   const row = findEspChip(options.chip);
   if (!row) {

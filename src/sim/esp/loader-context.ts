@@ -10,6 +10,8 @@ export interface LoaderContext {
   readonly clock: SimClock;
   readonly regs: EspRegisters;
   readonly ram: RamImage;
+  /** Secure Download Mode: the ROM accepts only a handful of commands (reference esp.md §1.4). */
+  readonly secureDownloadMode: boolean;
   /** Raw bytes onto the UART (already framed). */
   send(bytes: Uint8Array): void;
   /** The next SLIP frame from the host; null once the chip has reset and this loader is gone. */

@@ -9,6 +9,19 @@ const EMPTY = new Uint8Array(0);
 const SYNC_VALUE = 0x20120707;
 const SYNC_REPLIES = 8;
 const READ_SLOW_BLOCK = 64;
+/** What a ROM in Secure Download Mode still accepts. */
+const SECURE_DOWNLOAD_COMMANDS: readonly number[] = [
+  Op.SYNC,
+  Op.SPI_ATTACH,
+  Op.SPI_SET_PARAMS,
+  Op.CHANGE_BAUDRATE,
+  Op.FLASH_BEGIN,
+  Op.FLASH_DATA,
+  Op.FLASH_END,
+  Op.GET_SECURITY_INFO,
+];
+/** GET_SECURITY_INFO flag bit SECURE_DOWNLOAD_ENABLE. */
+const FLAG_SECURE_DOWNLOAD = 1 << 2;
 
 interface FlashSession {
   offset: number;
@@ -39,6 +52,7 @@ export class RomLoader implements LoaderPersonality {
     const req = parseRequest(frame);
     if (!req) return;
     if (!this.ctx.chip.romCommands.includes(req.op)) return this.reject();
+    if (this.ctx.secureDownloadMode && !SECURE_DOWNLOAD_COMMANDS.includes(req.op)) return this.reject();
     if (req.declaredLength !== req.data.length) return this.reply(req.op, EMPTY, RomError.invalidMessage);
     switch (req.op) {
       case Op.SYNC:
@@ -247,8 +261,9 @@ export class RomLoader implements LoaderPersonality {
 export function securityInfo(ctx: LoaderContext): Uint8Array {
   const full = ctx.chip.securityInfo === 'full';
   const body = new Uint8Array(full ? 20 : 12);
+  const view = new DataView(body.buffer);
+  view.setUint32(0, ctx.secureDownloadMode ? FLAG_SECURE_DOWNLOAD : 0, true);
   if (full) {
-    const view = new DataView(body.buffer);
     view.setUint32(12, ctx.chip.chipId, true);
     view.setUint32(16, 0, true);
   }

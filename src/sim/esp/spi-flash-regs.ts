@@ -26,12 +26,15 @@ export class SpiFlashRegisters {
   private status = 0;
   private writeEnabled = false;
   private readonly sfdp: Uint8Array;
+  /** A missing or unpowered flash (id FFFFFF/000000) answers nothing: the bus reads high. */
+  private readonly absent: boolean;
 
   constructor(
     private readonly spi: EspSpiRegisters,
     private readonly jedecId: number,
     flashSize: number,
   ) {
+    this.absent = (jedecId & 0xffffff) === 0xffffff || (jedecId & 0xffffff) === 0;
     this.sfdp = buildSfdp(jedecId & 0xff, flashSize);
   }
 
@@ -95,6 +98,7 @@ export class SpiFlashRegisters {
   /** One SPI transaction on the NOR chip: command (+address) + MOSI bytes in, `n` MISO bytes out. */
   private transact(command: number, address: number, mosi: Uint8Array, n: number): Uint8Array {
     const out = new Uint8Array(n).fill(0xff);
+    if (this.absent) return out;
     const reply = (bytes: ArrayLike<number>): Uint8Array => {
       for (let i = 0; i < n; i++) out[i] = bytes[i % bytes.length]!;
       return out;
