@@ -177,6 +177,7 @@ function portJson(p: SerialPortInfo): Record<string, unknown> {
   return {
     path: p.path,
     byId: p.byId,
+    bus: p.bus,
     bridge: p.bridge,
     board: p.board,
     role: p.role,

@@ -84,7 +84,38 @@ describe('web UI in Chromium', { skip }, () => {
     assert.equal(await page.locator('#map-legend .unchanged').getAttribute('data-unchanged'), String(0x10000));
     assert.match(await page.locator('#event-log').innerText(), /Skipped app\.bin 0x10000 \+ 64 KiB: unchanged/);
     await shot(page, 'skip-unchanged');
+
+    // Backup: the bytes offered for download are the flash contents.
+    await page.fill('#read-address', '0x10000');
+    await page.fill('#read-size', '0x10000');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#read')]);
+    const saved = await download.path();
+    const { readFileSync } = await import('node:fs');
+    assert.ok(Buffer.from(readFileSync(saved!)).equals(image), 'the backup holds the flashed image');
+    assert.equal(download.suggestedFilename(), 'esp32-0x10000-0x10000.bin');
+
+    // Monitor: a hard reset boots the chip, whose ROM banner appears in the pane.
+    await page.click('#monitor');
+    await page.locator('#monitor-out', { hasText: 'rst:0x1' }).waitFor();
+    await page.click('#monitor-stop');
     await page.click('#disconnect');
+  });
+
+  it('an ESP Web Tools manifest places its parts on the flash map', async () => {
+    await page.goto(ui.url);
+    await page.locator('body[data-ready="true"]').waitFor();
+    const manifest = {
+      name: 'Demo firmware',
+      builds: [
+        { chipFamily: 'ESP32-C3', parts: [{ path: 'c3/app.bin', offset: 0x20000 }] },
+        { chipFamily: 'ESP32', parts: [{ path: 'firmware/bootloader.bin', offset: 4096 }, { path: 'firmware/app.bin', offset: 65536 }] },
+      ],
+    };
+    await page.setInputFiles('#file-input', { name: 'manifest.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(manifest)) });
+    assert.match(await page.locator('#file-notes').innerText(), /Demo firmware \(2 builds; taking ESP32-C3\)/);
+    await page.setInputFiles('#file-input', [{ name: 'app.bin', mimeType: 'application/octet-stream', buffer: testImage(0x3000, 1) }]);
+    assert.equal(await page.getByLabel('Address of app.bin').inputValue(), '0x20000');
+    assert.match((await page.locator('#flash-map').getAttribute('aria-label'))!, /app\.bin at 0x20000, 12 KiB/);
   });
 
   it('recovers from a brownout in the middle of a write and shows it', async () => {

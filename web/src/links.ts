@@ -43,6 +43,7 @@ export async function fetchBridgePorts(): Promise<{ ports: BridgePort[]; sims: s
 export interface BridgePort {
   path: string;
   byId?: string;
+  bus: 'usb' | 'other';
   bridge?: string;
   board?: string;
   role?: string;

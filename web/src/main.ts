@@ -12,7 +12,7 @@ import { simChips } from '../../src/sim/registry.js';
 import type { Transport } from '../../src/transport/types.js';
 import { $, el, fill, formatBytes, show } from './dom.js';
 import { addressFromName, isProjectFile, parseAddress, readProject, regionsFor, type Expectation, type FileEntry } from './files.js';
-import { createLink, fetchBridgePorts, type LinkChoice, type OpenedLink } from './links.js';
+import { createLink, fetchBridgePorts, type BridgePort, type LinkChoice, type OpenedLink } from './links.js';
 import { clearError, logEvent, ProgressView, renderDevice, renderError, renderExplain, renderMap, renderResult, type MapMark } from './render.js';
 import { installBrowserStubs } from './stubs.js';
 
@@ -56,15 +56,21 @@ async function loadBridgePorts(): Promise<boolean> {
   const list = await fetchBridgePorts();
   if (!list) return false;
   const select = $<HTMLSelectElement>('bridge-port');
-  const options = list.ports.map((p) => {
+  const option = (p: BridgePort) => {
     const facts = [p.bridge, p.board && `likely ${p.board}`, p.busyBy.length ? `busy: ${p.busyBy.join(', ')}` : ''].filter(Boolean).join(' · ');
     return el('option', { value: p.byId ?? p.path }, `${p.path}${facts ? ` — ${facts}` : ''}`);
-  });
-  const sims = list.sims.map((c) => el('option', { value: `sim:${c}?realtime=1` }, `Simulated ${c.toUpperCase()} (on the bridge)`));
-  fill(select, 
-    el('optgroup', { label: list.ports.length ? 'Serial ports' : 'Serial ports (none found)' }, ...options),
+  };
+  const usb = list.ports.filter((p) => p.bus === 'usb');
+  const onboard = list.ports.filter((p) => p.bus !== 'usb');
+  const sims = list.sims.map((c) => el('option', { value: `sim:${c}` }, `Simulated ${c.toUpperCase()} (on the bridge)`));
+  fill(
+    select,
+    el('optgroup', { label: usb.length ? 'USB serial ports' : 'USB serial ports (none found)' }, ...usb.map(option)),
     el('optgroup', { label: 'Simulators' }, ...sims),
+    onboard.length ? el('optgroup', { label: 'On-board UARTs' }, ...onboard.map(option)) : null,
   );
+  // With no USB port plugged in, a simulator is the useful default rather than an on-board UART.
+  select.value = usb[0] ? (usb[0].byId ?? usb[0].path) : (list.sims[0] ? `sim:${list.sims[0]}` : '');
   return true;
 }
 

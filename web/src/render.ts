@@ -31,7 +31,7 @@ export function clearError(): void {
 export function renderDevice(info: DeviceInfo, how: string): void {
   const rows: Array<[string, string | undefined]> = [
     ['Family', info.family.toUpperCase()],
-    ['Chip', `${info.description}${info.revision ? ` (rev ${info.revision})` : ''}`],
+    ['Chip', info.revision && !info.description.includes(info.revision) ? `${info.description} (rev ${info.revision})` : info.description],
     ['Flash', formatBytes(info.flashSize)],
     ['MAC', info.mac],
     ['Connected', `${info.strategy}, ${info.baud} baud, ${info.mode}`],
