@@ -6,6 +6,7 @@ import { parseNumber } from '../engine/parse.js';
 import { resolvePort } from './commands/list.js';
 import { openPort } from './open-port.js';
 import { Output } from './output.js';
+import { simStubBlob } from '../sim/sifli/index.js';
 import type { RecoveryOptions } from '../engine/recovery.js';
 import type { MeteredTransport } from '../transport/metered.js';
 import type { PortFacts } from '../transport/types.js';
@@ -17,7 +18,10 @@ export interface GlobalFlags {
   chip?: string;
   before?: string;
   after?: string;
-  stub?: boolean;
+  stub?: boolean | string;
+  memory?: string;
+  bootloader?: boolean;
+  keepProtection?: boolean;
   connectAttempts?: string;
   wait?: boolean;
   json?: boolean;
@@ -45,6 +49,10 @@ export function deviceCommand(program: Command, name: string, description: strin
       .option('--before <strategy>', 'reset before connecting: default-reset, no-reset, no-reset-no-sync, usb-reset, power-cycle, or a sequence like D0|R1|W0.1|D1|R0|W0.05|D0')
       .addOption(new Option('--after <mode>', 'what to do after the command').choices(Object.keys(AFTER)).default('hard-reset'))
       .option('--no-stub', 'ESP: use only the ROM loader (no flasher stub)')
+      .option('--stub <file>', "SiFli: the flasher stub (SiFli's RAM program) to load; also ANYFLASH_SIFLI_STUB")
+      .addOption(new Option('--memory <type>', 'SiFli: flash memory type').choices(['nor', 'nand', 'sd']))
+      .option('--bootloader', 'Beken T/U/Q/7252: allow writing or erasing the bootloader area below 0x11000 (can brick the device)')
+      .option('--keep-protection', 'Beken: re-protect the flash status register after writing')
       .option('--connect-attempts <n>', 'reset+sync attempts before giving up (0 = forever)')
       .option('--no-wait', 'fail at once instead of guiding a manual boot entry (scripts, CI)'),
   );
@@ -63,6 +71,16 @@ export interface DeviceContext {
   signal: AbortSignal;
   /** Reconnects after link losses and reboots (waiting for the port to come back). */
   recovery: RecoveryOptions;
+}
+
+/** Family-specific options, passed through to whichever family answers. */
+function familyExtra(flags: GlobalFlags): Record<string, unknown> {
+  return {
+    ...(typeof flags.stub === 'string' ? { stub: flags.stub } : {}),
+    ...(flags.memory ? { memory: flags.memory } : {}),
+    ...(flags.bootloader ? { bootloader: true } : {}),
+    ...(flags.keepProtection ? { keepProtection: true } : {}),
+  };
 }
 
 /** Rates to step down through when the link keeps failing. */
@@ -122,12 +140,16 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
     const baud = !flags.baud ? undefined : parseNumber(flags.baud, '--baud');
     const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
     transport = await openPort(port, out.events);
+    const extra = familyExtra(flags);
+    // A simulated SiFli chip runs the stub's behaviour, not its code: any blob of the right shape does.
+    if (port.startsWith('sim:') && extra.stub === undefined) extra.stub = simStubBlob();
     const device = await connectDevice({
       transport,
       chip: flags.chip,
       before: flags.before,
       baud,
       connectAttempts,
+      extra,
       noStub: flags.stub === false,
       wait: flags.wait !== false && Boolean(process.stdin.isTTY),
       events: out.events,
@@ -154,6 +176,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
             before: flags.before,
             baud: next ?? baud ?? (current > 115200 ? current : undefined),
             connectAttempts: 4,
+            extra,
             noStub: flags.stub === false,
             wait: false,
             events: out.events,

@@ -3,7 +3,7 @@ import { hexAddr } from '../core/bytes.js';
 import { noEvents, type EventSink } from '../core/events.js';
 import type { FlashDevice } from '../families/types.js';
 import { findDirtySectors } from './compare.js';
-import { formatSize, mergeRanges, validateRegions, type Range, type Region } from './regions.js';
+import { flashOffset, formatSize, mergeRanges, toFlashOffsets, validateRegions, type Range, type Region } from './regions.js';
 
 export interface OpContext {
   events?: EventSink;
@@ -19,8 +19,9 @@ export interface Difference {
  * Compares files with the flash: digests narrow the search to sectors, then the differing sectors
  * are read to report exact byte ranges.
  */
-export async function verifyRegions(device: FlashDevice, regions: readonly Region[], ctx: OpContext = {}): Promise<Difference[]> {
+export async function verifyRegions(device: FlashDevice, input: readonly Region[], ctx: OpContext = {}): Promise<Difference[]> {
   const events = ctx.events ?? noEvents;
+  const regions = toFlashOffsets(input, device.flashBase);
   validateRegions(regions, device.flashSize);
   const out: Difference[] = [];
   for (const region of regions) {
@@ -75,8 +76,9 @@ export function checkRange(device: FlashDevice, address: number, size: number, a
   }
 }
 
-export async function readRange(device: FlashDevice, address: number, size: number, ctx: OpContext = {}): Promise<Uint8Array> {
+export async function readRange(device: FlashDevice, at: number, size: number, ctx: OpContext = {}): Promise<Uint8Array> {
   const events = ctx.events ?? noEvents;
+  const address = flashOffset(at, device.flashBase);
   checkRange(device, address, size);
   const t0 = performance.now();
   const region = { address, size };
@@ -99,6 +101,7 @@ export async function eraseRange(device: FlashDevice, address: number | undefine
     events({ type: 'finish', op: 'erase', region, seconds: (performance.now() - t0) / 1000 });
     return;
   }
+  address = flashOffset(address, device.flashBase);
   checkRange(device, address, size, device.sectorSize);
   const region = { address, size };
   events({ type: 'start', op: 'erase', region, total: size });

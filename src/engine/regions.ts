@@ -82,3 +82,13 @@ export function bridgeGaps(ranges: readonly Range[], maxGap: number): Range[] {
   }
   return out;
 }
+
+/** A flash offset for `address`, which may be given in the chip's address map (at or above `base`). */
+export function flashOffset(address: number, base: number | undefined): number {
+  return base && address >= base ? address - base : address;
+}
+
+/** Regions with absolute chip addresses moved to flash offsets. */
+export function toFlashOffsets(regions: readonly Region[], base: number | undefined): Region[] {
+  return regions.map((r) => ({ ...r, address: flashOffset(r.address, base) }));
+}

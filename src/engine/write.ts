@@ -5,7 +5,7 @@ import { throwIfAborted } from '../core/time.js';
 import type { FlashDevice } from '../families/types.js';
 import { findDirtySectors } from './compare.js';
 import { failureKind, RecoveryBudget, type RecoveryOptions, type RecoveryReport } from './recovery.js';
-import { alignDown, alignUp, bridgeGaps, mergeRanges, validateRegions, type Range, type Region } from './regions.js';
+import { alignDown, alignUp, bridgeGaps, mergeRanges, toFlashOffsets, validateRegions, type Range, type Region } from './regions.js';
 
 export interface WriteOptions {
   /** Compare with the flash and send only differing sectors (default true). */
@@ -68,9 +68,10 @@ class Job {
  * With `recovery`, a lost link, a reboot or a garbled reply leads to a reconnect and the region is
  * compared again, so writing continues from the first sector that is not yet right.
  */
-export async function writeRegions(device: FlashDevice, regions: readonly Region[], options: WriteOptions = {}): Promise<WriteSummary> {
+export async function writeRegions(device: FlashDevice, input: readonly Region[], options: WriteOptions = {}): Promise<WriteSummary> {
   const events = options.events ?? noEvents;
   const started = performance.now();
+  const regions = toFlashOffsets(input, device.flashBase);
   validateRegions(regions, device.flashSize);
   const job = new Job(device, regions, events, options.signal);
   const budget = options.recovery ? new RecoveryBudget(options.recovery) : undefined;

@@ -48,12 +48,14 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
       options.events({ type: 'note', level: 'info', message: `Trying ${family.name.toUpperCase()} handshake…` });
       return await family.connect({ ...options, chip, connectAttempts: options.connectAttempts ?? 2, wait: false });
     } catch (e) {
-      if (!isAnyflashError(e) || e.code === 'aborted' || INPUT_CODES.has(e.code)) throw e;
+      if (!isAnyflashError(e) || e.code === 'aborted') throw e;
+      // An option only another family understands (e.g. --before power-cycle) is not fatal while searching.
+      if (INPUT_CODES.has(e.code) && e.code !== 'bad-input') throw e;
       failures.push(e);
     }
   }
-  const best = failures.find((f) => !SILENT.has(f.code)) ?? failures[0];
-  if (best && !SILENT.has(best.code)) throw best;
+  const best = failures.find((f) => !SILENT.has(f.code) && f.code !== 'bad-input') ?? failures.find((f) => f.code === 'bad-input');
+  if (best) throw best;
   throw new AnyflashError('no-response', 'No supported chip answered (tried ' + families.map((f) => f.name).join(', ') + ').', {
     evidence: failures.map((f) => `${f.family ?? '?'}: ${f.message}`),
     advice: [

@@ -68,6 +68,11 @@ export interface FlashDevice {
   readonly family: FamilyName;
   readonly chip: string;
   readonly flashSize: number;
+  /**
+   * Where the flash appears in the chip's address map (SiFli NOR at 0x12000000), when images use
+   * such absolute addresses; the engine turns them into flash offsets.
+   */
+  readonly flashBase?: number;
   /** Smallest erasable unit; the engine hands `write` ranges aligned to it. */
   readonly sectorSize: number;
   readonly digest: DigestScheme;

@@ -29,7 +29,7 @@ export function register(program: Command): void {
       .addOption(new Option('-b, --baud <baud>', 'working baud').default('921600')),
   ).action(async (flags: GlobalFlags & { chip: string }) => {
     const image = demoImage(192 * 1024);
-    const port = `sim:${flags.chip}?realtime=1&latency=1&boot=firmware`;
+    const port = `sim:${flags.chip}?realtime=1&latency=1&boot=firmware&auto-reset=1`;
     process.exitCode = await withDevice({ ...flags, port, after: 'no-reset' }, async ({ device, out, signal }) => {
       const address = DEMO_ADDRESS[device.family] ?? 0x10000;
       const info = await device.info();

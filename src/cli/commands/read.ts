@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { hexAddr } from '../../core/bytes.js';
 import { AnyflashError } from '../../core/errors.js';
 import { readRange } from '../../engine/ops.js';
+import { flashOffset } from '../../engine/regions.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
 
@@ -18,7 +19,7 @@ export function register(program: Command): void {
       process.exitCode = await withDevice(
         flags,
         async ({ device, out, signal }) => {
-          const length = size === 'all' ? device.flashSize - address : size;
+          const length = size === 'all' ? device.flashSize - flashOffset(address, device.flashBase) : size;
           const data = await readRange(device, address, length, { events: out.events, signal });
           writeFileSync(file, data);
           out.result({ ok: true, chip: device.chip, address, size: length, file }, [`Read ${length} B from ${hexAddr(address)} into ${file}.`]);

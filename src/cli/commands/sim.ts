@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { SimClock } from '../../sim/clock.js';
+import { FaultPlan, parseFault } from '../../sim/faults.js';
 import { SimLink } from '../../sim/link.js';
 import { createSim, simChips } from '../../sim/registry.js';
 import { serveSim } from '../../sim/server.js';
@@ -20,7 +21,27 @@ interface SimFlags {
   boot: 'download' | 'firmware';
   autoReset: boolean;
   resetHelper: boolean;
+  set: string[];
   json?: boolean;
+  fault: string[];
+  seed?: string;
+  faultWriteSize?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `key=value` knobs: numbers, booleans and strings. */
+function parseKnobs(items: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new AnyflashError('bad-input', `--set ${item}: expected KEY=VALUE.`);
+    const raw = item.slice(eq + 1);
+    out[item.slice(0, eq)] = raw === 'true' ? true : raw === 'false' ? false : /^(0x[0-9a-f]+|\d+(\.\d+)?)$/i.test(raw) ? Number(raw) : raw;
+  }
+  return out;
 }
 
 export function parseHostPort(text: string, what: string): { host: string; port: number } {
@@ -49,6 +70,10 @@ export function register(program: Command): void {
       '--no-reset-helper',
       "ESP over RFC 2217: pass DTR/RTS straight to the simulated circuit instead of running the download-mode entry server-side, as Espressif's esp_rfc2217_server does",
     )
+    .option('--fault <spec>', 'inject a fault (repeatable): corrupt=RATE, drop=RATE, stall=AT:S, brownout=AT, vanish=AT:S, max-baud=N, slow-flash=F; AT is 50%, 0x4f000 or 3s', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--seed <n>', 'seed for the random faults (same seed, same run)')
+    .option('--fault-write-size <size>', 'bytes of the write that AT=N% refers to (default: the flash size)')
+    .option('--set <key=value>', 'family-specific simulator knob, repeatable (e.g. maxBaud=460800, bootWindowMs=2000)', collect, [])
     .option('--json', 'print the ready line as JSON')
     .action(async (chip: string, flags: SimFlags) => {
       const out = new Output({ json: flags.json });
@@ -59,6 +84,9 @@ export function register(program: Command): void {
         const control = flags.control ? parseHostPort(flags.control, '--control') : undefined;
         const flashSize = flags.flashSize ? parseSize(flags.flashSize, '--flash-size') : undefined;
         const latencyMs = Number(parseNumber(flags.latencyMs, '--latency-ms'));
+        const faultSpecs = flags.fault.map(parseFault);
+        const seed = flags.seed === undefined ? undefined : parseNumber(flags.seed, '--seed');
+        const faultWriteSize = flags.faultWriteSize === undefined ? undefined : parseSize(flags.faultWriteSize, '--fault-write-size');
         const initial = flags.flashFile ? FlashFile.load(flags.flashFile) : undefined;
         const file = flags.flashFile ? new FlashFile(flags.flashFile) : undefined;
         const clock = new SimClock(flags.realtime);
@@ -70,15 +98,19 @@ export function register(program: Command): void {
           flashBacking: file,
           boot: flags.boot,
           autoReset: flags.autoReset,
+          extra: parseKnobs(flags.set),
         });
         if (file && (!initial || initial.length !== device.flash.size)) file.init(device.flash.data);
         const link = new SimLink(device, { latencyMs, realtime: flags.realtime });
         const served = await serveSim({ device, link, tcp, rfc2217, control, espResetHelper: flags.resetHelper && device.family === 'esp' });
+        const faults = faultSpecs.length > 0 ? new FaultPlan(faultSpecs, { seed, writeSize: faultWriteSize }) : undefined;
+        faults?.attach(link, { vanish: (ms) => served.vanish(ms) });
         const ready = { ready: true, chip: device.chip, ...served.urls, flashFile: flags.flashFile ?? null };
         const urls = Object.entries(served.urls).map(([kind, url]) => (kind === 'control' ? `control=${url}` : url));
         if (flags.json) process.stdout.write(JSON.stringify(ready) + '\n');
         else process.stdout.write(`anyflash sim ${device.chip} ready: ${urls.join(' ')}\n`);
         const stop = (): void => {
+          faults?.dispose();
           void served.close().finally(() => {
             file?.close();
             process.exit(0);
