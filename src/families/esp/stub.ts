@@ -10,6 +10,10 @@ import { loadStub, type StubImage } from './stub-source.js';
 /** The stub greets with one unsolicited frame "OHAI". */
 const OHAI = Uint8Array.of(0x4f, 0x48, 0x41, 0x49);
 
+/** Uploads of one stub segment before giving up, and the failures worth another upload. */
+const STUB_UPLOAD_ATTEMPTS = 4;
+const STUB_RETRY_CODES = new Set(['device-error', 'garbled-reply', 'timeout', 'unsupported']);
+
 /** Stub JSON file for a chip; the ESP32-P4 before revision 3.00 needs its own build. */
 export function stubNameFor(chip: EspChip, revision?: { major: number; minor: number }): string {
   if (chip.name === 'esp32p4' && revision && revision.major * 100 + revision.minor < 300) return 'esp32p4-rev1';
@@ -37,13 +41,26 @@ export async function runStub(
   let done = 0;
   for (const seg of segments) {
     const blocks = Math.ceil(seg.bytes.length / ramBlock);
-    await loader.memBegin(seg.bytes.length, blocks, ramBlock, seg.addr);
-    for (let seq = 0; seq < blocks; seq++) {
-      throwIfAborted(signal);
-      const block = seg.bytes.subarray(seq * ramBlock, (seq + 1) * ramBlock);
-      await loader.memData(block, seq);
-      done += block.length;
-      events({ type: 'progress', op: 'stub', done, total });
+    // A noisy line corrupts a block now and then (checksum error, garbled reply): MEM_BEGIN
+    // restarts the segment, which is small, so sending it again is cheap and always valid.
+    for (let attempt = 1; ; attempt++) {
+      const segStart = done;
+      try {
+        await loader.memBegin(seg.bytes.length, blocks, ramBlock, seg.addr);
+        for (let seq = 0; seq < blocks; seq++) {
+          throwIfAborted(signal);
+          const block = seg.bytes.subarray(seq * ramBlock, (seq + 1) * ramBlock);
+          await loader.memData(block, seq);
+          done += block.length;
+          events({ type: 'progress', op: 'stub', done, total });
+        }
+        break;
+      } catch (e) {
+        if (!(e instanceof AnyflashError) || !STUB_RETRY_CODES.has(e.code) || attempt >= STUB_UPLOAD_ATTEMPTS) throw e;
+        events({ type: 'retry', op: 'stub', attempt, cause: e.message, address: seg.addr });
+        done = segStart;
+        await loader.transport.flushInput();
+      }
     }
   }
   await loader.send(Op.MEM_END, packU32le([stub.entry === 0 ? 1 : 0, stub.entry]));
