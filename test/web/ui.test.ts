@@ -26,9 +26,13 @@ async function connectTo(page: Page, port: string): Promise<void> {
 
 async function addFile(page: Page, name: string, data: Buffer, address: string): Promise<void> {
   await page.setInputFiles('#file-input', { name, mimeType: 'application/octet-stream', buffer: data });
+  // A raw binary needs an address: the plan says so next to the files until one is typed.
+  assert.match(await page.locator('#plan-problem').innerText(), /bad-input: .* is a raw binary; say where it goes/);
   const field = page.getByLabel(`Address of ${name}`);
+  assert.equal(await field.getAttribute('aria-invalid'), 'true');
   await field.fill(address);
   await field.press('Tab');
+  assert.equal(await page.locator('#plan-problem').isHidden(), true);
 }
 
 async function flashAndWait(page: Page): Promise<string> {
@@ -175,5 +179,20 @@ describe('web UI in Chromium', { skip }, () => {
     assert.equal(await page.locator('#boot-panel').isHidden(), true);
     await addFile(page, 'demo.bin', testImage(0x8000, 9), '0x20000');
     assert.match(await flashAndWait(page), /32 KiB written/);
+    await shot(page, 'demo');
+
+    // Erase asks first, then the range reads back erased.
+    await page.fill('#erase-address', '0x20000');
+    await page.fill('#erase-size', '0x8000');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#erase');
+    await page.locator('#event-log li', { hasText: 'Erased 32 KiB at 0x20000' }).waitFor();
+    await page.fill('#read-address', '0x20000');
+    await page.fill('#read-size', '0x8000');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#read')]);
+    const { readFileSync } = await import('node:fs');
+    const back = readFileSync((await download.path())!);
+    assert.equal(back.length, 0x8000);
+    assert.ok(back.every((b) => b === 0xff), 'the erased range reads back as 0xFF');
   });
 });

@@ -286,7 +286,7 @@ function renderFiles(): void {
   const body = $('files').querySelector('tbody')!;
   fill(body, 
     ...entries.map((e) => {
-      const input = el('input', { type: 'text', value: e.address === undefined ? '' : hexAddr(e.address), 'aria-label': `Address of ${e.name}`, placeholder: 'from file', spellcheck: 'false' });
+      const input = el('input', { type: 'text', 'data-file-id': String(e.id), value: e.address === undefined ? '' : hexAddr(e.address), 'aria-label': `Address of ${e.name}`, placeholder: 'from file', spellcheck: 'false' });
       input.addEventListener('change', () => {
         e.address = parseAddress(input.value);
         e.source = 'typed';
@@ -310,16 +310,27 @@ function renderFiles(): void {
 function drawPlan(): void {
   if (entries.length === 0) {
     show($('map-figure'), false);
+    show($('plan-problem'), false);
     return;
   }
+  const problem = $('plan-problem');
+  let badFile: string | undefined;
   try {
     const { regions } = regionsFor(entries, device?.chip, device?.family);
     const end = Math.max(...regions.map((r) => r.address + r.data.length));
     const size = device?.flashSize ?? Math.max(DEFAULT_FLASH, 2 ** Math.ceil(Math.log2(end)));
     renderMap(regions, size, marks);
+    show(problem, false);
   } catch (e) {
+    // Shown next to the files while the plan is incomplete (e.g. an address not typed yet).
+    const err = toAnyflashError(e);
+    badFile = err.file;
     show($('map-figure'), false);
-    if (job === null) renderError(toAnyflashError(e));
+    problem.textContent = `${err.code}: ${err.message}${err.advice[0] ? ` ${err.advice[0]}` : ''}`;
+    show(problem, true);
+  }
+  for (const e of entries) {
+    document.querySelector(`#files input[data-file-id="${e.id}"]`)?.setAttribute('aria-invalid', String(e.name === badFile));
   }
 }
 
