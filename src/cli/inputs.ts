@@ -1,8 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { AnyflashError } from '../core/errors.js';
 import type { Region } from '../engine/regions.js';
 import { parseNumber } from '../engine/parse.js';
 import { loadInput } from '../formats/input.js';
+import { parseFlasherArgs, platformioPlan, type ProjectPlan } from '../formats/flasher-args.js';
 
 export interface FileArg {
   file: string;
@@ -66,17 +68,69 @@ export function readInputFile(file: string): Uint8Array {
 export interface LoadedInputs {
   regions: Region[];
   warnings: string[];
+  /** Settings a project build asks for (chip, flash mode/freq/size). */
+  project?: ProjectPlan;
+}
+
+/** `--flash-mode/--flash-freq/--flash-size` for bootloader headers; `keep` leaves them as built. */
+export interface FlashSettings {
+  flashMode?: string;
+  flashFreq?: string;
+  flashSize?: string;
+}
+
+const isDirectory = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
+
+/**
+ * A build folder: ESP-IDF's flasher_args.json (in the folder or its build/), or a PlatformIO
+ * build holding firmware.bin (bootloader and partition table offsets come from the chip).
+ */
+export function loadProject(dir: string, chip?: string): ProjectPlan & { dir: string } {
+  for (const candidate of [dir, join(dir, 'build')]) {
+    const args = join(candidate, 'flasher_args.json');
+    if (existsSync(args)) return { ...parseFlasherArgs(readFileSync(args, 'utf8'), args), dir: candidate };
+  }
+  const names = readdirSync(dir);
+  if (names.includes('firmware.bin')) {
+    if (!chip) {
+      throw new AnyflashError('bad-input', `${dir} looks like a PlatformIO build; its offsets depend on the chip.`, {
+        advice: ['Pass --chip (e.g. --chip esp32s3).'],
+      });
+    }
+    const plan = platformioPlan(names, chip);
+    if (plan) return { ...plan, dir };
+  }
+  throw new AnyflashError('bad-input', `${dir} is a directory without flasher_args.json or firmware.bin.`, {
+    advice: ['Point at an ESP-IDF build folder (with flasher_args.json) or give files with addresses.'],
+  });
 }
 
 /** Loads every file argument into regions (all input checks happen here, before any device I/O). */
-export function loadFileArgs(args: readonly FileArg[], chip?: string): LoadedInputs {
+export function loadFileArgs(args: readonly FileArg[], chip?: string, settings: FlashSettings = {}): LoadedInputs {
   const regions: Region[] = [];
   const warnings: string[] = [];
+  let project: ProjectPlan | undefined;
   for (const a of args) {
+    if (a.address === undefined && isDirectory(a.file)) {
+      const loadedProject = loadProject(a.file, chip);
+      project = loadedProject;
+      const flash = {
+        flashMode: settings.flashMode ?? loadedProject.flashMode,
+        flashFreq: settings.flashFreq ?? loadedProject.flashFreq,
+        flashSize: settings.flashSize ?? loadedProject.flashSize,
+      };
+      for (const f of project.files) {
+        const path = join(loadedProject.dir, f.path);
+        const loaded = loadInput(path, readInputFile(path), { address: f.address, chip: chip ?? loadedProject.chip, ...flash });
+        warnings.push(...loaded.warnings);
+        regions.push(...loaded.regions);
+      }
+      continue;
+    }
     const bytes = readInputFile(a.file);
-    const loaded = loadInput(a.file, bytes, { address: a.address, chip });
+    const loaded = loadInput(a.file, bytes, { address: a.address, chip, ...settings });
     warnings.push(...loaded.warnings);
     regions.push(...loaded.regions);
   }
-  return { regions, warnings };
+  return { regions, warnings, project };
 }

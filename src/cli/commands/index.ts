@@ -14,6 +14,9 @@ import { register as sim } from './sim.js';
 import { register as ui } from './ui.js';
 import { register as verify } from './verify.js';
 import { register as write } from './write.js';
+import { register as status } from './status.js';
+import { register as backups } from './backups.js';
+import { register as restore } from './restore.js';
 
 /** Every subcommand registers itself here; one line per command file. */
 export function registerCommands(program: Command): void {
@@ -32,4 +35,7 @@ export function registerCommands(program: Command): void {
   demo(program);
   explain(program);
   ui(program);
+  status(program);
+  backups(program);
+  restore(program);
 }

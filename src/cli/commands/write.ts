@@ -1,15 +1,20 @@
 import type { Command } from 'commander';
 import { hexAddr } from '../../core/bytes.js';
+import { AnyflashError } from '../../core/errors.js';
 import type { FlashDevice } from '../../families/types.js';
+import { describeRecoveries } from '../../engine/recovery.js';
 import { validateRegions, type Region } from '../../engine/regions.js';
 import { writeRegions } from '../../engine/write.js';
-import { describeRecoveries } from '../../engine/recovery.js';
+import { espImageChipCheck } from '../../formats/esp-image.js';
+import { checkFitsPartition, parsePartitionBinary, PARTITION_TABLE_OFFSET, PARTITION_TABLE_SIZE } from '../../formats/partition-table.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
-import { loadFileArgs, parseFileArgs } from '../inputs.js';
+import { loadFileArgs, parseFileArgs, type FlashSettings } from '../inputs.js';
 
-interface WriteFlags extends GlobalFlags {
+interface WriteFlags extends GlobalFlags, FlashSettings {
   skip?: boolean;
   verify?: boolean;
+  force?: boolean;
+  partition?: string;
 }
 
 /** Regions whose partial state can brick the device are written last (engine orders by this). */
@@ -18,45 +23,96 @@ function markCritical(device: FlashDevice, regions: Region[]): Region[] {
   return regions.map((r) => ({ ...r, critical: r.address < limit }));
 }
 
-export function register(program: Command): void {
-  deviceCommand(program, 'write', 'write files to flash (skips unchanged sectors, verifies after writing)')
-    .aliases(['write-flash', 'write_flash'])
-    .argument('<files...>', 'ADDRESS FILE pairs (0x1000 boot.bin), FILE@ADDRESS, or .hex/.uf2/.elf files')
+/** Refuses ESP images built for another chip or revision range, unless --force. */
+async function checkImages(device: FlashDevice, regions: readonly Region[], force: boolean): Promise<void> {
+  if (device.family !== 'esp' || force) return;
+  const info = await device.info();
+  for (const r of regions) {
+    const problem = espImageChipCheck(r.data, device.chip, info.revision);
+    if (problem) {
+      throw new AnyflashError('wrong-chip-image', `${r.name}: ${problem}`, {
+        file: r.name,
+        chip: device.chip,
+        advice: ['Build the image for this chip, or pass --force if you are sure.'],
+      });
+    }
+  }
+}
+
+/** `--partition NAME FILE`: the file goes to the start of that partition in the device's table. */
+async function placeInPartition(device: FlashDevice, name: string, regions: Region[]): Promise<Region[]> {
+  if (regions.length !== 1) throw new AnyflashError('bad-input', '--partition takes exactly one file without an address.');
+  const table = parsePartitionBinary(await device.readFlash(PARTITION_TABLE_OFFSET, PARTITION_TABLE_SIZE), 'the partition table on the device');
+  const r = regions[0]!;
+  const p = checkFitsPartition(table, name, r.data.length, r.name);
+  return [{ ...r, address: p.offset, name: `${r.name} → ${name}` }];
+}
+
+async function run(files: string[], flags: WriteFlags): Promise<number> {
+  let regions: Region[] = [];
+  let warnings: string[] = [];
+  return withDevice(
+    flags,
+    async ({ device, out, signal, recovery }) => {
+      for (const w of warnings) out.say(`warning: ${w}`);
+      if (flags.partition) regions = await placeInPartition(device, flags.partition, regions);
+      await checkImages(device, regions, flags.force === true);
+      const { device: _last, ...summary } = await writeRegions(device, markCritical(device, regions), {
+        skipUnchanged: flags.skip !== false,
+        verify: flags.verify !== false,
+        recovery,
+        events: out.events,
+        signal,
+      });
+      const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
+      out.result({ ok: true, chip: device.chip, family: device.family, ...summary }, [
+        ...summary.regions.map(
+          (r) =>
+            `${r.name} @ ${hexAddr(r.address)}: ${r.writtenBytes === 0 ? 'unchanged, skipped' : `wrote ${r.writtenBytes} B, skipped ${r.skippedBytes} B`}${r.verified ? ', verified' : ''}`,
+        ),
+        `Done in ${summary.seconds.toFixed(2)} s: ${summary.writtenBytes} B written, ${summary.skippedBytes} B unchanged.`,
+        ...(recovered ? [recovered[0]!.toUpperCase() + recovered.slice(1) + '.'] : []),
+      ]);
+    },
+    () => {
+      const args = parseFileArgs(files);
+      if (flags.partition && args.some((a) => a.address !== undefined)) {
+        throw new AnyflashError('bad-input', '--partition places the file itself; give the file without an address.');
+      }
+      const loaded = loadFileArgs(
+        flags.partition ? args.map((a) => ({ ...a, address: 0 })) : args,
+        flags.chip,
+        { flashMode: flags.flashMode, flashFreq: flags.flashFreq, flashSize: flags.flashSize },
+      );
+      regions = loaded.regions;
+      warnings = loaded.warnings;
+      if (loaded.project?.chip && !flags.chip) flags.chip = loaded.project.chip;
+      if (!flags.partition) validateRegions(regions);
+    },
+  );
+}
+
+function writeOptions(cmd: Command): Command {
+  return cmd
     .option('--no-skip', 'write every sector even when the flash already holds the same bytes')
     .option('--no-verify', 'do not check the written regions by digest')
+    .option('--flash-mode <mode>', 'ESP: rewrite the bootloader header: keep, qio, qout, dio, dout', 'keep')
+    .option('--flash-freq <freq>', 'ESP: rewrite the bootloader header: keep, 80m, 40m, 26m, 20m, …', 'keep')
+    .option('--flash-size <size>', 'ESP: rewrite the bootloader header: keep, 1MB, 2MB, 4MB, …', 'keep')
+    .option('--force', 'ESP: write images built for another chip or revision')
+    .option('--partition <name>', "write the file into the device's partition NAME (checks that it fits)");
+}
+
+export function register(program: Command): void {
+  writeOptions(deviceCommand(program, 'write', 'write files to flash (skips unchanged sectors, verifies after writing)'))
+    .aliases(['write-flash', 'write_flash'])
+    .argument('<files...>', 'ADDRESS FILE pairs (0x1000 boot.bin), FILE@ADDRESS, .hex/.uf2/.elf files, or a build folder')
     .action(async (files: string[], flags: WriteFlags) => {
-      let regions: Region[] = [];
-      let warnings: string[] = [];
-      process.exitCode = await withDevice(
-        flags,
-        async ({ device, out, signal, recovery }) => {
-          for (const w of warnings) out.say(`warning: ${w}`);
-          const { device: _last, ...summary } = await writeRegions(device, markCritical(device, regions), {
-            skipUnchanged: flags.skip !== false,
-            verify: flags.verify !== false,
-            recovery,
-            events: out.events,
-            signal,
-          });
-          const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
-          out.result(
-            { ok: true, chip: device.chip, family: device.family, ...summary },
-            [
-              ...summary.regions.map(
-                (r) =>
-                  `${r.name} @ ${hexAddr(r.address)}: ${r.writtenBytes === 0 ? 'unchanged, skipped' : `wrote ${r.writtenBytes} B, skipped ${r.skippedBytes} B`}${r.verified ? ', verified' : ''}`,
-              ),
-              `Done in ${summary.seconds.toFixed(2)} s: ${summary.writtenBytes} B written, ${summary.skippedBytes} B unchanged.`,
-              ...(recovered ? [recovered[0]!.toUpperCase() + recovered.slice(1) + '.'] : []),
-            ],
-          );
-        },
-        () => {
-          const loaded = loadFileArgs(parseFileArgs(files), flags.chip);
-          regions = loaded.regions;
-          warnings = loaded.warnings;
-          validateRegions(regions);
-        },
-      );
+      process.exitCode = await run(files, flags);
+    });
+  writeOptions(deviceCommand(program, 'flash-project', "write an ESP-IDF build (flasher_args.json) or PlatformIO build: bootloader, partition table and app"))
+    .argument('<dir>', 'project or build folder')
+    .action(async (dir: string, flags: WriteFlags) => {
+      process.exitCode = await run([dir], flags);
     });
 }
