@@ -2,11 +2,12 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AnyflashEvent, EventSink } from '../core/events.js';
-import type { AnyflashError } from '../core/errors.js';
+import { toAnyflashError, type AnyflashError } from '../core/errors.js';
 import type { FlashDevice } from '../families/types.js';
 import { bootOutlook, describeProgress, markVerified, markWriting, newJournal, regionStates, type Journal } from '../engine/journal.js';
 import { toFlashOffsets, type Region } from '../engine/regions.js';
-import type { RegionResult } from '../engine/write.js';
+import { writeRegions, type RegionResult, type WriteOptions, type WriteSummary } from '../engine/write.js';
+import { backupBeforeWrite } from './backup-store.js';
 import type { Output } from './output.js';
 
 /** `~/.anyflash`, or `$ANYFLASH_HOME` (tests, portable installs). */
@@ -142,5 +143,39 @@ export class WriteJournal {
   private persist(): void {
     this.lastSave = performance.now();
     this.store.save(this.journal);
+  }
+}
+
+/**
+ * `writeRegions` for the CLI with the safety net around it: a backup of what the first write to a
+ * device overwrites (unless `backup` is false), a journal that resumes an interrupted job and
+ * explains what an interruption left behind. In-process simulators skip both: their flash ends
+ * with this process.
+ */
+export async function protectedWrite(
+  device: FlashDevice,
+  regions: Region[],
+  options: WriteOptions & { out: Output; port: string; backup: boolean },
+): Promise<WriteSummary> {
+  const { out, port, backup, ...writeOptions } = options;
+  if (device.transport.kind === 'sim') return writeRegions(device, regions, writeOptions);
+  const saved = backup ? await backupBeforeWrite(device, regions, { events: out.events, signal: options.signal }) : undefined;
+  if (saved) out.say(`Saved the original flash first: ${saved.dir} (anyflash restore ${saved.id})`);
+  const journal = await WriteJournal.open(device, regions, port, process.argv.slice(2));
+  for (const line of journal.resumeLines()) out.say(line);
+  try {
+    const summary = await writeRegions(device, regions, {
+      ...writeOptions,
+      events: journal.events(writeOptions.events ?? out.events),
+      onRegionDone: (r) => {
+        journal.regionDone(r);
+        writeOptions.onRegionDone?.(r);
+      },
+    });
+    journal.finished();
+    return summary;
+  } catch (e) {
+    journal.interrupted(toAnyflashError(e), out);
+    throw e;
   }
 }

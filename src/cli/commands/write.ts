@@ -4,10 +4,10 @@ import { AnyflashError } from '../../core/errors.js';
 import type { FlashDevice } from '../../families/types.js';
 import { describeRecoveries } from '../../engine/recovery.js';
 import { validateRegions, type Region } from '../../engine/regions.js';
-import { writeRegions } from '../../engine/write.js';
 import { espImageChipCheck } from '../../formats/esp-image.js';
 import { checkFitsPartition, parsePartitionBinary, PARTITION_TABLE_OFFSET, PARTITION_TABLE_SIZE } from '../../formats/partition-table.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
+import { protectedWrite } from '../journal-store.js';
 import { loadFileArgs, parseFileArgs, type FlashSettings } from '../inputs.js';
 
 interface WriteFlags extends GlobalFlags, FlashSettings {
@@ -15,6 +15,7 @@ interface WriteFlags extends GlobalFlags, FlashSettings {
   verify?: boolean;
   force?: boolean;
   partition?: string;
+  backup?: boolean;
 }
 
 /** Regions whose partial state can brick the device are written last (engine orders by this). */
@@ -57,12 +58,15 @@ async function run(files: string[], flags: WriteFlags): Promise<number> {
       for (const w of warnings) out.say(`warning: ${w}`);
       if (flags.partition) regions = await placeInPartition(device, flags.partition, regions);
       await checkImages(device, regions, flags.force === true);
-      const { device: _last, ...summary } = await writeRegions(device, markCritical(device, regions), {
+      const { device: _last, ...summary } = await protectedWrite(device, markCritical(device, regions), {
         skipUnchanged: flags.skip !== false,
         verify: flags.verify !== false,
         recovery,
         events: out.events,
         signal,
+        out,
+        port: flags.port ?? '',
+        backup: flags.backup !== false,
       });
       const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
       out.result({ ok: true, chip: device.chip, family: device.family, ...summary }, [
@@ -96,6 +100,7 @@ function writeOptions(cmd: Command): Command {
   return cmd
     .option('--no-skip', 'write every sector even when the flash already holds the same bytes')
     .option('--no-verify', 'do not check the written regions by digest')
+    .option('--no-backup', 'do not save the flash about to be overwritten on the first write to a device')
     .option('--flash-mode <mode>', 'ESP: rewrite the bootloader header: keep, qio, qout, dio, dout', 'keep')
     .option('--flash-freq <freq>', 'ESP: rewrite the bootloader header: keep, 80m, 40m, 26m, 20m, …', 'keep')
     .option('--flash-size <size>', 'ESP: rewrite the bootloader header: keep, 1MB, 2MB, 4MB, …', 'keep')
