@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimClock } from '../../src/sim/clock.js';
 import type { SimDevice } from '../../src/sim/device.js';
 import { SimLink } from '../../src/sim/link.js';
@@ -12,11 +15,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Backups and journals of CLI runs go to a scratch home, never the user's ~/.anyflash. */
+const scratchHome = mkdtempSync(join(tmpdir(), 'anyflash-home-'));
+
 /** Runs the real, built CLI (`npm test` builds first) in a child process, as a user would. */
 export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
-      env: { ...withoutAnyflashEnv(process.env), ...options.env },
+      env: { ...withoutAnyflashEnv(process.env), ANYFLASH_HOME: scratchHome, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
