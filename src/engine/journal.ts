@@ -120,16 +120,16 @@ export function bootOutlook(j: Journal): string {
   const touched = incomplete.filter((r) => j.writing?.address === r.address);
   const criticalTouched = touched.filter((r) => r.critical);
   if (j.family === 'esp') {
-    if (criticalTouched.some((r) => r.address < 0x8000)) return 'The bootloader is half written: the chip will not boot until it is written again (download mode still works).';
-    if (criticalTouched.length) return 'The partition table is half written: the bootloader will not find an app until it is written again.';
-    if (touched.length) return `${touched.map(label).join(', ')} is half written: the bootloader will reject that image (checksum) and the device will not start it until it is written again.`;
+    if (criticalTouched.some((r) => r.address < 0x8000)) return 'The bootloader is partly written: the chip will not boot until it is written again (download mode still works).';
+    if (criticalTouched.length) return 'The partition table is partly written: the bootloader will not find an app until it is written again.';
+    if (touched.length) return `${touched.map(label).join(', ')} is partly written: the bootloader will reject that image (checksum) and the device will not start it until it is written again.`;
     return 'Only untouched regions remain: the device boots what it held before, mixed with the regions already written.';
   }
   if (j.family === 'beken') {
-    if (criticalTouched.length) return 'The bootloader area is half written: the chip may not boot or answer on UART again (T-family loader); only SPI flashing recovers it if so.';
-    if (touched.length) return `${touched.map(label).join(', ')} is half written: the bootloader will refuse that image (CRC) and the firmware will not start until it is written again.`;
+    if (criticalTouched.length) return 'The bootloader area is partly written: the chip may not boot or answer on UART again (T-family loader); only SPI flashing recovers it if so.';
+    if (touched.length) return `${touched.map(label).join(', ')} is partly written: the bootloader will refuse that image (CRC) and the firmware will not start until it is written again.`;
     return 'Only untouched regions remain: the device boots what it held before.';
   }
-  if (touched.length) return `${touched.map(label).join(', ')} is half written: the ROM's download mode still works, but the firmware there will not run until it is written again.`;
+  if (touched.length) return `${touched.map(label).join(', ')} is partly written: the ROM's download mode still works, but the firmware there will not run until it is written again.`;
   return 'Only untouched regions remain: the device boots what it held before.';
 }
