@@ -132,6 +132,10 @@ describe('web UI in Chromium', { skip }, () => {
     assert.match(result, /64 KiB written/);
     assert.match(result, /Recovery: recovered from 1 reboot/);
     assert.match(await page.locator('#event-log .recover').first().innerText(), /Recovered \(reboot\)/);
+    // Bytes sent before the brownout count as written on the map, not as found unchanged.
+    assert.equal(await page.locator('#map-legend .written').innerText(), 'written 64 KiB');
+    assert.equal(await page.locator('#map-legend .unchanged').count(), 0);
+    assert.match(await page.locator('#progress').innerText(), /interrupted at \d+%/);
     await shot(page, 'recovered');
     await page.click('#disconnect');
   });

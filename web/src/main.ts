@@ -13,7 +13,8 @@ import type { Transport } from '../../src/transport/types.js';
 import { $, el, fill, formatBytes, show } from './dom.js';
 import { addressFromName, isProjectFile, parseAddress, readProject, regionsFor, type Expectation, type FileEntry } from './files.js';
 import { createLink, fetchBridgePorts, type BridgePort, type LinkChoice, type OpenedLink } from './links.js';
-import { clearError, logEvent, ProgressView, renderDevice, renderError, renderExplain, renderMap, renderResult, type MapMark } from './render.js';
+import { MapPainter } from './paint.js';
+import { clearError, logEvent, ProgressView, renderDevice, renderError, renderExplain, renderMap, renderResult } from './render.js';
 import { installBrowserStubs } from './stubs.js';
 
 installBrowserStubs();
@@ -27,10 +28,10 @@ let job: AbortController | null = null;
 let monitoring = false;
 let entries: FileEntry[] = [];
 let expected = new Map<string, Expectation>();
-let marks: MapMark[] = [];
 let nextId = 1;
 let sifliStub: Uint8Array | undefined;
 const progress = new ProgressView();
+const painter = new MapPainter();
 
 // ---- transport choice -------------------------------------------------------------------------
 
@@ -85,9 +86,6 @@ function onEvent(e: AnyflashEvent): void {
     case 'connected':
       show($('boot-panel'), false);
       break;
-    case 'plan':
-      marks = [];
-      break;
     case 'start':
       progress.start(e.op, e.total, e.region);
       break;
@@ -97,20 +95,11 @@ function onEvent(e: AnyflashEvent): void {
     case 'finish':
       progress.finish(e.op, e.seconds, e.region, e.bytes);
       break;
-    case 'skip':
-      if (e.reason === 'unchanged' && e.region.size > 0) addMark({ address: e.region.address, size: e.region.size, state: 'unchanged' });
+    case 'recover':
+      progress.interrupt(e.detail);
       break;
   }
-  if (e.type === 'progress' && e.op === 'write' && e.region) {
-    // The written part of a region grows from its first dirty sector; the map shows the bytes sent.
-    marks = marks.filter((m) => !(m.state === 'written' && m.address === e.region!.address));
-    addMark({ address: e.region.address, size: Math.min(e.done, e.region.size), state: 'written' });
-  }
-}
-
-function addMark(mark: MapMark): void {
-  marks.push(mark);
-  drawPlan();
+  if (painter.onEvent(e)) drawPlan();
 }
 
 /** The guided boot entry: stays up, live, until the chip answers (`connected`) or the job ends. */
@@ -301,7 +290,7 @@ function renderFiles(): void {
     }),
   );
   show($('files'), entries.length > 0);
-  marks = [];
+  painter.reset();
   drawPlan();
   refresh();
 }
@@ -319,7 +308,7 @@ function drawPlan(): void {
     const { regions } = regionsFor(entries, device?.chip, device?.family);
     const end = Math.max(...regions.map((r) => r.address + r.data.length));
     const size = device?.flashSize ?? Math.max(DEFAULT_FLASH, 2 ** Math.ceil(Math.log2(end)));
-    renderMap(regions, size, marks);
+    renderMap(regions, size, painter.marks());
     show(problem, false);
   } catch (e) {
     // Shown next to the files while the plan is incomplete (e.g. an address not typed yet).

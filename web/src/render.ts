@@ -7,6 +7,7 @@ import type { Region } from '../../src/engine/regions.js';
 import type { WriteSummary } from '../../src/engine/write.js';
 import type { DeviceInfo } from '../../src/families/types.js';
 import { $, el, fill, formatBytes, formatSeconds, show } from './dom.js';
+import type { MapMark } from './paint.js';
 
 /** The same code, one-line summary, advice and evidence the CLI prints (`AnyflashError.toJSON()`). */
 export function renderError(e: AnyflashError): void {
@@ -39,13 +40,6 @@ export function renderDevice(info: DeviceInfo, how: string): void {
   ];
   fill($('device'), ...rows.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k.toLowerCase() }, v!)]));
   show($('device'), true);
-}
-
-/** Marks painted over the map as the engine reports them. */
-export interface MapMark {
-  address: number;
-  size: number;
-  state: 'unchanged' | 'written';
 }
 
 export function renderMap(regions: readonly Region[], flashSize: number, marks: readonly MapMark[]): void {
@@ -114,6 +108,15 @@ export class ProgressView {
     const rate = seconds > 0 ? done / seconds : 0;
     const eta = rate > 0 ? (total - done) / rate : 0;
     row.info.textContent = `${Math.floor((done / Math.max(1, total)) * 100)}% · ${formatBytes(Math.round(rate))}/s · ${formatSeconds(eta)} left`;
+  }
+
+  /** A recovery cut the running operations short; they are done again as new rows. */
+  interrupt(why: string): void {
+    for (const [key, row] of this.rows) {
+      if (row.bar.value >= row.bar.max) continue;
+      row.info.textContent = `interrupted at ${Math.floor((row.bar.value / row.bar.max) * 100)}% — ${why}`;
+      this.rows.delete(key);
+    }
   }
 
   finish(op: string, seconds: number, region?: RegionRef, bytes?: number): void {
