@@ -21,4 +21,21 @@ export class SimClock {
   sleep(ms: number): Promise<void> {
     return this.until(performance.now() + ms);
   }
+
+  private busyUntil = 0;
+
+  /**
+   * The chip is busy for `ms` (erase, program, hash). Back-to-back work is laid on one timeline,
+   * so a timer that fires late does not push every later step back: the device finishes when the
+   * physical model says, not when the host's timers happen to let it.
+   */
+  /** A reset abandons whatever the chip was doing. */
+  idle(): void {
+    this.busyUntil = 0;
+  }
+
+  busy(ms: number): Promise<void> {
+    this.busyUntil = Math.max(performance.now(), this.busyUntil) + ms;
+    return this.until(this.busyUntil);
+  }
 }

@@ -184,6 +184,7 @@ export class EspSimDevice extends SimDevice {
 
   private holdInReset(): void {
     this.epoch++;
+    this.clock.idle();
     this.inbox.close();
     this.decoder.reset();
     this.stopApp();

@@ -178,7 +178,7 @@ export class RomLoader implements LoaderPersonality {
     };
     if (eraseSize > 0) {
       const ms = eraseSectors(this.ctx.flash, offset, offset + eraseSize);
-      await this.ctx.clock.sleep(ms);
+      await this.ctx.clock.busy(ms);
     }
     this.reply(req.op);
   }
@@ -207,7 +207,7 @@ export class RomLoader implements LoaderPersonality {
     const s = this.session!;
     const at = s.offset + word(req.data, 1) * s.blockSize;
     const ms = this.ctx.flash.program(at, payload);
-    await this.ctx.clock.sleep(ms);
+    await this.ctx.clock.busy(ms);
     this.reply(req.op);
   }
 
@@ -223,7 +223,7 @@ export class RomLoader implements LoaderPersonality {
     }
     const ms = this.inflatedWriteMs;
     this.inflatedWriteMs = 0;
-    await this.ctx.clock.sleep(ms);
+    await this.ctx.clock.busy(ms);
     this.reply(req.op, EMPTY, s.inflateError ? RomError.deflate : 0);
   }
 
@@ -242,7 +242,7 @@ export class RomLoader implements LoaderPersonality {
   private async md5(req: Request): Promise<void> {
     const address = word(req.data, 0);
     const size = word(req.data, 1);
-    await this.ctx.clock.sleep(this.ctx.flash.readTimeMs(size));
+    await this.ctx.clock.busy(this.ctx.flash.readTimeMs(size));
     const digest = toHex(md5(this.ctx.flash.read(address, size)));
     this.reply(req.op, new TextEncoder().encode(digest));
   }

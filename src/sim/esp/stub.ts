@@ -78,7 +78,7 @@ export class StubLoader implements LoaderPersonality {
       case Op.SPI_FLASH_MD5:
         return this.md5(req);
       case Op.ERASE_FLASH:
-        await this.ctx.clock.sleep(this.ctx.flash.erase(0, this.ctx.flash.size));
+        await this.ctx.clock.busy(this.ctx.flash.erase(0, this.ctx.flash.size));
         return this.reply(req.op);
       case Op.ERASE_REGION:
         return this.eraseRegion(req);
@@ -193,25 +193,25 @@ export class StubLoader implements LoaderPersonality {
         const start = s.erasedTo;
         s.erasedTo += size;
         if (s.skipBlank && this.ctx.flash.read(start, size).every((b) => b === 0xff)) {
-          await this.ctx.clock.sleep(this.ctx.flash.readTimeMs(size));
+          await this.ctx.clock.busy(this.ctx.flash.readTimeMs(size));
           continue;
         }
         s.skipBlank = false;
-        await this.ctx.clock.sleep(eraseSectors(this.ctx.flash, start, start + size));
+        await this.ctx.clock.busy(eraseSectors(this.ctx.flash, start, start + size));
         continue;
       }
       const piece = Math.min(n - done, s.erasedTo - s.next, SECTOR - (s.next % SECTOR));
       const ms = this.ctx.flash.program(s.next, bytes.subarray(done, done + piece));
       s.next += piece;
       done += piece;
-      await this.ctx.clock.sleep(ms);
+      await this.ctx.clock.busy(ms);
     }
   }
 
   private async md5(req: Request): Promise<void> {
     const address = word(req.data, 0);
     const size = word(req.data, 1);
-    await this.ctx.clock.sleep(this.ctx.flash.readTimeMs(size));
+    await this.ctx.clock.busy(this.ctx.flash.readTimeMs(size));
     this.reply(req.op, md5(this.ctx.flash.read(address, size)));
   }
 
@@ -219,7 +219,7 @@ export class StubLoader implements LoaderPersonality {
     const offset = word(req.data, 0);
     const size = word(req.data, 1);
     if (offset % SECTOR || size % SECTOR) return this.reply(req.op, EMPTY, StubError.badDataLen);
-    await this.ctx.clock.sleep(eraseSectors(this.ctx.flash, offset, offset + size));
+    await this.ctx.clock.busy(eraseSectors(this.ctx.flash, offset, offset + size));
     this.reply(req.op);
   }
 
@@ -237,7 +237,7 @@ export class StubLoader implements LoaderPersonality {
     while (acked < length) {
       while (sent < length && sent - acked < packet * inFlight) {
         const n = Math.min(packet, length - sent);
-        await this.ctx.clock.sleep(this.ctx.flash.readTimeMs(n));
+        await this.ctx.clock.busy(this.ctx.flash.readTimeMs(n));
         if (!this.ctx.alive()) return;
         this.ctx.send(slipEncode(data.subarray(sent, sent + n)));
         sent += n;
