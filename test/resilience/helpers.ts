@@ -1,0 +1,119 @@
+import type { AnyflashEvent } from '../../src/core/events.js';
+import { toAnyflashError } from '../../src/core/errors.js';
+import { sleep } from '../../src/core/time.js';
+import { openSimPort, type SimPort } from '../../src/engine/sim-port.js';
+import type { RecoveryOptions } from '../../src/engine/recovery.js';
+import { writeRegions, type WriteSummary } from '../../src/engine/write.js';
+import type { Region } from '../../src/engine/regions.js';
+import { connectDevice } from '../../src/families/index.js';
+import type { ConnectOptions, FlashDevice } from '../../src/families/types.js';
+import { simStubBlob } from '../../src/sim/sifli/index.js';
+
+/** Deterministic pseudo-random bytes (xorshift), so a failing run is reproducible. */
+export function pattern(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Same boot/firmware text the CLI listens for after a reconnect (src/cli/common.ts). */
+const BOOT_OR_APP_TEXT = /rst:0x|boot:0x|ets [A-Z][a-z]{2}|ESP-ROM:|Brownout|[IWE] \(\d+\) \w+:|invalid header|bootloader|jump to pc|SFBL|msh >/;
+
+export interface Scenario {
+  chip: string;
+  /** Extra sim: URL parameters, e.g. `fault=brownout=50%25&seed=3`. */
+  query: string;
+  regions: Region[];
+  baud?: number;
+  /** Fills the whole flash with a pattern first, so a change outside the regions shows. */
+  preloadSeed?: number;
+}
+
+export interface Outcome {
+  summary: WriteSummary;
+  events: AnyflashEvent[];
+  port: SimPort;
+  /** Flash contents before the write. */
+  before: Uint8Array;
+  after: Uint8Array;
+}
+
+/**
+ * Connects to an in-process simulated chip with faults, writes the regions with a reconnect that
+ * works as the CLI's does (wait for the port, listen for boot text, connect again, step the baud
+ * down on request), and returns the summary with the flash before and after.
+ */
+export async function runScenario(s: Scenario): Promise<Outcome> {
+  const url = `sim:${s.chip}?${s.query}`;
+  const port = openSimPort(url);
+  if (s.preloadSeed !== undefined) port.device.flash.data.set(pattern(port.device.flash.size, s.preloadSeed));
+  const before = port.device.flash.data.slice();
+  const events: AnyflashEvent[] = [];
+  const sink = (e: AnyflashEvent): void => void events.push(e);
+  const extra = s.chip.startsWith('sf32') ? { stub: simStubBlob() } : undefined;
+  const base: ConnectOptions = { transport: port.transport, chip: s.chip, baud: s.baud, events: sink, wait: false, extra };
+  const signal = AbortSignal.timeout(120_000);
+  await port.transport.open();
+  let device: FlashDevice = await connectDevice({ ...base, signal });
+  const steps = [2000000, 1500000, 921600, 460800, 230400, 115200];
+  const recovery: RecoveryOptions = {
+    reconnect: async ({ cause, lowerBaud }) => {
+      const current = device.transport.baud;
+      await port.transport.close();
+      const deadline = performance.now() + 30_000;
+      for (;;) {
+        try {
+          await port.transport.open();
+          break;
+        } catch (e) {
+          if (toAnyflashError(e).code !== 'port-vanished' || performance.now() > deadline) throw e;
+          await sleep(100, signal);
+        }
+      }
+      const rebooted = cause.code !== 'port-vanished' && (await heardBootText(port, signal));
+      const next = lowerBaud ? steps.find((b) => b < current) : undefined;
+      device = await connectDevice({ ...base, baud: next ?? s.baud ?? (current > 115200 ? current : undefined), connectAttempts: 4, signal });
+      return { device, rebooted };
+    },
+  };
+  try {
+    const summary = await writeRegions(device, s.regions, { recovery, events: sink, signal });
+    return { summary, events, port, before, after: port.device.flash.data.slice() };
+  } finally {
+    port.faults?.dispose();
+    await port.transport.close().catch(() => {});
+    port.device.dispose();
+  }
+}
+
+async function heardBootText(port: SimPort, signal: AbortSignal): Promise<boolean> {
+  const until = performance.now() + 300;
+  let text = '';
+  while (performance.now() < until) {
+    const bytes = await port.transport.read({ deadline: until, signal }).catch(() => new Uint8Array(0));
+    if (bytes.length === 0) break;
+    text += new TextDecoder('latin1').decode(bytes);
+    if (BOOT_OR_APP_TEXT.test(text)) return true;
+  }
+  return false;
+}
+
+/** First differing offset of two byte arrays, or -1. */
+export function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+/** Expected flash: `before` with every region laid over it. */
+export function expectedFlash(before: Uint8Array, regions: readonly Region[]): Uint8Array {
+  const out = before.slice();
+  for (const r of regions) out.set(r.data, r.address);
+  return out;
+}
