@@ -20,5 +20,5 @@ export { parseFlasherArgs, platformioPlan, type ProjectPlan, type ProjectFile } 
 export { detectBekenDump, describeBekenImage, parseRbl, parseTuyaUg, crc16Cms, type BekenPlacement, type RblHeader } from './beken.js';
 export { inspectImage, type ImageDescription } from './inspect.js';
 export { sha256 } from './sha256.js';
-export { md5 } from './md5.js';
+export { md5 } from '../core/md5.js';
 export { crc32 } from './crc32.js';

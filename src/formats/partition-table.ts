@@ -5,7 +5,7 @@
  */
 import { AnyflashError } from '../core/errors.js';
 import { hexAddr, toHex } from '../core/bytes.js';
-import { md5 } from './md5.js';
+import { md5 } from '../core/md5.js';
 
 export const PARTITION_TABLE_OFFSET = 0x8000;
 export const PARTITION_TABLE_SIZE = 0x1000;

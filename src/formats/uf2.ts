@@ -1,6 +1,6 @@
 /** UF2 (512-byte blocks): parsing with family id, and writing as esptool's merge-bin does. */
 import { AnyflashError } from '../core/errors.js';
-import { md5 } from './md5.js';
+import { md5 } from '../core/md5.js';
 import type { Chunk } from './regions.js';
 
 export const UF2_MAGIC0 = 0x0a324655;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { md5 } from '../../src/formats/md5.js';
+import { md5 } from '../../src/core/md5.js';
 import { toHex } from '../../src/core/bytes.js';
 
 test('md5 matches node:crypto across block-boundary lengths', () => {

@@ -1,7 +1,7 @@
 import { Unzlib } from 'fflate';
 import { toHex } from '../../core/bytes.js';
 import { eraseSectors, type LoaderContext, type LoaderPersonality } from './loader-context.js';
-import { md5 } from './md5.js';
+import { md5 } from '../../core/md5.js';
 import { Op, RomError, SYNC_PAYLOAD, checksum, encodeReply, parseRequest, word, type Request } from './protocol.js';
 
 const EMPTY = new Uint8Array(0);

@@ -1,6 +1,6 @@
 import { Unzlib } from 'fflate';
 import { eraseSectors, type LoaderContext, type LoaderPersonality } from './loader-context.js';
-import { md5 } from './md5.js';
+import { md5 } from '../../core/md5.js';
 import { Op, StubError, checksum, encodeReply, parseRequest, word, type Request } from './protocol.js';
 import { securityInfo } from './rom.js';
 import { slipEncode } from './slip.js';
