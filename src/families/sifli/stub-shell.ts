@@ -5,6 +5,9 @@ import type { Transport } from '../../transport/types.js';
 
 /** Reply tokens of the stub's `burn_*` commands; the first one in the stream wins, as in sftool. */
 export const TOKENS = ['OK', 'Fail', 'RX_WAIT'] as const;
+
+/** What the SF32 ROM prints on its debug UART right after a reset. */
+const ROM_BANNER = 'SFBL';
 export type Token = (typeof TOKENS)[number];
 
 export interface TokenReply {
@@ -105,7 +108,16 @@ export class StubShell {
 
   /** Waits for OK / Fail / RX_WAIT; a timeout is an error naming the command. */
   async token(what: string, timeoutMs: number, signal?: AbortSignal): Promise<TokenReply> {
-    const got = await this.waitFor(TOKENS, timeoutMs, signal);
+    const got = await this.waitFor([...TOKENS, ROM_BANNER], timeoutMs, signal);
+    if (got?.match === ROM_BANNER) {
+      // The ROM greets after a reset: the chip rebooted (supply, watchdog) and the stub is gone.
+      throw new AnyflashError('device-rebooted', `The SF32 rebooted during ${what} (its ROM printed ${ROM_BANNER}).`, {
+        family: this.family,
+        chip: this.chip,
+        evidence: [`before the banner: ${printable(textEncoder.encode(got.text.slice(-120)))}`],
+        advice: ['Check the supply: a weak USB port or a long cable resets the chip under flash load.'],
+      });
+    }
     if (!got) {
       throw new AnyflashError('timeout', `The SiFli stub did not answer ${what} within ${(timeoutMs / 1000).toFixed(1)} s.`, {
         family: this.family,
