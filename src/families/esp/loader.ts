@@ -26,6 +26,9 @@ export interface CommandOptions {
 
 /** esptool reads up to 100 packets looking for the matching reply (ESP8266 ROMs add extra SYNC replies). */
 const MAX_PACKETS_PER_COMMAND = 100;
+
+/** Bytes outside SLIP frames that mean a stub's chip rebooted (a corrupted reply is far shorter). */
+const STUB_CHATTER_LIMIT = 64;
 /** Copies of an "unsupported command" reject the ROM sends. */
 const REJECT_REPEATS = 8;
 
@@ -71,7 +74,7 @@ export class EspLoader {
   async receive(op: number, options: CommandOptions = {}): Promise<Response> {
     const deadline = deadlineIn(Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS));
     for (let i = 0; i < MAX_PACKETS_PER_COMMAND; i++) {
-      const frame = await this.reader.readFrame(deadline, options.signal);
+      const frame = await this.reader.readFrame(deadline, options.signal, { chatterLimit: this.stub ? STUB_CHATTER_LIMIT : undefined });
       if (frame[0] === 0x00 && frame[1] === op) {
         this.echoSeen = true;
         continue;

@@ -104,6 +104,19 @@ export function describeGarbage(garbage: Uint8Array): string {
 }
 
 /**
+ * A flasher stub only ever sends SLIP frames, and its replies are short: a run of bytes outside any
+ * frame while it should be answering is the chip printing a boot log (at its boot baud, so often
+ * unreadable at ours) — it reset under us. Failing now spares the reply timeout.
+ */
+function rebooted(chatter: Uint8Array): AnyflashError {
+  return new AnyflashError('device-rebooted', 'The chip reset during the command: it printed text instead of answering.', {
+    family: 'esp',
+    evidence: [`received: ${printable(chatter, 120)}`],
+    advice: ['Check the supply: a weak USB port or a long cable resets the chip under flash load (brown-out).'],
+  });
+}
+
+/**
  * Reads SLIP frames from a transport. Keeps everything that was not a frame (`evidence`) so the
  * connect loop can tell a booting firmware from silence or an echo.
  */
@@ -146,9 +159,10 @@ export class SlipReader {
    * The next frame, or an AnyflashError when the deadline passes: `no-response` when nothing was
    * ever received, `garbled-reply` after non-SLIP bytes or a bad escape, `timeout` otherwise.
    */
-  async readFrame(deadline: number, signal?: AbortSignal): Promise<Uint8Array> {
+  async readFrame(deadline: number, signal?: AbortSignal, options: { chatterLimit?: number } = {}): Promise<Uint8Array> {
     this.pendingGarbage = null;
     this.decoder.escapeError = null;
+    let chatter: number[] = [];
     for (;;) {
       const frame = this.decoder.frames.shift();
       if (frame) {
@@ -159,6 +173,11 @@ export class SlipReader {
       const bytes = await this.transport.read({ deadline, signal });
       if (bytes.length === 0) throw this.timeoutError();
       this.absorb(bytes);
+      if (options.chatterLimit && this.pendingGarbage) {
+        chatter = chatter.concat(Array.from(this.pendingGarbage));
+        this.pendingGarbage = Uint8Array.from(chatter);
+        if (chatter.length >= options.chatterLimit) throw rebooted(this.pendingGarbage);
+      }
     }
   }
 
