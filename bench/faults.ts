@@ -3,7 +3,7 @@
  * write with recovery as the CLI does it. Prints the share of runs that ended verified and the time
  * overhead against the fault-free run. Target (issue 5): 100 % verified; overhead ≤ 20 % + 2 s per
  * recovery, not counting the seconds the port was gone or the chip stalled (no tool can beat those).
- * Usage: npm run bench:faults [-- --n 5] [-- --chip bk7231n] [-- --size 256K]
+ * Usage: npm run bench:faults [-- --n 5] [-- --chip bk7231n] [-- --size 256K] [-- --class brownout]
  */
 import { seededRandom } from '../src/sim/faults.js';
 import { parseSize } from '../src/engine/parse.js';
@@ -76,7 +76,8 @@ console.log(`${chip}, ${size} B at ${baud ?? 'default'} baud, realtime sim: faul
 
 const rows: string[][] = [['class', 'runs', 'verified', 'mean s', 'mean overhead', 'within target']];
 const allFailures: string[] = [];
-for (const klass of ['corrupt', 'brownout', 'vanish', 'stall'] as const) {
+const classes = (['corrupt', 'brownout', 'vanish', 'stall'] as const).filter((k) => arg('class', k) === k);
+for (const klass of classes) {
   let ok = 0;
   let within = 0;
   let total = 0;
