@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browserSkipReason, launchChromium, screenshot, startUi, testImage, type Browser, type UiProcess } from './browser.js';
+import { fakeWebSerialScript } from './fake-serial.js';
 
 const skip = browserSkipReason();
 if (skip) console.log(`# ${skip}`);
@@ -27,12 +28,12 @@ async function connectTo(page: Page, port: string): Promise<void> {
 async function addFile(page: Page, name: string, data: Buffer, address: string): Promise<void> {
   await page.setInputFiles('#file-input', { name, mimeType: 'application/octet-stream', buffer: data });
   // A raw binary needs an address: the plan says so next to the files until one is typed.
-  assert.match(await page.locator('#plan-problem').innerText(), /bad-input: .* is a raw binary; say where it goes/);
+  await page.locator('#plan-problem', { hasText: /bad-input: .* is a raw binary; say where it goes/ }).waitFor();
   const field = page.getByLabel(`Address of ${name}`);
   assert.equal(await field.getAttribute('aria-invalid'), 'true');
   await field.fill(address);
   await field.press('Tab');
-  assert.equal(await page.locator('#plan-problem').isHidden(), true);
+  await page.locator('#plan-problem').waitFor({ state: 'hidden' });
 }
 
 async function flashAndWait(page: Page): Promise<string> {
@@ -116,7 +117,7 @@ describe('web UI in Chromium', { skip }, () => {
       ],
     };
     await page.setInputFiles('#file-input', { name: 'manifest.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(manifest)) });
-    assert.match(await page.locator('#file-notes').innerText(), /Demo firmware \(2 builds; taking ESP32-C3\)/);
+    await page.locator('#file-notes', { hasText: 'Demo firmware (2 builds; taking ESP32-C3)' }).waitFor();
     await page.setInputFiles('#file-input', [{ name: 'app.bin', mimeType: 'application/octet-stream', buffer: testImage(0x3000, 1) }]);
     assert.equal(await page.getByLabel('Address of app.bin').inputValue(), '0x20000');
     assert.match((await page.locator('#flash-map').getAttribute('aria-label'))!, /app\.bin at 0x20000, 12 KiB/);
@@ -161,6 +162,27 @@ describe('web UI in Chromium', { skip }, () => {
     assert.equal(await out.locator('.code-tag').first().getAttribute('data-code'), 'wrong-boot-mode');
     assert.match(await out.innerText(), /booted its firmware instead of the download mode/);
     await shot(page, 'explain');
+  });
+
+  it('Web Serial: the page drives a SerialPort itself (a simulated one), reopening it to change baud', async () => {
+    const tab = await browser.context.newPage();
+    try {
+      await tab.addInitScript({ content: fakeWebSerialScript('sim:esp32s3') });
+      await tab.goto(ui.url);
+      await tab.locator('body[data-ready="true"]').waitFor();
+      assert.equal(await tab.isVisible('#opt-webserial'), true, 'navigator.serial offers the Web Serial option');
+      await tab.check('input[value="web-serial"]');
+      await tab.selectOption('#baud', '921600');
+      await tab.click('#connect');
+      await tab.locator('#device [data-field="chip"], #error:not([hidden])').first().waitFor({ timeout: 20_000 });
+      assert.match(await tab.locator('#device').innerText(), /ESP32-S3[\s\S]*921600 baud[\s\S]*Web Serial \(web-serial:10c4:ea60\)/);
+      // Opened at the ROM rate, then closed and reopened at the working rate: the API's only way.
+      assert.deepEqual(await tab.evaluate(() => (window as unknown as { fakeSerialPort: { opens: number[] } }).fakeSerialPort.opens), [115200, 921600]);
+      await addFile(tab, 'ws.bin', testImage(0x5000, 4), '0x30000');
+      assert.match(await flashAndWait(tab), /20 KiB written/);
+    } finally {
+      await tab.close();
+    }
   });
 
   it('demo mode: an in-page simulator with a guided manual boot entry, then a flash', async () => {
