@@ -8,6 +8,8 @@ import { writeRegions } from '../../src/engine/write.js';
 import { connectDevice } from '../../src/families/index.js';
 import { BridgeTransport, type WebSocketLike } from '../../src/transport/bridge.js';
 import { startUiServer, type UiServer } from '../../src/web-bridge/server.js';
+import { listPorts } from '../../src/diagnose/ports.js';
+import { serveTestSim } from '../cli/harness.js';
 
 const createSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
 
@@ -37,6 +39,39 @@ describe('anyflash ui bridge', () => {
       assert.equal(summary.writtenBytes, expectWritten);
       await device.disconnect();
       await transport.close();
+    }
+  });
+
+  it('bridges an RFC 2217 endpoint: the page flashes a chip served by `anyflash sim`', async () => {
+    const sim = await serveTestSim({ chip: 'esp32c3', flashSize: 0x400000 });
+    try {
+      const transport = new BridgeTransport({ endpoint: ws, port: sim.rfc2217Url, createSocket });
+      await transport.open();
+      assert.equal(transport.canSignal, true);
+      const device = await connectDevice({ transport, chip: 'esp32c3', events: () => {} });
+      const data = new Uint8Array(0x2000).fill(0x5a);
+      await writeRegions(device, [{ address: 0x40000, data, name: 'app.bin' }]);
+      assert.deepEqual(sim.device.flash.read(0x40000, data.length), data);
+      await device.disconnect();
+      await transport.close();
+    } finally {
+      await sim.server.close();
+    }
+  });
+
+  it('--port-filter hides and refuses the ports it does not match', async () => {
+    const filtered = await startUiServer({ host: '127.0.0.1', port: 0, root: pageRoot(), portFilter: ['no-such-adapter'] });
+    try {
+      const body = (await (await fetch(filtered.url + 'api/ports')).json()) as { ports: unknown[] };
+      assert.deepEqual(body.ports, []);
+      const present = (await listPorts())[0];
+      if (present) {
+        const endpoint = filtered.url.replace(/^http/, 'ws') + 'bridge';
+        const transport = new BridgeTransport({ endpoint, port: present.path, createSocket });
+        await assert.rejects(transport.open(), (e: Error & { code?: string }) => e.code === 'port-not-found');
+      }
+    } finally {
+      await filtered.close();
     }
   });
 

@@ -49,23 +49,24 @@ describe('web UI in Chromium', { skip }, () => {
   let browser: Browser;
   let page: Page;
 
+  /** The page must work offline: every request that does not go to anyflash ui is recorded and refused. */
+  const foreign: string[] = [];
+
   before(async () => {
     ui = await startUi();
     browser = await launchChromium();
     page = browser.page;
-    // The page must work offline: any request that is not to anyflash ui fails the test.
-    const foreign: string[] = [];
-    await page.route('**/*', (route) => {
+    await browser.context.route('**/*', (route) => {
       const url = route.request().url();
       if (url.startsWith(ui.url.replace(/\/$/, '')) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
       foreign.push(url);
       return route.abort();
     });
-    after(() => assert.deepEqual(foreign, [], 'the page made requests outside anyflash ui'));
   });
   after(async () => {
     await browser?.close();
     await ui?.stop();
+    assert.deepEqual(foreign, [], 'the page made requests outside anyflash ui');
   });
 
   it('connects to a simulated ESP32 through the bridge, flashes, then skips the unchanged image', async () => {
