@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { toAnyflashError } from '../../core/errors.js';
-import { startUiServer } from '../../web-bridge/server.js';
 import { Output } from '../output.js';
 import { parseHostPort } from './sim.js';
 
@@ -36,6 +35,8 @@ export function register(program: Command): void {
       const out = new Output({ json: flags.json });
       try {
         const { host, port } = parseHostPort(flags.listen, '--listen');
+        // Loaded here so other commands do not pay for the HTTP/WebSocket server at startup.
+        const { startUiServer } = await import('../../web-bridge/server.js');
         const server = await startUiServer({ host, port, allowRemote: flags.allowRemote, portFilter: flags.portFilter });
         if (flags.json) process.stdout.write(JSON.stringify({ ready: true, url: server.url, token: server.token ?? null }) + '\n');
         else {
