@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { toAnyflashError } from '../../core/errors.js';
@@ -22,6 +23,19 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
+/** A wildcard listen address is not one to type into a browser: name this machine's own addresses. */
+function lanUrls(url: string): string[] {
+  const u = new URL(url);
+  if (u.hostname !== '0.0.0.0' && u.hostname !== '[::]') return [];
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i && i.family === 'IPv4' && !i.internal)
+    .map((i) => {
+      u.hostname = i!.address;
+      return u.toString();
+    });
+}
+
 export function register(program: Command): void {
   program
     .command('ui')
@@ -41,6 +55,7 @@ export function register(program: Command): void {
         if (flags.json) process.stdout.write(JSON.stringify({ ready: true, url: server.url, token: server.token ?? null }) + '\n');
         else {
           process.stdout.write(`anyflash ui ready: ${server.url}\n`);
+          for (const url of lanUrls(server.url)) process.stdout.write(`  also reachable at ${url}\n`);
           if (server.token) process.stdout.write('This address carries an access token: share it only with people allowed to flash from this machine.\n');
         }
         if (flags.open) openBrowser(server.url);
