@@ -1,4 +1,4 @@
-import { bytesEqual } from '../core/bytes.js';
+import { bytesEqual, concatBytes, isAllFF } from '../core/bytes.js';
 import type { FlashDevice } from '../families/types.js';
 import { alignDown, alignUp, type Range, type Region } from './regions.js';
 
@@ -12,19 +12,19 @@ export interface CompareOptions {
 
 /**
  * Finds the sectors of `region` whose flash contents differ from the image, asking the device for
- * digests: the whole region first, then 64 KiB blocks, then sectors inside differing blocks. Stops
- * refining when refinement keeps finding nothing equal (a blank or unrelated flash), because then
+ * digests: the whole region first, then 64 KiB blocks, then sectors inside differing blocks.
+ * A block that reads back erased needs no refinement: its dirty sectors are the image's non-blank
+ * ones. Refinement stops when it keeps finding nothing equal (an unrelated flash), because then
  * the digests cost more round trips than they save.
  */
-export async function findDirtySectors(
-  device: FlashDevice,
-  region: Region,
-  options: CompareOptions = {},
-): Promise<Range[]> {
+export async function findDirtySectors(device: FlashDevice, region: Region, options: CompareOptions = {}): Promise<Range[]> {
   const sector = device.sectorSize;
   const start = region.address;
   const end = region.address + region.data.length;
-  if (await rangeMatches(device, region, start, end, options)) return [];
+  const cmp = new Comparer(device, region, options);
+  const whole = await cmp.remote(start, end);
+  if (cmp.matches(whole, start, end)) return [];
+  if (cmp.isBlank(whole, start, end)) return cmp.nonBlankSectors(start, end);
 
   const dirty: Range[] = [];
   let refinedBlocks = 0;
@@ -32,13 +32,15 @@ export async function findDirtySectors(
   for (let blockStart = start; blockStart < end; ) {
     const blockEnd = Math.min(end, alignDown(blockStart, BLOCK) + BLOCK);
     const single = blockEnd - blockStart === end - start;
-    if (single || !(await rangeMatches(device, region, blockStart, blockEnd, options))) {
+    const remote = single ? whole : await cmp.remote(blockStart, blockEnd);
+    if (!cmp.matches(remote, blockStart, blockEnd)) {
       const sectors = sectorRanges(blockStart, blockEnd, sector);
-      const refine = sectors.length > 1 && (refinedBlocks < 2 || refinedHits > 0);
-      if (refine) {
+      if (cmp.isBlank(remote, blockStart, blockEnd)) {
+        dirty.push(...cmp.nonBlankSectors(blockStart, blockEnd));
+      } else if (sectors.length > 1 && (refinedBlocks < 2 || refinedHits > 0)) {
         refinedBlocks++;
         for (const s of sectors) {
-          if (await rangeMatches(device, region, s.start, s.end, options)) refinedHits++;
+          if (cmp.matches(await cmp.remote(s.start, s.end), s.start, s.end)) refinedHits++;
           else dirty.push(sectorOf(s, sector));
         }
       } else {
@@ -50,23 +52,61 @@ export async function findDirtySectors(
   return dirty;
 }
 
-async function rangeMatches(
-  device: FlashDevice,
-  region: Region,
-  start: number,
-  end: number,
-  options: CompareOptions,
-): Promise<boolean> {
-  const local = region.data.subarray(start - region.address, end - region.address);
-  const max = device.digest.maxRange;
-  let same = true;
-  for (let s = start; s < end && same; s += max) {
-    const e = Math.min(end, s + max);
-    const remote = await device.flashDigest(s, e - s, { signal: options.signal });
-    same = bytesEqual(remote, device.digest.compute(local.subarray(s - start, e - start)));
+/** Device digests of flash ranges against local digests of the image (or of erased flash). */
+class Comparer {
+  private readonly blank = new Map<number, Uint8Array>();
+
+  constructor(
+    private readonly device: FlashDevice,
+    private readonly region: Region,
+    private readonly options: CompareOptions,
+  ) {}
+
+  /** The device's digest of [start, end), in pieces no longer than the scheme allows. */
+  async remote(start: number, end: number): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for (const [s, e] of this.pieces(start, end)) parts.push(await this.device.flashDigest(s, e - s, { signal: this.options.signal }));
+    this.options.onChecked?.(end - start);
+    return concatBytes(parts);
   }
-  options.onChecked?.(end - start);
-  return same;
+
+  matches(remote: Uint8Array, start: number, end: number): boolean {
+    const local = this.pieces(start, end).map(([s, e]) => this.device.digest.compute(this.image(s, e)));
+    return bytesEqual(remote, concatBytes(local));
+  }
+
+  /** True when the flash range reads back erased (all 0xFF). */
+  isBlank(remote: Uint8Array, start: number, end: number): boolean {
+    const local = this.pieces(start, end).map(([s, e]) => this.blankDigest(e - s));
+    return bytesEqual(remote, concatBytes(local));
+  }
+
+  /** Sectors of [start, end) whose image bytes are not all 0xFF (the ones an erased flash lacks). */
+  nonBlankSectors(start: number, end: number): Range[] {
+    return sectorRanges(start, end, this.device.sectorSize)
+      .filter((s) => !isAllFF(this.image(s.start, s.end)))
+      .map((s) => sectorOf(s, this.device.sectorSize));
+  }
+
+  private image(start: number, end: number): Uint8Array {
+    return this.region.data.subarray(start - this.region.address, end - this.region.address);
+  }
+
+  private blankDigest(length: number): Uint8Array {
+    let d = this.blank.get(length);
+    if (!d) {
+      d = this.device.digest.compute(new Uint8Array(length).fill(0xff));
+      this.blank.set(length, d);
+    }
+    return d;
+  }
+
+  private pieces(start: number, end: number): Array<[number, number]> {
+    const max = this.device.digest.maxRange;
+    const out: Array<[number, number]> = [];
+    for (let s = start; s < end; s += max) out.push([s, Math.min(end, s + max)]);
+    return out;
+  }
 }
 
 /** The parts of [start, end) cut at sector boundaries. */
