@@ -106,7 +106,7 @@ function onEvent(e: AnyflashEvent): void {
 function showBootPanel(message: string): void {
   const panel = $('boot-panel');
   const sim = link?.sim;
-  fill(panel, 
+  fill(panel,
     el('h3', {}, 'Put the chip in download mode'),
     el('p', {}, message),
     el('p', { class: 'hint' }, 'Waiting for the chip to answer…'),
@@ -273,7 +273,7 @@ async function addFiles(files: FileList | File[]): Promise<void> {
 
 function renderFiles(): void {
   const body = $('files').querySelector('tbody')!;
-  fill(body, 
+  fill(body,
     ...entries.map((e) => {
       const input = el('input', { type: 'text', 'data-file-id': String(e.id), value: e.address === undefined ? '' : hexAddr(e.address), 'aria-label': `Address of ${e.name}`, placeholder: 'from file', spellcheck: 'false' });
       input.addEventListener('change', () => {

@@ -13,7 +13,7 @@ import type { MapMark } from './paint.js';
 export function renderError(e: AnyflashError): void {
   const box = $('error');
   const json = e.toJSON() as { code: string; summary: string; advice: string[]; evidence: string[] };
-  fill(box, 
+  fill(box,
     el('h2', {}, el('span', { class: 'code-tag', 'data-code': json.code }, json.code), json.summary),
     json.advice.length ? el('p', {}, el('strong', {}, 'What to do: ')) : null,
     json.advice.length ? el('ol', { class: 'advice' }, ...json.advice.map((a) => el('li', {}, a))) : null,
@@ -51,7 +51,7 @@ export function renderMap(regions: readonly Region[], flashSize: number, marks: 
     d.style.width = pct(r.size);
     return d;
   };
-  fill(map, 
+  fill(map,
     ...regions.map((r) => box({ address: r.address, size: r.data.length }, 'planned', `${r.name}: ${hexAddr(r.address)} + ${formatBytes(r.data.length)}`)),
     ...marks.map((m) => box(m, m.state, `${m.state}: ${hexAddr(m.address)} + ${formatBytes(m.size)}`)),
   );
@@ -61,7 +61,7 @@ export function renderMap(regions: readonly Region[], flashSize: number, marks: 
   );
   const unchanged = marks.filter((m) => m.state === 'unchanged').reduce((n, m) => n + m.size, 0);
   const written = marks.filter((m) => m.state === 'written').reduce((n, m) => n + m.size, 0);
-  fill($('map-legend'), 
+  fill($('map-legend'),
     el('li', {}, el('span', { class: 'swatch' }), `to write (flash is ${formatBytes(flashSize)})`),
     written ? el('li', { class: 'written' }, el('span', { class: 'swatch' }), `written ${formatBytes(written)}`) : null,
     unchanged ? el('li', { class: 'unchanged', 'data-unchanged': String(unchanged) }, el('span', { class: 'swatch' }), `unchanged, skipped ${formatBytes(unchanged)}`) : null,
@@ -169,7 +169,7 @@ export function logEvent(e: AnyflashEvent): void {
 export function renderResult(summary: WriteSummary, sectorSize: number): void {
   const recovered = summary.recoveries ? describeRecoveries(summary.recoveries, sectorSize) : undefined;
   const box = $('result');
-  fill(box, 
+  fill(box,
     el('h2', {}, 'Flashed and verified'),
     el(
       'p',
@@ -203,7 +203,7 @@ export function renderResult(summary: WriteSummary, sectorSize: number): void {
 
 export function renderExplain(result: ExplainResult): void {
   const out = $('explain-out');
-  fill(out, 
+  fill(out,
     el('p', { 'data-summary': '' }, el('strong', {}, result.summary)),
     el('p', { class: 'hint' }, `Written by ${result.tool}${result.version ? ` ${result.version}` : ''}${result.wrapper ? ` via ${result.wrapper}` : ''}${result.step ? `; stopped at: ${result.step}` : ''}.`),
     ...result.causes.map((c) =>
