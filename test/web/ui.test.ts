@@ -221,5 +221,15 @@ describe('web UI in Chromium', { skip }, () => {
     const back = readFileSync((await download.path())!);
     assert.equal(back.length, 0x8000);
     assert.ok(back.every((b) => b === 0xff), 'the erased range reads back as 0xFF');
+
+    // Stop ends a long write at once, and says so in the CLI's words.
+    await addFile(page, 'big.bin', testImage(0x100000, 11), '0x100000');
+    await page.click('#flash');
+    await page.locator('#progress [data-op="write"]').waitFor();
+    const t0 = Date.now();
+    await page.click('#cancel');
+    await page.locator('#error:not([hidden]) [data-code="aborted"]').waitFor({ timeout: 5000 });
+    assert.ok(Date.now() - t0 < 3000, 'stopping takes less than 3 s');
+    assert.equal(await page.isEnabled('#flash'), true);
   });
 });
