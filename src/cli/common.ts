@@ -11,6 +11,7 @@ import type { RecoveryOptions } from '../engine/recovery.js';
 import type { MeteredTransport } from '../transport/metered.js';
 import type { PortFacts } from '../transport/types.js';
 import { sleep } from '../core/time.js';
+import { BAUD_STEPS, heardBootText } from '../engine/reboot-evidence.js';
 
 export interface GlobalFlags {
   port?: string;
@@ -83,27 +84,8 @@ function familyExtra(flags: GlobalFlags): Record<string, unknown> {
   };
 }
 
-/** Rates to step down through when the link keeps failing. */
-const BAUD_STEPS = [2000000, 1500000, 921600, 460800, 230400, 115200];
-
 /** How long a vanished port may take to come back (USB re-enumeration, a replugged cable). */
 const PORT_RETURN_MS = 30_000;
-
-/** Text of a chip that has reset itself: boot logs and firmware logs at the console rate. */
-const BOOT_OR_APP_TEXT = /rst:0x|boot:0x|ets [A-Z][a-z]{2}|ESP-ROM:|Brownout|[IWE] \(\d+\) \w+:|invalid header|bootloader|jump to pc|SFBL|msh >/;
-
-/** Listens briefly (a firmware logs about once a second) at the port's opening rate: a chip that rebooted prints there. */
-async function heardBootText(transport: MeteredTransport, signal: AbortSignal): Promise<boolean> {
-  const until = performance.now() + 1100;
-  let text = '';
-  while (performance.now() < until) {
-    const bytes = await transport.read({ deadline: until, signal }).catch(() => new Uint8Array(0));
-    if (bytes.length === 0) break;
-    text += new TextDecoder('latin1').decode(bytes);
-    if (BOOT_OR_APP_TEXT.test(text)) return true;
-  }
-  return false;
-}
 
 async function waitForPort(url: string, out: Output, signal: AbortSignal, facts: PortFacts): Promise<MeteredTransport> {
   const deadline = performance.now() + PORT_RETURN_MS;

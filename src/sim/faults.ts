@@ -1,4 +1,5 @@
 import { AnyflashError } from '../core/errors.js';
+import { onNextMacrotask } from '../core/yield.js';
 import type { SimDevice } from './device.js';
 import type { SimLink, WireFaults } from './link.js';
 
@@ -143,7 +144,7 @@ export class FaultPlan implements WireFaults {
     const spec = entry.spec;
     this.fired.push(spec.kind);
     // Outside the flash write path, so the device model finishes the call that triggered it.
-    setImmediate(() => {
+    onNextMacrotask(() => {
       if (spec.kind === 'brownout') device.brownout();
       else if (spec.kind === 'stall') this.stalledUntil = performance.now() + spec.seconds * 1000;
       else if (spec.kind === 'vanish') hooks.vanish?.(spec.seconds * 1000);

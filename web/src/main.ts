@@ -4,6 +4,7 @@ import type { AnyflashEvent } from '../../src/core/events.js';
 import { deadlineIn, sleep } from '../../src/core/time.js';
 import { explain } from '../../src/diagnose/explain.js';
 import { eraseRange, readRange } from '../../src/engine/ops.js';
+import { BAUD_STEPS, heardBootText } from '../../src/engine/reboot-evidence.js';
 import type { Reconnected } from '../../src/engine/recovery.js';
 import { writeRegions } from '../../src/engine/write.js';
 import { connectDevice, FAMILIES } from '../../src/families/index.js';
@@ -19,7 +20,6 @@ import { installBrowserStubs } from './stubs.js';
 
 installBrowserStubs();
 
-const BAUD_STEPS = [921600, 460800, 230400, 115200];
 const DEFAULT_FLASH = 4 * 1024 * 1024;
 
 let link: OpenedLink | null = null;
@@ -201,21 +201,6 @@ async function disconnect(): Promise<void> {
   link = null;
   show($('device'), false);
   refresh();
-}
-
-/** Text of a chip that reset itself (boot ROM or firmware logs at the console rate). */
-const BOOT_OR_APP_TEXT = /rst:0x|boot:0x|ets [A-Z][a-z]{2}|ESP-ROM:|Brownout|[IWE] \(\d+\) \w+:|invalid header|bootloader|jump to pc|SFBL|msh >/;
-
-async function heardBootText(transport: Transport, signal: AbortSignal): Promise<boolean> {
-  const until = performance.now() + 1100;
-  let text = '';
-  while (performance.now() < until) {
-    const bytes = await transport.read({ deadline: until, signal }).catch(() => new Uint8Array(0));
-    if (bytes.length === 0) return false;
-    text += new TextDecoder('latin1').decode(bytes);
-    if (BOOT_OR_APP_TEXT.test(text)) return true;
-  }
-  return false;
 }
 
 /** What the engine calls after a lost link, a reboot or garbled replies: reopen, connect again. */
