@@ -8,7 +8,7 @@ import type { Transport } from '../../transport/types.js';
 import type { DeviceInfo, DigestScheme, FlashDevice, OpOptions, ResetMode } from '../types.js';
 import type { EspChip } from './chips.js';
 import type { SecurityInfo } from './detect.js';
-import type { EspLoader } from './loader.js';
+import { isChecksumReject, type EspLoader } from './loader.js';
 import {
   CHIP_ERASE_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
@@ -47,6 +47,8 @@ export interface EspDeviceState {
   events: EventSink;
 }
 
+/** Sends of one flash block the loader refused as corrupted, before the error goes to the engine. */
+const BLOCK_SEND_ATTEMPTS = 12;
 const READ_PACKET = 0x1000;
 const READ_IN_FLIGHT = 64;
 const ROM_READ_CHUNK = 64;
@@ -162,6 +164,19 @@ export class EspDevice implements FlashDevice {
     return this.writeRaw(address, data, options);
   }
 
+  /** Sends a flash block again while the loader answers that its checksum was wrong (bounded). */
+  private async resendOnChecksum(seq: number, signal: AbortSignal | undefined, send: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (e) {
+        if (!isChecksumReject(e) || attempt >= BLOCK_SEND_ATTEMPTS) throw e;
+        throwIfAborted(signal);
+        this.state.events({ type: 'retry', op: 'write', attempt, cause: `block ${seq}: ${(e as Error).message}` });
+      }
+    }
+  }
+
   private async writeDeflated(address: number, data: Uint8Array, compressed: Uint8Array, options: OpOptions): Promise<void> {
     const { signal, onProgress } = options;
     const block = this.state.stubBlock;
@@ -173,7 +188,8 @@ export class EspDevice implements FlashDevice {
     let done = 0;
     for (let seq = 0; seq < blocks; seq++) {
       throwIfAborted(signal);
-      await this.loader.flashDeflData(compressed.subarray(seq * block, (seq + 1) * block), seq, timeout, signal);
+      const t = timeout;
+      await this.resendOnChecksum(seq, signal, () => this.loader.flashDeflData(compressed.subarray(seq * block, (seq + 1) * block), seq, t, signal));
       timeout = stubDeflBlockTimeout(inflated[seq]!);
       done += inflated[seq]!;
       onProgress?.(Math.min(done, data.length));
@@ -197,7 +213,8 @@ export class EspDevice implements FlashDevice {
         padded.set(chunk);
         chunk = padded;
       }
-      await this.loader.flashData(chunk, seq, DEFAULT_TIMEOUT_MS, signal);
+      const c = chunk;
+      await this.resendOnChecksum(seq, signal, () => this.loader.flashData(c, seq, DEFAULT_TIMEOUT_MS, signal));
       onProgress?.(Math.min((seq + 1) * block, data.length));
     }
     // The stub ACKs before writing; a cheap command after the last block waits for the write.

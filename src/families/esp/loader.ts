@@ -253,6 +253,14 @@ export class EspLoader {
   }
 }
 
+/**
+ * The loader refused a *_DATA block because its checksum did not match: the block was corrupted on
+ * the wire and nothing of it was kept, so sending the same block again is safe.
+ */
+export function isChecksumReject(e: unknown): boolean {
+  return e instanceof AnyflashError && e.code === 'device-error' && /_DATA failed: (bad data checksum|checksum error)/i.test(e.message);
+}
+
 function adviceFor(code: number, stub: boolean): string[] {
   const hi = code >> 8;
   const lo = code & 0xff;
