@@ -14,7 +14,8 @@ const size = regions.reduce((n, r) => n + r.data.length, 0);
 
 const cases: Case[] = [
   { name: 'no fault', query: 'seed=1', expect: {} },
-  { name: 'corrupt=1e-5', query: 'fault=corrupt=1e-5&seed=1', expect: { garbled: [1, 4], silences: [0, 2] } },
+  { name: 'corrupt=1e-5', query: 'fault=corrupt=1e-5&seed=1', expect: { garbled: [0, 4], silences: [0, 2] } },
+  { name: 'corrupt=1e-4', query: 'fault=corrupt=1e-4&seed=4', expect: { garbled: [0, 6], silences: [0, 3] } },
   { name: 'drop=1e-5', query: 'fault=drop=1e-5&seed=1', expect: { garbled: [0, 4], silences: [0, 2] } },
   { name: 'a brownout at 0x20000 that boots the firmware', query: 'fault=brownout=0x20000&boot=firmware', expect: { reboots: 1 } },
   { name: 'vanish 1 s at 40 %', query: 'fault=vanish=40%25:1', expect: { linkLosses: 1 } },
@@ -44,4 +45,30 @@ test('ESP32: a brownout at 50 % is one reboot, and the critical partition table 
   assert.deepEqual(plan?.type === 'plan' && plan.regions.map((r) => r.name), ['app.bin', 'partitions.bin']);
   const writes = o.events.filter((e) => e.type === 'finish' && e.op === 'write').map((e) => e.type === 'finish' && e.region?.name);
   assert.equal(writes.at(-1), 'partitions.bin');
+});
+
+test('ESP32: a block the stub refuses as corrupted is sent again at once, without a reconnect', async () => {
+  const { openSimPort } = await import('../../src/engine/sim-port.js');
+  const { connectDevice } = await import('../../src/families/index.js');
+  const port = openSimPort('sim:esp32');
+  await port.transport.open();
+  const events: Array<{ type: string; op?: string }> = [];
+  const device = await connectDevice({ transport: port.transport, chip: 'esp32', events: (e) => void events.push(e), wait: false });
+  let corrupted = 0;
+  port.link.faults.toDevice = (bytes) => {
+    if (bytes.length > 1000 && corrupted < 2) {
+      corrupted++;
+      const out = bytes.slice();
+      out[700] ^= 0x04;
+      return out;
+    }
+    return bytes;
+  };
+  const data = pattern(0x8000, 9);
+  await device.writeFlash(0x20000, data);
+  assert.equal(corrupted, 2);
+  assert.equal(events.filter((e) => e.type === 'retry' && e.op === 'write').length, 2);
+  assert.deepEqual(port.device.flash.data.subarray(0x20000, 0x28000), data);
+  await port.transport.close();
+  port.device.dispose();
 });
