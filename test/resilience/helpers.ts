@@ -1,6 +1,7 @@
 import type { AnyflashEvent } from '../../src/core/events.js';
 import { toAnyflashError } from '../../src/core/errors.js';
 import { sleep } from '../../src/core/time.js';
+import { BAUD_STEPS, heardBootText } from '../../src/engine/reboot-evidence.js';
 import { openSimPort, type SimPort } from '../../src/engine/sim-port.js';
 import type { RecoveryOptions } from '../../src/engine/recovery.js';
 import { writeRegions, type WriteSummary } from '../../src/engine/write.js';
@@ -21,9 +22,6 @@ export function pattern(n: number, seed = 1): Uint8Array {
   }
   return out;
 }
-
-/** Same boot/firmware text the CLI listens for after a reconnect (src/cli/common.ts). */
-const BOOT_OR_APP_TEXT = /rst:0x|boot:0x|ets [A-Z][a-z]{2}|ESP-ROM:|Brownout|[IWE] \(\d+\) \w+:|invalid header|bootloader|jump to pc|SFBL|msh >/;
 
 export interface Scenario {
   chip: string;
@@ -46,8 +44,8 @@ export interface Outcome {
 
 /**
  * Connects to an in-process simulated chip with faults, writes the regions with a reconnect that
- * works as the CLI's does (wait for the port, listen for boot text, connect again, step the baud
- * down on request), and returns the summary with the flash before and after.
+ * works as the CLI's does (wait for the port, listen for boot text with the CLI's check, connect
+ * again, step the baud down on request), and returns the summary with the flash before and after.
  */
 export async function runScenario(s: Scenario): Promise<Outcome> {
   const url = `sim:${s.chip}?${s.query}`;
@@ -61,7 +59,6 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
   const signal = AbortSignal.timeout(120_000);
   await port.transport.open();
   let device: FlashDevice = await connectDevice({ ...base, signal });
-  const steps = [2000000, 1500000, 921600, 460800, 230400, 115200];
   const recovery: RecoveryOptions = {
     reconnect: async ({ cause, lowerBaud }) => {
       const current = device.transport.baud;
@@ -76,8 +73,8 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
           await sleep(100, signal);
         }
       }
-      const rebooted = cause.code !== 'port-vanished' && (await heardBootText(port, signal));
-      const next = lowerBaud ? steps.find((b) => b < current) : undefined;
+      const rebooted = cause.code !== 'port-vanished' && (await heardBootText(port.transport, signal, 300));
+      const next = lowerBaud ? BAUD_STEPS.find((b) => b < current) : undefined;
       device = await connectDevice({ ...base, baud: next ?? s.baud ?? (current > 115200 ? current : undefined), connectAttempts: 4, signal });
       return { device, rebooted };
     },
@@ -90,18 +87,6 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
     await port.transport.close().catch(() => {});
     port.device.dispose();
   }
-}
-
-async function heardBootText(port: SimPort, signal: AbortSignal): Promise<boolean> {
-  const until = performance.now() + 300;
-  let text = '';
-  while (performance.now() < until) {
-    const bytes = await port.transport.read({ deadline: until, signal }).catch(() => new Uint8Array(0));
-    if (bytes.length === 0) break;
-    text += new TextDecoder('latin1').decode(bytes);
-    if (BOOT_OR_APP_TEXT.test(text)) return true;
-  }
-  return false;
 }
 
 /** First differing offset of two byte arrays, or -1. */
