@@ -350,17 +350,22 @@ class Rfc2217Session {
       case Control.requestInboundFlow:
         return this.inboundFlow;
       case Control.dtrOn:
-      case Control.dtrOff:
+      case Control.dtrOff: {
+        const changed = this.dtr !== (v === Control.dtrOn);
         this.dtr = v === Control.dtrOn;
-        if (this.espResetHelper) this.espLines(v);
-        else this.link.hostSignals(this.dtr, undefined);
+        // The helper reacts to edges only: clients re-send unchanged lines with every change.
+        if (!this.espResetHelper) this.link.hostSignals(this.dtr, undefined);
+        else if (changed) this.espLines(v);
         return v;
+      }
       case Control.rtsOn:
-      case Control.rtsOff:
+      case Control.rtsOff: {
+        const changed = this.rts !== (v === Control.rtsOn);
         this.rts = v === Control.rtsOn;
-        if (this.espResetHelper) this.espLines(v);
-        else this.link.hostSignals(undefined, this.rts);
+        if (!this.espResetHelper) this.link.hostSignals(undefined, this.rts);
+        else if (changed) this.espLines(v);
         return v;
+      }
       case Control.breakOn:
       case Control.breakOff:
         this.breakOn = v === Control.breakOn;

@@ -296,9 +296,10 @@ describe('ESP reset helper (esp_rfc2217_server behaviour)', () => {
         { dtr: true, rts: false },
         { dtr: false, rts: false },
       ]);
-      // RTS off outside a download reset is a hard reset: an EN pulse with IO0 high.
+      // RTS falling outside a download reset is a hard reset (esptool: RTS=1, RTS=0): an EN pulse with IO0 high.
       device.lineLog = [];
       await client.setSignals({ dtr: false });
+      await client.setSignals({ rts: true });
       await client.setSignals({ rts: false });
       await until(() => device.lineLog.length >= 3, 1000);
       assert.deepEqual(device.lineLog, [
@@ -306,6 +307,13 @@ describe('ESP reset helper (esp_rfc2217_server behaviour)', () => {
         { dtr: false, rts: true },
         { dtr: false, rts: false },
       ]);
+      // Re-sent unchanged lines are not edges: a client setting both lines at the end of its own
+      // reset sequence must not reset the chip out of download mode again.
+      await new Promise((r) => setTimeout(r, 150));
+      device.lineLog = [];
+      await client.setSignals({ dtr: false, rts: false });
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(device.lineLog, []);
     } finally {
       await client.close();
       await server.close();
