@@ -87,6 +87,19 @@ function familyExtra(flags: GlobalFlags): Record<string, unknown> {
 /** How long a vanished port may take to come back (USB re-enumeration, a replugged cable). */
 const PORT_RETURN_MS = 30_000;
 
+/** Consoles of a rebooted chip: ESP and Beken print at 115200, SiFli firmware at 1 Mbaud. */
+const CONSOLE_BAUD: Record<string, number> = { esp: 115200, beken: 115200, sifli: 1000000 };
+
+async function listenForReboot(transport: MeteredTransport, family: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    const console = CONSOLE_BAUD[family] ?? 115200;
+    if (transport.canSetBaud && transport.baud !== console) await transport.setBaud(console);
+    return await heardBootText(transport, signal);
+  } catch {
+    return false;
+  }
+}
+
 async function waitForPort(url: string, out: Output, signal: AbortSignal, facts: PortFacts): Promise<MeteredTransport> {
   const deadline = performance.now() + PORT_RETURN_MS;
   let told = false;
@@ -145,13 +158,15 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
       recovery: {
         reconnect: async ({ cause, lowerBaud }) => {
           const current = ctx.device.transport.baud;
+          // Listen on the port still open, before reopening toggles DTR/RTS (which itself resets
+          // boards whose RTS drives EN or the supply) and so fakes the evidence.
+          const rebooted = cause.code !== 'port-vanished' && transport !== undefined && (await listenForReboot(transport, ctx.device.family, abort.signal));
           await transport?.close().catch(() => {});
           transport = undefined;
           const next = lowerBaud ? BAUD_STEPS.find((b) => b < current) : undefined;
           if (next) out.events({ type: 'note', level: 'warn', message: `Repeated link errors: lowering the baud to ${next}.` });
           out.events({ type: 'note', level: 'info', message: `Reconnecting after ${cause.code}…` });
           transport = await waitForPort(port, out, abort.signal, facts);
-          const rebooted = cause.code !== 'port-vanished' && (await heardBootText(transport, abort.signal));
           ctx.device = await connectDevice({
             transport,
             chip: ctx.device.chip,

@@ -23,6 +23,8 @@ export class Output {
   private lastPlainPercent = -1;
   private readonly tty: boolean;
   readonly events: EventSink;
+  /** `recover` events seen, by what was recovered (engine kinds and the families' own). */
+  readonly recovered: Record<string, number> = {};
 
   constructor(readonly options: OutputOptions) {
     this.tty = Boolean(process.stderr.isTTY) && !options.json && !options.jsonEvents;
@@ -66,6 +68,7 @@ export class Output {
   }
 
   private onEvent(e: AnyflashEvent): void {
+    if (e.type === 'recover') this.recovered[e.what] = (this.recovered[e.what] ?? 0) + 1;
     if (this.options.jsonEvents) {
       process.stdout.write(JSON.stringify(e) + '\n');
       return;

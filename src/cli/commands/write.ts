@@ -69,13 +69,20 @@ async function run(files: string[], flags: WriteFlags): Promise<number> {
         backup: flags.backup !== false,
       });
       const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
-      out.result({ ok: true, chip: device.chip, family: device.family, ...summary }, [
+      // Families also recover on their own (a Beken re-link after a lost reply) without the engine reconnecting.
+      const engineKinds = new Set(['link-loss', 'reboot', 'garbled', 'silence']);
+      const inFamily = Object.entries(out.recovered).filter(([what]) => !engineKinds.has(what));
+      const familyLine = inFamily.length
+        ? `The ${device.family} client recovered by itself: ${inFamily.map(([what, n]) => `${n}× ${what}`).join(', ')}.`
+        : undefined;
+      out.result({ ok: true, chip: device.chip, family: device.family, ...summary, familyRecoveries: Object.fromEntries(inFamily) }, [
         ...summary.regions.map(
           (r) =>
             `${r.name} @ ${hexAddr(r.address)}: ${r.writtenBytes === 0 ? 'unchanged, skipped' : `wrote ${r.writtenBytes} B, skipped ${r.skippedBytes} B`}${r.verified ? ', verified' : ''}`,
         ),
         `Done in ${summary.seconds.toFixed(2)} s: ${summary.writtenBytes} B written, ${summary.skippedBytes} B unchanged.`,
         ...(recovered ? [recovered[0]!.toUpperCase() + recovered.slice(1) + '.'] : []),
+        ...(familyLine ? [familyLine] : []),
       ]);
     },
     () => {
