@@ -141,7 +141,8 @@ export class Output {
       this.bar.update(done, { rate: seconds > 0 ? `${(done / 1024 / seconds).toFixed(1)} KiB/s` : '' });
       return;
     }
-    if (!this.tty && !this.options.quiet) {
+    // Plain lines only for the long data operations; the stub upload and the like just finish.
+    if (!this.tty && !this.options.quiet && ['write', 'read', 'erase', 'verify'].includes(op)) {
       const pct = Math.floor((done * 10) / Math.max(1, total)) * 10;
       if (pct !== this.lastPlainPercent) {
         this.lastPlainPercent = pct;
