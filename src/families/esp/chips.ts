@@ -1,3 +1,5 @@
+import { findEspImageChip } from '../../formats/esp-chips.js';
+
 /**
  * Every supported Espressif chip as one data row (reference §2). Detection, info reads, flash ID,
  * stub choice and watchdog reset are driven from these rows; adding a chip means adding a row.
@@ -94,9 +96,17 @@ const C6_EFUSE = 0x600b0800;
 const C5_EFUSE = 0x600b4800;
 const P4_EFUSE = 0x5012d000;
 
+/** Image facts (chip id, bootloader offset) come from the one image table in `formats/`. */
+function imageFacts(name: string): { chipId?: number; bootloaderOffset: number } {
+  const row = findEspImageChip(name);
+  if (!row) throw new Error(`no image row for ${name}`);
+  return { ...(row.imageChipId === null ? {} : { chipId: row.imageChipId }), bootloaderOffset: row.bootloaderOffset };
+}
+
 export const ESP_CHIPS: readonly EspChip[] = [
   {
     name: 'esp8266',
+    ...imageFacts('esp8266'),
     description: 'ESP8266',
     securityInfoHasChipId: false,
     magic: [0xfff0c101],
@@ -106,7 +116,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: { base: 0x60000200, usr: 0x1c, usr1: 0x20, usr2: 0x24, w0: 0x40 },
     uartClkdiv: 0x60000014,
     crystal: { kind: 'measure', divider: 2, candidates: [26, 40] },
-    bootloaderOffset: 0x0,
     stub: 'esp8266',
     romStatusLen: 2,
     romChangeBaud: false,
@@ -117,8 +126,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32',
+    ...imageFacts('esp32'),
     description: 'ESP32',
-    chipId: 0,
     securityInfoHasChipId: false,
     magic: [0x00f01d83],
     efuseBase: 0x3ff5a000,
@@ -129,7 +138,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: { base: 0x3ff42000, usr: 0x1c, usr1: 0x20, usr2: 0x24, mosiDlen: 0x28, misoDlen: 0x2c, w0: 0x80 },
     uartClkdiv: 0x3ff40014,
     crystal: { kind: 'measure', divider: 1, candidates: [26, 40] },
-    bootloaderOffset: 0x1000,
     stub: 'esp32',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -140,8 +148,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32s2',
+    ...imageFacts('esp32s2'),
     description: 'ESP32-S2',
-    chipId: 2,
     securityInfoHasChipId: false,
     magic: [0x000007c6],
     efuseBase: 0x3f41a000,
@@ -154,7 +162,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x3f402000),
     uartClkdiv: 0x3f400014,
     crystal: { kind: 'fixed', mhz: 40 },
-    bootloaderOffset: 0x1000,
     stub: 'esp32s2',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -166,8 +173,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32s3',
+    ...imageFacts('esp32s3'),
     description: 'ESP32-S3',
-    chipId: 9,
     securityInfoHasChipId: true,
     magic: [0x00000009],
     efuseBase: S3_EFUSE,
@@ -180,7 +187,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x60002000),
     uartClkdiv: 0x60000014,
     crystal: { kind: 'fixed', mhz: 40 },
-    bootloaderOffset: 0x0,
     stub: 'esp32s3',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -192,8 +198,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32c2',
+    ...imageFacts('esp32c2'),
     description: 'ESP32-C2',
-    chipId: 12,
     securityInfoHasChipId: true,
     magic: [0x6f51306f, 0x7c41a06f, 0x0c21e06f],
     efuseBase: C3_EFUSE,
@@ -206,7 +212,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x60002000),
     uartClkdiv: 0x60000014,
     crystal: { kind: 'measure', divider: 1, candidates: [26, 40] },
-    bootloaderOffset: 0x0,
     stub: 'esp32c2',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -218,8 +223,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32c3',
+    ...imageFacts('esp32c3'),
     description: 'ESP32-C3',
-    chipId: 5,
     securityInfoHasChipId: true,
     magic: [0x6921506f, 0x1b31506f, 0x4881606f, 0x4361606f],
     efuseBase: C3_EFUSE,
@@ -232,7 +237,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x60002000),
     uartClkdiv: 0x60000014,
     crystal: { kind: 'fixed', mhz: 40 },
-    bootloaderOffset: 0x0,
     stub: 'esp32c3',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -244,8 +248,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32c5',
+    ...imageFacts('esp32c5'),
     description: 'ESP32-C5',
-    chipId: 23,
     securityInfoHasChipId: true,
     magic: [0x1101406f, 0x63e1406f, 0x5fd1406f],
     efuseBase: C5_EFUSE,
@@ -255,7 +259,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x60003000),
     uartClkdiv: 0x60000014,
     crystal: { kind: 'measure', divider: 1, candidates: [40, 48] },
-    bootloaderOffset: 0x2000,
     stub: 'esp32c5',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -267,8 +270,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32c6',
+    ...imageFacts('esp32c6'),
     description: 'ESP32-C6',
-    chipId: 13,
     securityInfoHasChipId: true,
     magic: [0x2ce0806f],
     efuseBase: C6_EFUSE,
@@ -278,7 +281,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x60003000),
     uartClkdiv: 0x60000014,
     crystal: { kind: 'fixed', mhz: 40 },
-    bootloaderOffset: 0x0,
     stub: 'esp32c6',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -290,8 +292,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32c61',
+    ...imageFacts('esp32c61'),
     description: 'ESP32-C61',
-    chipId: 20,
     securityInfoHasChipId: true,
     magic: [0x33f0206f, 0x2421606f, 0x4f81606f, 0x7211606f],
     efuseBase: C5_EFUSE,
@@ -301,7 +303,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x60003000),
     uartClkdiv: 0x60000014,
     crystal: { kind: 'fixed', mhz: 40 },
-    bootloaderOffset: 0x0,
     stub: 'esp32c61',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -313,8 +314,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32h2',
+    ...imageFacts('esp32h2'),
     description: 'ESP32-H2',
-    chipId: 16,
     securityInfoHasChipId: true,
     magic: [0xd7b73e80, 0x97e30068],
     efuseBase: C6_EFUSE,
@@ -324,7 +325,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x60003000),
     uartClkdiv: 0x60000014,
     crystal: { kind: 'fixed', mhz: 32 },
-    bootloaderOffset: 0x0,
     stub: 'esp32h2',
     romStatusLen: 4,
     romChangeBaud: true,
@@ -335,8 +335,8 @@ export const ESP_CHIPS: readonly EspChip[] = [
   },
   {
     name: 'esp32p4',
+    ...imageFacts('esp32p4'),
     description: 'ESP32-P4',
-    chipId: 18,
     securityInfoHasChipId: true,
     magic: [0x00000000, 0x0addbad0, 0x07039ad9],
     efuseBase: P4_EFUSE,
@@ -349,7 +349,6 @@ export const ESP_CHIPS: readonly EspChip[] = [
     spi: newSpi(0x5008d000),
     uartClkdiv: 0x500ca014,
     crystal: { kind: 'fixed', mhz: 40 },
-    bootloaderOffset: 0x2000,
     stub: 'esp32p4',
     romStatusLen: 4,
     romChangeBaud: true,
