@@ -4,8 +4,8 @@
  * what connect classification needs as evidence.
  */
 import { concatBytes, toHex, printable } from '../core/bytes.js';
-import type { EventSink } from '../core/events.js';
 import type { ModemSignals, ReadOptions, Transport } from '../transport/types.js';
+import { TransportWrapper } from '../transport/wrapper.js';
 
 export interface TraceEntry {
   /** ms since the trace started. */
@@ -19,7 +19,7 @@ export interface TraceEntry {
 const DEFAULT_LIMIT = 64 * 1024;
 const CAPTURE_LIMIT = 16 * 1024;
 
-export class TracingTransport implements Transport {
+export class TracingTransport extends TransportWrapper {
   readonly entries: TraceEntry[] = [];
   /** Errors from setting DTR/RTS (the auto-reset cannot have worked). */
   readonly modemErrors: string[] = [];
@@ -29,30 +29,18 @@ export class TracingTransport implements Transport {
   private captured = 0;
 
   constructor(
-    readonly inner: Transport,
+    inner: Transport,
     readonly limitBytes = DEFAULT_LIMIT,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  get kind() { return this.inner.kind; }
-  get url() { return this.inner.url; }
-  get facts() { return this.inner.facts; }
-  get canSignal() { return this.inner.canSignal; }
-  get canSetBaud() { return this.inner.canSetBaud; }
-  get baud() { return this.inner.baud; }
-  get events(): EventSink { return this.inner.events; }
-  set events(sink: EventSink) { this.inner.events = sink; }
-
-  open(): Promise<void> { return this.inner.open(); }
-  close(): Promise<void> { return this.inner.close(); }
-  flushInput(): Promise<void> { return this.inner.flushInput(); }
-  drain(): Promise<void> { return this.inner.drain(); }
-
-  async write(data: Uint8Array): Promise<void> {
+  override async write(data: Uint8Array): Promise<void> {
     this.record({ dir: 'tx', bytes: data.slice() });
     await this.inner.write(data);
   }
 
-  async read(options: ReadOptions): Promise<Uint8Array> {
+  override async read(options: ReadOptions): Promise<Uint8Array> {
     const data = await this.inner.read(options);
     if (data.length) {
       this.record({ dir: 'rx', bytes: data.slice() });
@@ -66,7 +54,7 @@ export class TracingTransport implements Transport {
     return data;
   }
 
-  async setSignals(signals: ModemSignals): Promise<void> {
+  override async setSignals(signals: ModemSignals): Promise<void> {
     const what = `DTR=${fmt(signals.dtr)} RTS=${fmt(signals.rts)}`;
     try {
       await this.inner.setSignals(signals);
@@ -79,7 +67,7 @@ export class TracingTransport implements Transport {
     }
   }
 
-  async setBaud(baud: number): Promise<void> {
+  override async setBaud(baud: number): Promise<void> {
     await this.inner.setBaud(baud);
     this.record({ dir: 'ctl', note: `baud ${baud}` });
     if (this.capture && !this.capture.has(baud)) this.capture.set(baud, []);
