@@ -19,23 +19,14 @@ import { SimClock } from '../src/sim/clock.js';
 import type { FlashTimings } from '../src/sim/flash.js';
 import { SimLink } from '../src/sim/link.js';
 import { SimTransport } from '../src/transport/sim.js';
+import { pseudoRandomBytes } from '../src/core/bytes.js';
 
 const quick = process.argv.includes('--quick');
 const MiB = 0x100000;
 const CRC_RATE = 400_000;
 const FRAME = 4108;
 
-function image(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const image = pseudoRandomBytes;
 
 interface Case {
   name: string;

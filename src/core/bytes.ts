@@ -76,3 +76,16 @@ export function printable(b: Uint8Array, max = 200): string {
 
 export const textDecoder = new TextDecoder('latin1');
 export const textEncoder = new TextEncoder();
+
+/** Deterministic filler bytes (xorshift32): reproducible images for simulators, tests and benchmarks. */
+export function pseudoRandomBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}

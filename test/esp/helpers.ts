@@ -6,6 +6,7 @@ import type { AnyflashEvent } from '../../src/core/events.js';
 import type { SimOptions } from '../../src/sim/options.js';
 import { ByteQueue } from '../../src/transport/byte-queue.js';
 import type { ModemSignals, Transport } from '../../src/transport/types.js';
+import { pseudoRandomBytes } from '../../src/core/bytes.js';
 
 export interface Bench {
   sim: ReturnType<typeof createEspSim>;
@@ -24,15 +25,7 @@ export async function bench(chip: string, options: Partial<SimOptions> = {}): Pr
   return { sim, link, transport, events, sink: (e) => events.push(e) };
 }
 
-export function pattern(n: number, seed = 1): Uint8Array {
-  let x = seed >>> 0 || 1;
-  return Uint8Array.from({ length: n }, () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x & 0xff;
-  });
-}
+export const pattern = (n: number, seed = 1): Uint8Array => pseudoRandomBytes(n, seed);
 
 /**
  * A scripted port: `onReset` bytes appear whenever the host pulls EN low and releases it, and

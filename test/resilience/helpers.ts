@@ -9,19 +9,10 @@ import type { Region } from '../../src/engine/regions.js';
 import { connectDevice } from '../../src/families/index.js';
 import type { ConnectOptions, FlashDevice } from '../../src/families/types.js';
 import { simStubBlob } from '../../src/sim/sifli/index.js';
+import { pseudoRandomBytes } from '../../src/core/bytes.js';
 
 /** Deterministic pseudo-random bytes (xorshift), so a failing run is reproducible. */
-export function pattern(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export const pattern = (n: number, seed = 1): Uint8Array => pseudoRandomBytes(n, seed);
 
 export interface Scenario {
   chip: string;

@@ -5,6 +5,7 @@ import { createSifliSim } from '../../src/sim/sifli/index.js';
 import { SimTransport } from '../../src/transport/sim.js';
 import type { AnyflashEvent } from '../../src/core/events.js';
 import type { SimDevice } from '../../src/sim/device.js';
+import { pseudoRandomBytes } from '../../src/core/bytes.js';
 
 export { simStubBlob as dummyStub } from '../../src/sim/sifli/index.js';
 
@@ -35,14 +36,4 @@ export async function simBench(options: Partial<SimOptions> = {}): Promise<Bench
 }
 
 /** Deterministic pseudo-random bytes. */
-export function pattern(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export const pattern = (n: number, seed = 1): Uint8Array => pseudoRandomBytes(n, seed);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { pseudoRandomBytes } from '../../src/core/bytes.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const CLI = 'dist/cli/main.js';
@@ -88,14 +89,4 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** A deterministic app-like image. */
-export function testImage(size: number, seed: number): Buffer {
-  const out = Buffer.alloc(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export const testImage = (size: number, seed: number): Buffer => Buffer.from(pseudoRandomBytes(size, seed));

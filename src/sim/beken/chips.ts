@@ -4,6 +4,7 @@
  * 256/257 bytes end in four bytes chosen so CheckCRC(0, 0x100) gives the CRC of a real
  * bootloader version from the reference table, so tools identify the simulator as that version.
  */
+import { pseudoRandomBytes } from '../../core/bytes.js';
 import { crc32Update, forgeCrcTail } from '../../families/beken/crc.js';
 import type { Protocol } from '../../families/beken/chips.js';
 import { MAC_TLV_MARKER } from '../../families/beken/chips.js';
@@ -61,19 +62,6 @@ export const SIM_CHIPS: Readonly<Record<string, SimChipProfile>> = {
 
 export const SIM_MAC = Uint8Array.of(0xc8, 0x47, 0x8c, 0x12, 0x34, 0x56);
 
-/** Deterministic filler bytes (xorshift32). */
-export function pseudoRandom(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
 /**
  * The initial flash: bootloader in 0–0x11000, some app bytes after it, the Tuya MAC block, the rest
  * erased. `knownBootloader` false leaves the CRC unforged (an "unknown bootloader").
@@ -81,7 +69,7 @@ export function pseudoRandom(length: number, seed: number): Uint8Array {
 export function initialFlash(profile: SimChipProfile, size: number, knownBootloader: boolean): Uint8Array {
   const image = new Uint8Array(size).fill(0xff);
   const seed = profile.chipId;
-  image.set(pseudoRandom(0x10000, seed), 0);
+  image.set(pseudoRandomBytes(0x10000, seed), 0);
   const label = new TextEncoder().encode(`anyflash simulated ${profile.chip} bootloader`);
   image.set(label, 0x20);
   if (knownBootloader) {
@@ -89,7 +77,7 @@ export function initialFlash(profile: SimChipProfile, size: number, knownBootloa
     const state = crc32Update(0xffffffff, image.subarray(0, covered - 4));
     image.set(forgeCrcTail(state, (profile.bootloaderCrc ^ 0xffffffff) >>> 0), covered - 4);
   }
-  image.set(pseudoRandom(0x30000, seed ^ 0xa5a5a5a5), 0x11000);
+  image.set(pseudoRandomBytes(0x30000, seed ^ 0xa5a5a5a5), 0x11000);
   if (profile.macTlv !== undefined && profile.macTlv + 0x2a <= size) {
     image.fill(0, profile.macTlv, profile.macTlv + 0x1c);
     image.set(MAC_TLV_MARKER, profile.macTlv + 0x1c);
