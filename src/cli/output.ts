@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
-import pc from 'picocolors';
 import { hexAddr } from '../core/bytes.js';
 import { AnyflashError, INPUT_CODES, toAnyflashError } from '../core/errors.js';
 import type { AnyflashEvent, EventSink } from '../core/events.js';
+import { errColors as pc } from './colors.js';
 
 export interface OutputOptions {
   json?: boolean;

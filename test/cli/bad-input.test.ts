@@ -59,4 +59,12 @@ describe('bad input is refused before anything touches the device', () => {
     assert.match(lines[0]!, /error \[file-not-found\]: .*nope\.bin does not exist/);
     assert.match(lines[1]!, /what to do: Check the file name/);
   });
+
+  it('keeps escape codes out of piped output even on CI, and colours when FORCE_COLOR asks', async () => {
+    const args = ['write', '0x10000', join(dir, 'nope.bin'), '--port', sim.tcpUrl];
+    const piped = await runCli(args, { env: { CI: 'true' } });
+    assert.doesNotMatch(piped.stderr, /\x1b\[/);
+    const forced = await runCli(args, { env: { FORCE_COLOR: '1' } });
+    assert.match(forced.stderr, /\x1b\[31merror \[file-not-found\]/);
+  });
 });

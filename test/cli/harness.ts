@@ -22,7 +22,7 @@ const scratchHome = mkdtempSync(join(tmpdir(), 'anyflash-home-'));
 export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
-      env: { ...withoutAnyflashEnv(process.env), ANYFLASH_HOME: scratchHome, ...options.env },
+      env: { ...plainEnv(process.env), ANYFLASH_HOME: scratchHome, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -40,8 +40,10 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Reco
   });
 }
 
-function withoutAnyflashEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ANYFLASH_')));
+/** The caller's environment without our own settings or colour switches, so output is the same on every machine. */
+function plainEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const colour = new Set(['FORCE_COLOR', 'NO_COLOR']);
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ANYFLASH_') && !colour.has(k)));
 }
 
 export interface ServedSim {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
-import pc from 'picocolors';
+import { errColors, outColors as pc } from '../colors.js';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import type { PortEvidence } from '../../diagnose/connect.js';
 import { runDoctor, type DoctorResult, type DoctorStep } from '../../diagnose/doctor.js';
@@ -89,7 +89,7 @@ function safeRealpath(path: string): string | undefined {
 }
 
 function stepLine(s: DoctorStep): string {
-  return `${s.ok ? pc.green('✓') : pc.yellow('✗')} ${s.step.padEnd(7)} ${s.detail}`;
+  return `${s.ok ? errColors.green('✓') : errColors.yellow('✗')} ${s.step.padEnd(7)} ${s.detail}`;
 }
 
 const TRACE_LINES_SHOWN = 80;

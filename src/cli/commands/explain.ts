@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import { outColors, type Colors } from '../colors.js';
 import { explain, type ExplainResult } from '../../diagnose/explain.js';
 
-type Colors = ReturnType<typeof pc.createColors>;
 
 const DEFAULT_TIMEOUT_S = 600;
 /** Output kept from a command run under `explain --`; the end of a log is where failures are. */
@@ -35,7 +34,7 @@ export function register(program: Command): void {
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(toJson(result), null, 2)}\n`);
       } else {
-        process.stdout.write(renderExplanation(result, pc.createColors(process.stdout.isTTY === true)));
+        process.stdout.write(renderExplanation(result, outColors));
       }
     });
 }
