@@ -59,11 +59,11 @@ test('replies with another opcode are skipped until the matching one (extra SYNC
 });
 
 test('ROM failure status becomes device-error naming the ROM code; status length is learnt from the first reply', async () => {
-  const t = scripted((op) => (op === 0x09 ? [{ afterMs: 0, frame: reply(0x09, 0, [1, 0x07, 0, 0]) }] : []));
+  const t = scripted((op) => (op === 0x0d ? [{ afterMs: 0, frame: reply(0x0d, 0, [1, 0x08, 0, 0]) }] : []));
   const loader = new EspLoader(t);
-  await assert.rejects(loader.writeReg([{ addr: 0x60000000, value: 1 }]), (e: unknown) => {
+  await assert.rejects(loader.spiAttach(), (e: unknown) => {
     assert.ok(isAnyflashError(e, 'device-error'));
-    assert.match(e.message, /checksum error \(result was 0107\)/);
+    assert.match(e.message, /flash write error .*\(result was 0108\)/);
     assert.ok(e.advice.length > 0);
     return true;
   });
@@ -88,4 +88,33 @@ test('WRITE_REG sends several 16-byte groups in one command', async () => {
   loader.statusLen = 2;
   await loader.writeReg([{ addr: 1, value: 2 }, { addr: 3, value: 4, mask: 0xff, delayUs: 5 }]);
   assert.deepEqual(seen, packU32le([1, 2, 0xffffffff, 0, 3, 4, 0xff, 5]));
+});
+
+test('a READ_REG reply damaged on the wire is asked for again, and the clean answer is used', async () => {
+  let asked = 0;
+  const t = scripted((op) => {
+    if (op !== 0x0a) return [];
+    asked++;
+    const good = reply(0x0a, 0xc0ffee, [0, 0, 0, 0]);
+    // First answer: a bit flipped in the length field, so the frame no longer matches its own header.
+    const damaged = good.slice();
+    damaged[2] = damaged[2]! ^ 0x10;
+    return [{ afterMs: 0, frame: asked === 1 ? damaged : good }];
+  });
+  const loader = new EspLoader(t);
+  loader.statusLen = 4;
+  const started = performance.now();
+  assert.equal(await loader.readReg(0x3ff00050), 0xc0ffee);
+  assert.equal(asked, 2);
+  assert.ok(performance.now() - started < 500, 'no reply deadline was waited out');
+});
+
+test('a stub answer under another opcode fails the data block at once as garbled, without waiting', async () => {
+  const t = scripted((op) => (op === 0x03 ? [{ afterMs: 0, frame: reply(0x02, 0, [0, 0]) }] : []));
+  const loader = new EspLoader(t);
+  loader.stub = true;
+  loader.statusLen = 2;
+  const started = performance.now();
+  await assert.rejects(loader.flashData(new Uint8Array(256), 0, 3000), (e: unknown) => isAnyflashError(e, 'garbled-reply'));
+  assert.ok(performance.now() - started < 500);
 });

@@ -85,7 +85,8 @@ async function identify(loader: EspLoader): Promise<Detection> {
     }
     throw e;
   }
-  const chip = chipByMagic(magic);
+  // READ_REG replies carry no checksum: an unknown value may be a flipped bit, so ask once more.
+  const chip = chipByMagic(magic) ?? chipByMagic((magic = await loader.readReg(CHIP_DETECT_MAGIC_REG)));
   if (!chip) {
     throw new AnyflashError('unknown-device', `Unexpected chip magic value ${hex32(magic)}: not a known Espressif chip.`, {
       family: 'esp',

@@ -1,7 +1,7 @@
 import { Unzlib, zlibSync } from 'fflate';
 import { AnyflashError } from '../../core/errors.js';
 import { bytesEqual, hexAddr, toHex, u32le } from '../../core/bytes.js';
-import type { EventSink } from '../../core/events.js';
+import type { EventSink, Operation } from '../../core/events.js';
 import { md5 } from '../../core/md5.js';
 import { deadlineIn, throwIfAborted } from '../../core/time.js';
 import type { Transport } from '../../transport/types.js';
@@ -15,7 +15,9 @@ import {
   ERASE_PER_MB_S,
   MD5_PER_MB_S,
   ROM_FLASH_BLOCK,
+  Op,
   SECTOR,
+  opName,
   timeoutPerMb,
 } from './protocol.js';
 import { hardReset, isUsbJtagSerial, runReset } from './reset.js';
@@ -47,9 +49,56 @@ export interface EspDeviceState {
   events: EventSink;
 }
 
-/** Sends of one flash block the loader refused as corrupted, before the error goes to the engine. */
+/** Sends of one smallest-size block the loader refused as corrupted, before the session gives up. */
 const BLOCK_SEND_ATTEMPTS = 12;
+/** Sends of a bigger block before the write goes on with smaller ones (a noisy line rarely passes them). */
+const SENDS_BEFORE_SHRINK = 3;
+/** Smallest data block a noisy line pushes the write down to. */
+const MIN_BLOCK = 0x100;
+/** Session restarts in a row without a byte of progress before the failure goes to the engine. */
+const STUCK_RESTARTS = 6;
+const RESTART_SETTLE_MS = 30;
+
+/**
+ * Reply deadline for a block once the line has proved noisy: a request damaged on the way gets no
+ * reply at all, and waiting esptool's 3 s for each would dominate the write. 0.4 s plus a
+ * generous flash time for the block; a late genuine reply only costs a session restart.
+ */
+function noisyBlockTimeout(bytesToFlash: number): number {
+  return 400 + (bytesToFlash * 15) / 1024;
+}
+
+/** What one FLASH_(DEFL_)BEGIN…END session got through: bytes surely written, blocks refused. */
+interface Session {
+  accepted: number;
+  rejects: number;
+}
+
+/** The user-visible operation a repeated command belongs to. */
+function operationOf(op: number): Operation {
+  if (op === Op.SPI_FLASH_MD5) return 'verify';
+  if (op === Op.ERASE_REGION) return 'erase';
+  if (op === Op.READ_FLASH_SLOW) return 'read';
+  return 'write';
+}
+
+/**
+ * A refused block, a damaged reply or an odd status: the chip is there and answering, so a new
+ * session from the last written sector is cheap (a real flash fault repeats and, after the
+ * bounded restarts, goes to the engine).
+ */
+function isBlockTrouble(e: unknown): boolean {
+  return e instanceof AnyflashError && (e.code === 'garbled-reply' || e.code === 'device-error');
+}
 const READ_PACKET = 0x1000;
+/** One READ_FLASH request's size while the line is clean: the extra round trips cost nothing measurable. */
+const READ_CHUNK = 0x40000;
+/** Chunks read again after a digest mismatch, per read, before the error goes to the engine. */
+const READ_RETRIES = 64;
+/** Of those, the ones that ended in silence (each costs a reply deadline). */
+const READ_SILENCES = 4;
+/** Time for a stub that was acknowledged in full to finish its stream before the input is dropped. */
+const READ_SETTLE_MS = 100;
 const READ_IN_FLIGHT = 64;
 const ROM_READ_CHUNK = 64;
 const WDT_KEY = 0x50d83aa1;
@@ -94,11 +143,18 @@ export class EspDevice implements FlashDevice {
   readonly family = 'esp' as const;
   readonly sectorSize = SECTOR;
   readonly digest = md5Digest;
+  /** Data block for the next session: the full size, or less after a noisy line refused blocks. */
+  private blockSize: number;
+  /** Bytes per READ_FLASH request: large, or smaller after digests showed a noisy line. */
+  private readChunk = READ_CHUNK;
 
   constructor(
     readonly loader: EspLoader,
     private state: EspDeviceState,
-  ) {}
+  ) {
+    this.blockSize = this.fullBlock;
+    loader.onRepeat = (op, attempt, cause) => state.events({ type: 'retry', op: operationOf(op), attempt, cause: `${opName(op)} sent again: ${cause}` });
+  }
 
   get transport(): Transport {
     return this.loader.transport;
@@ -157,52 +213,108 @@ export class EspDevice implements FlashDevice {
 
   async writeFlash(address: number, data: Uint8Array, options: EspWriteOptions = {}): Promise<void> {
     if (data.length === 0) return;
-    if (this.loader.stub && !options.uncompressed && !this.state.uncompressed) {
-      const compressed = zlibSync(data, { level: 9 });
-      if (compressed.length < data.length) return this.writeDeflated(address, data, compressed, options);
+    const deflate = this.loader.stub && !options.uncompressed && !this.state.uncompressed;
+    let from = 0;
+    let troubled = false;
+    let lastSilence = -1;
+    let stuck = 0;
+    for (let restarts = 0; ; restarts++) {
+      const session: Session = { accepted: 0, rejects: 0 };
+      const start = from;
+      const onProgress = options.onProgress && ((n: number) => options.onProgress!(start + n));
+      try {
+        await this.writeSession(address + from, data.subarray(from), deflate, session, { signal: options.signal, onProgress });
+        troubled ||= session.rejects > 0;
+        // A clean write lets the next one try bigger blocks again; a noisy one keeps the small size.
+        if (!troubled) this.blockSize = Math.min(this.fullBlock, this.blockSize * 2);
+        return;
+      } catch (e) {
+        // A lost request gets no reply at all: one silence is worth a restart here, but silence
+        // again without progress is a stalled or reset chip, which the engine handles.
+        const reached = from + session.accepted;
+        const silence = e instanceof AnyflashError && e.code === 'timeout' && reached > lastSilence;
+        const canShrink = isChecksumReject(e) && this.blockSize > MIN_BLOCK;
+        stuck = reached > from || canShrink ? 0 : stuck + 1;
+        if (!(isBlockTrouble(e) || silence) || stuck >= STUCK_RESTARTS) throw e;
+        throwIfAborted(options.signal);
+        troubled = true;
+        // Everything the loader acknowledged is (or is being) written; go on from the sector it reached.
+        from = Math.max(from, Math.floor((address + reached) / SECTOR) * SECTOR - address);
+        if (silence) lastSilence = from;
+        // Drop whatever is left of the damaged exchange so it is not read as the next reply.
+        await this.loader.settle(RESTART_SETTLE_MS, options.signal);
+        // Only refused blocks say the blocks are too big for the line; a lost or garbled reply does not.
+        if (canShrink) this.blockSize /= 2;
+        this.state.events({
+          type: 'retry',
+          op: 'write',
+          attempt: restarts + 1,
+          address: address + from,
+          cause: `${(e as Error).message} Going on with ${this.blockSize}-byte blocks.`,
+        });
+      }
     }
-    return this.writeRaw(address, data, options);
   }
 
-  /** Sends a flash block again while the loader answers that its checksum was wrong (bounded). */
-  private async resendOnChecksum(seq: number, signal: AbortSignal | undefined, send: () => Promise<void>): Promise<void> {
+  private get fullBlock(): number {
+    return this.loader.stub ? this.state.stubBlock : ROM_FLASH_BLOCK;
+  }
+
+  /**
+   * Sends a flash block again while the loader answers that it arrived corrupted; after a few
+   * refusals of a big block the session gives up, so the write goes on with smaller ones.
+   */
+  private async sendBlock(seq: number, session: Session, signal: AbortSignal | undefined, send: () => Promise<void>): Promise<void> {
+    const limit = this.blockSize > MIN_BLOCK ? SENDS_BEFORE_SHRINK : BLOCK_SEND_ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
       try {
         return await send();
       } catch (e) {
-        if (!isChecksumReject(e) || attempt >= BLOCK_SEND_ATTEMPTS) throw e;
+        if (!isChecksumReject(e) || attempt >= limit) throw e;
         throwIfAborted(signal);
+        session.rejects++;
         this.state.events({ type: 'retry', op: 'write', attempt, cause: `block ${seq}: ${(e as Error).message}` });
       }
     }
   }
 
-  private async writeDeflated(address: number, data: Uint8Array, compressed: Uint8Array, options: OpOptions): Promise<void> {
+  private async writeSession(address: number, data: Uint8Array, deflate: boolean, session: Session, options: OpOptions): Promise<void> {
+    if (deflate) {
+      const compressed = zlibSync(data, { level: 9 });
+      if (compressed.length < data.length) return this.writeDeflated(address, data, compressed, session, options);
+    }
+    return this.writeRaw(address, data, session, options);
+  }
+
+  private async writeDeflated(address: number, data: Uint8Array, compressed: Uint8Array, session: Session, options: OpOptions): Promise<void> {
     const { signal, onProgress } = options;
-    const block = this.state.stubBlock;
+    const block = this.blockSize;
+    const noisy = block < this.fullBlock;
     const blocks = Math.ceil(compressed.length / block);
     const inflated = inflatedPerBlock(compressed, block);
     await this.loader.flashDeflBegin([data.length, blocks, block, address], DEFAULT_TIMEOUT_MS, signal);
     // The reply to block N arrives before block N is written, so its cost lands on the next command.
     let timeout = DEFAULT_TIMEOUT_MS;
-    let done = 0;
     for (let seq = 0; seq < blocks; seq++) {
       throwIfAborted(signal);
       const t = timeout;
-      await this.resendOnChecksum(seq, signal, () => this.loader.flashDeflData(compressed.subarray(seq * block, (seq + 1) * block), seq, t, signal));
-      timeout = stubDeflBlockTimeout(inflated[seq]!);
-      done += inflated[seq]!;
-      onProgress?.(Math.min(done, data.length));
+      await this.sendBlock(seq, session, signal, () => this.loader.flashDeflData(compressed.subarray(seq * block, (seq + 1) * block), seq, t, signal));
+      timeout = noisy ? noisyBlockTimeout(inflated[seq]!) : stubDeflBlockTimeout(inflated[seq]!);
+      // The last block's data is certain only once FLASH_DEFL_END has answered.
+      if (seq < blocks - 1) session.accepted += inflated[seq]!;
+      onProgress?.(Math.min(session.accepted, data.length));
     }
     // FLASH_DEFL_END answers only after the last block is in flash: the completion barrier.
     await this.loader.flashDeflEnd(true, timeout, signal);
+    session.accepted = data.length;
     onProgress?.(data.length);
   }
 
-  private async writeRaw(address: number, data: Uint8Array, options: OpOptions): Promise<void> {
+  private async writeRaw(address: number, data: Uint8Array, session: Session, options: OpOptions): Promise<void> {
     const { signal, onProgress } = options;
     const stub = this.loader.stub;
-    const block = stub ? this.state.stubBlock : ROM_FLASH_BLOCK;
+    const block = this.blockSize;
+    const timeout = block < this.fullBlock ? noisyBlockTimeout(block) : DEFAULT_TIMEOUT_MS;
     const blocks = Math.ceil(data.length / block);
     await this.flashBegin(address, data.length, blocks, block, signal);
     for (let seq = 0; seq < blocks; seq++) {
@@ -214,11 +326,14 @@ export class EspDevice implements FlashDevice {
         chunk = padded;
       }
       const c = chunk;
-      await this.resendOnChecksum(seq, signal, () => this.loader.flashData(c, seq, DEFAULT_TIMEOUT_MS, signal));
+      await this.sendBlock(seq, session, signal, () => this.loader.flashData(c, seq, timeout, signal));
+      // The stub acknowledges a block before writing it: count it once the next one is answered.
+      session.accepted = Math.min((stub ? seq : seq + 1) * block, data.length);
       onProgress?.(Math.min((seq + 1) * block, data.length));
     }
     // The stub ACKs before writing; a cheap command after the last block waits for the write.
     if (stub) await this.loader.readReg(0x40001000, { timeoutMs: stubDeflBlockTimeout(block), signal });
+    session.accepted = data.length;
   }
 
   /** FLASH_BEGIN: the stub erases lazily; the ROM erases the whole range now. */
@@ -236,34 +351,76 @@ export class EspDevice implements FlashDevice {
 
   async readFlash(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
     if (size === 0) return new Uint8Array(0);
-    return this.loader.stub ? this.readStreamed(address, size, options) : this.readSlow(address, size, options);
+    return this.loader.stub ? this.readChunked(address, size, options) : this.readSlow(address, size, options);
+  }
+
+  /**
+   * Reads in READ_FLASH requests of `readChunk` bytes, each closed by the stub's digest. A digest
+   * that does not match means bits flipped on the way: that chunk is read again, in smaller
+   * requests, so a noisy line still gets every byte through.
+   */
+  private async readChunked(address: number, size: number, options: OpOptions): Promise<Uint8Array> {
+    const out = new Uint8Array(size);
+    let failures = 0;
+    let silences = 0;
+    for (let got = 0; got < size; ) {
+      throwIfAborted(options.signal);
+      const n = Math.min(this.readChunk, size - got);
+      const at = got;
+      try {
+        out.set(await this.readStreamed(address + got, n, { signal: options.signal, onProgress: (k) => options.onProgress?.(at + k) }), got);
+        got += n;
+      } catch (e) {
+        const silent = e instanceof AnyflashError && e.code === 'timeout';
+        const retryable = e instanceof AnyflashError && (e.code === 'verify-mismatch' || e.code === 'garbled-reply' || (silent && silences++ < READ_SILENCES));
+        if (!retryable || ++failures > READ_RETRIES) throw e;
+        this.readChunk = Math.max(MIN_BLOCK, this.readChunk / 4);
+        // Whatever is left of the damaged stream must not be read as the next reply.
+        await this.loader.settle(READ_SETTLE_MS, options.signal);
+        this.state.events({ type: 'retry', op: 'read', attempt: failures, address: address + got, cause: `${e.message} Reading it again in ${this.readChunk}-byte requests.` });
+      }
+    }
+    return out;
   }
 
   private async readStreamed(address: number, size: number, options: OpOptions): Promise<Uint8Array> {
     const { signal, onProgress } = options;
     const reader = this.loader.reader;
-    await this.loader.readFlashStart(address, size, READ_PACKET, READ_IN_FLIGHT, signal);
+    try {
+      await this.loader.readFlashStart(address, size, Math.min(READ_PACKET, size), READ_IN_FLIGHT, signal);
+    } catch (e) {
+      // With the reply lost the stub may be streaming already: acknowledging everything lets it
+      // finish, and the caller drops what it sends before asking again.
+      if (e instanceof AnyflashError && (e.code === 'timeout' || e.code === 'garbled-reply')) await this.transport.write(slipEncode(u32le(size)));
+      throw e;
+    }
     const out = new Uint8Array(size);
     let got = 0;
-    while (got < size) {
-      const frame = await reader.readFrame(deadlineIn(DEFAULT_TIMEOUT_MS), signal);
-      const expected = Math.min(READ_PACKET, size - got);
-      if (frame.length < expected || got + frame.length > size) {
-        throw new AnyflashError('garbled-reply', `Corrupt data during READ_FLASH: got a ${frame.length}-byte packet at ${hexAddr(address + got)}, expected ${expected}.`, {
-          family: 'esp',
-          chip: this.chip,
-          address: address + got,
-          advice: ['Retry the read; lower the baud rate if it keeps happening.'],
-        });
+    // A packet of the wrong length was damaged in its framing: take it at the length the stub sent,
+    // so the acknowledgements stay in step, and let the digest condemn the chunk.
+    let misframed = false;
+    const next = async (): Promise<Uint8Array> => {
+      try {
+        return await reader.readFrame(deadlineIn(DEFAULT_TIMEOUT_MS), signal);
+      } catch (e) {
+        // Two packets merged by a damaged END leave the stub waiting for an acknowledgement we
+        // never send; acknowledging everything lets it finish the stream before the next request.
+        if (e instanceof AnyflashError && e.code === 'timeout') await this.transport.write(slipEncode(u32le(size)));
+        throw e;
       }
-      out.set(frame, got);
-      got += frame.length;
+    };
+    while (got < size) {
+      const frame = await next();
+      const expected = Math.min(READ_PACKET, size - got);
+      if (frame.length !== expected) misframed = true;
+      out.set(frame.subarray(0, expected), got);
+      got += expected;
       await this.transport.write(slipEncode(u32le(got)));
       onProgress?.(got);
     }
-    const digest = await reader.readFrame(deadlineIn(DEFAULT_TIMEOUT_MS), signal);
+    const digest = await next();
     const local = md5(out);
-    if (digest.length !== 16 || !bytesEqual(digest, local)) {
+    if (misframed || digest.length !== 16 || !bytesEqual(digest, local)) {
       throw new AnyflashError('verify-mismatch', `READ_FLASH digest mismatch at ${hexAddr(address)}: the data was corrupted in transfer.`, {
         family: 'esp',
         chip: this.chip,

@@ -6,8 +6,8 @@ import { ESP_CHIPS, chipByName, flashSizeFromId, isNoFlashId, type EspChip } fro
 import { connectLoop } from './connect.js';
 import { CHIP_DETECT_MAGIC_REG, detectChip, readChipFacts, readFlashId, type ChipFacts } from './detect.js';
 import { EspDevice } from './device.js';
-import { EspLoader } from './loader.js';
-import { RAM_BLOCK, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, USB_OTG_BLOCK } from './protocol.js';
+import { EspLoader, isLineGlitch } from './loader.js';
+import { RAM_BLOCK, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, USB_OTG_BLOCK, opName } from './protocol.js';
 import { isUsbOtg } from './reset.js';
 import { uploadStub } from './stub.js';
 
@@ -43,6 +43,14 @@ const BAUD_PROBE_TIMEOUT_MS = 300;
 /** Rates to fall back to, highest first, when a raised baud does not work. */
 const BAUD_LADDER = [460800, 230400, 115200];
 
+/** Fresh connects after the chip was reached but a later step failed on the line. */
+const CONNECT_RESTARTS = 2;
+
+/** A failure after the first sync that a noisy line explains (not a refusal or a missing chip). */
+function isAfterLinkGlitch(e: unknown): boolean {
+  return !(e instanceof BaudSwitchFailed) && (isLineGlitch(e) || (e instanceof AnyflashError && e.code === 'stub-failed'));
+}
+
 /** The link did not carry commands at a raised baud rate: reconnecting lower may work. */
 class BaudSwitchFailed extends AnyflashError {}
 
@@ -57,6 +65,7 @@ async function changeBaud(
   crystalMHz: number | undefined,
   events: EventSink,
   signal?: AbortSignal,
+  again = true,
 ): Promise<void> {
   const transport = loader.transport;
   const old = transport.baud;
@@ -67,7 +76,18 @@ async function changeBaud(
   }
   let asked = target;
   if (!loader.stub && chip.romBaudScale26MHz && crystalMHz === 26) asked = Math.floor((target * 40) / 26);
-  await loader.changeBaud(asked, loader.stub ? old : 0);
+  try {
+    await loader.changeBaud(asked, loader.stub ? old : 0);
+  } catch (e) {
+    if (!isLineGlitch(e)) throw e;
+    // The request or its reply was damaged on a noisy line: the chip may or may not have switched.
+    if (await answersAt(loader, target, signal)) {
+      events({ type: 'note', level: 'info', message: `Changed baud rate to ${target}.` });
+      return;
+    }
+    if (!again || !(await answersAt(loader, old, signal))) throw e;
+    return changeBaud(loader, chip, target, crystalMHz, events, signal, false);
+  }
   await transport.setBaud(target);
   await loader.settle(50, signal);
   for (let attempt = 0; ; attempt++) {
@@ -90,6 +110,19 @@ async function changeBaud(
     }
   }
   events({ type: 'note', level: 'info', message: `Changed baud rate to ${target}.` });
+}
+
+/** Whether the chip answers a cheap command with the port at `baud`. */
+async function answersAt(loader: EspLoader, baud: number, signal?: AbortSignal): Promise<boolean> {
+  await loader.transport.setBaud(baud);
+  await loader.settle(50, signal);
+  try {
+    await loader.readReg(CHIP_DETECT_MAGIC_REG, { timeoutMs: BAUD_PROBE_TIMEOUT_MS, signal });
+    return true;
+  } catch (e) {
+    if (!(e instanceof AnyflashError) || e.code === 'aborted' || e.code.startsWith('port-')) throw e;
+    return false;
+  }
 }
 
 /** Flash size from the JEDEC id; 0 when no flash answers, 4 MB when unknown (as esptool). */
@@ -117,12 +150,20 @@ function flashSizeFor(flashId: number | undefined, events: EventSink): number {
 async function connect(options: ConnectOptions): Promise<FlashDevice> {
   const initialBaud = options.transport.baud;
   let baud = options.baud;
+  let restarts = 0;
   for (;;) {
     try {
       return await connectAt({ ...options, baud }, initialBaud);
     } catch (e) {
-      const lower = BAUD_LADDER.find((b) => baud !== undefined && b < baud && b >= initialBaud);
       const canRetry = options.transport.canSignal && !/^no-reset/.test(options.before?.replace(/_/g, '-') ?? '');
+      if (canRetry && isAfterLinkGlitch(e) && restarts++ < CONNECT_RESTARTS) {
+        // A noisy line can damage a request into another command (a baud change, a jump) and leave
+        // the ROM deaf: a reset brings it back to a known state.
+        options.events({ type: 'recover', what: 'connect', detail: `${(e as Error).message} Resetting the chip and connecting again.` });
+        await options.transport.setBaud(initialBaud);
+        continue;
+      }
+      const lower = BAUD_LADDER.find((b) => baud !== undefined && b < baud && b >= initialBaud);
       if (!(e instanceof BaudSwitchFailed) || lower === undefined || !canRetry) throw e;
       options.events({ type: 'recover', what: 'baud', detail: `${baud} baud failed; reconnecting at ${lower}.` });
       await options.transport.setBaud(initialBaud);
@@ -144,6 +185,7 @@ async function connectAt(options: ConnectOptions, initialBaud: number): Promise<
     }
   }
   const loader = new EspLoader(transport);
+  loader.onRepeat = (op, attempt, cause) => events({ type: 'retry', op: 'connect', attempt, cause: `${opName(op)} sent again: ${cause}` });
   const link = await connectLoop(loader, {
     transport,
     before: options.before,

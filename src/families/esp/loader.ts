@@ -1,6 +1,6 @@
 import { AnyflashError } from '../../core/errors.js';
 import { hex32, packU32le, printable } from '../../core/bytes.js';
-import { deadlineIn, sleep } from '../../core/time.js';
+import { deadlineIn, sleep, throwIfAborted } from '../../core/time.js';
 import type { Transport } from '../../transport/types.js';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -22,13 +22,51 @@ export interface CommandOptions {
   signal?: AbortSignal;
   /** Bytes of payload expected before the status; used to learn the status length on first contact. */
   payloadLen?: number;
+  /** Sends of the command when its reply is lost or garbled; by default more only for harmless-to-repeat commands. */
+  attempts?: number;
 }
+
+/**
+ * Commands that do no harm when the chip gets them twice: when the reply is lost or garbled on a
+ * noisy line, they are simply asked again.
+ */
+const REPEATABLE = new Set<number>([
+  Op.READ_REG,
+  Op.WRITE_REG,
+  Op.SPI_SET_PARAMS,
+  Op.SPI_ATTACH,
+  Op.GET_SECURITY_INFO,
+  Op.SPI_FLASH_MD5,
+  Op.READ_FLASH_SLOW,
+  Op.MEM_BEGIN,
+  Op.FLASH_BEGIN,
+  Op.FLASH_DEFL_BEGIN,
+  Op.ERASE_REGION,
+]);
+const REPEATS = 4;
+/**
+ * Every ROM knows these, so its "invalid message" answer means the request arrived damaged: worth
+ * another try (Secure Download Mode refuses READ_REG for real, and says so every time).
+ */
+const ALWAYS_SUPPORTED = new Set<number>([Op.READ_REG, Op.WRITE_REG, Op.MEM_BEGIN, Op.FLASH_BEGIN]);
+const DATA_OPS = new Set<number>([Op.MEM_DATA, Op.FLASH_DATA, Op.FLASH_DEFL_DATA]);
+/**
+ * Commands that touch only registers and RAM answer within milliseconds: a shorter deadline than
+ * esptool's 3 s makes a request lost on a noisy line cheap to ask again, and still leaves room
+ * for USB latency and remote RFC 2217 links.
+ */
+const QUICK_OPS = new Set<number>([Op.READ_REG, Op.SPI_ATTACH, Op.SPI_SET_PARAMS, Op.GET_SECURITY_INFO, Op.MEM_BEGIN, Op.MEM_DATA, Op.READ_FLASH]);
+const QUICK_TIMEOUT_MS = 1000;
+/** Pause after a garbled reply before asking again, so a late genuine reply is drained, not mistaken for the next. */
+const GARBLE_SETTLE_MS = 30;
 
 /** esptool reads up to 100 packets looking for the matching reply (ESP8266 ROMs add extra SYNC replies). */
 const MAX_PACKETS_PER_COMMAND = 100;
 
 /** Bytes outside SLIP frames that mean a stub's chip rebooted (a corrupted reply is far shorter). */
 const STUB_CHATTER_LIMIT = 64;
+/** How long to wait on after bytes outside a frame before calling the reply garbled. */
+const GARBAGE_GRACE_MS = 150;
 /** Copies of an "unsupported command" reject the ROM sends. */
 const REJECT_REPEATS = 8;
 
@@ -58,11 +96,28 @@ export class EspLoader {
     await this.transport.write(slipEncode(encodeRequest(op, data, check)));
   }
 
+  /** Told about every command sent again after a lost or garbled reply (the device turns it into an event). */
+  onRepeat?: (op: number, attempt: number, cause: string) => void;
+
   /** Sends a command and returns the matching reply; throws on failure status. */
   async command(op: number, data: Uint8Array = new Uint8Array(0), options: CommandOptions = {}): Promise<Response> {
-    const reply = await this.exchange(op, data, options);
-    this.checkStatus(op, reply, options.payloadLen);
-    return reply;
+    const attempts = options.attempts ?? (REPEATABLE.has(op) ? REPEATS : 1);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = await this.exchange(op, data, options);
+        this.checkStatus(op, reply, options.payloadLen);
+        return reply;
+      } catch (e) {
+        // Silence costs a whole deadline and may be a stalled or vanished chip, which the engine
+        // handles better: ask once more, not as often as after a garbled reply.
+        const refused = e instanceof AnyflashError && e.code === 'unsupported' && !this.stub && ALWAYS_SUPPORTED.has(op);
+        const limit = e instanceof AnyflashError && e.code === 'timeout' ? Math.min(attempts, 2) : attempts;
+        if (attempt >= limit || !(isLineGlitch(e) || refused)) throw e;
+        throwIfAborted(options.signal);
+        this.onRepeat?.(op, attempt, (e as Error).message);
+        await this.settle(GARBLE_SETTLE_MS, options.signal);
+      }
+    }
   }
 
   /** Sends a command and returns the matching reply without judging its status. */
@@ -72,18 +127,38 @@ export class EspLoader {
   }
 
   async receive(op: number, options: CommandOptions = {}): Promise<Response> {
-    const deadline = deadlineIn(Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS));
+    const timeout = options.timeoutMs ?? (QUICK_OPS.has(op) ? QUICK_TIMEOUT_MS : DEFAULT_TIMEOUT_MS);
+    const deadline = deadlineIn(Math.min(timeout, MAX_TIMEOUT_MS));
     for (let i = 0; i < MAX_PACKETS_PER_COMMAND; i++) {
-      const frame = await this.reader.readFrame(deadline, options.signal, { chatterLimit: this.stub ? STUB_CHATTER_LIMIT : undefined });
+      const frame = await this.reader.readFrame(deadline, options.signal, {
+        chatterLimit: this.stub ? STUB_CHATTER_LIMIT : undefined,
+        garbageGraceMs: this.stub ? GARBAGE_GRACE_MS : undefined,
+      });
       if (frame[0] === 0x00 && frame[1] === op) {
         this.echoSeen = true;
         continue;
       }
       const reply = parseResponse(frame);
+      // Once the chip has answered cleanly, a malformed frame is our reply damaged on the wire:
+      // no other reply is coming, so waiting out the deadline would only waste it.
+      if (!isWellFormed(frame) && this.statusLen !== undefined) {
+        throw new AnyflashError('garbled-reply', `The reply to ${opName(op)} was corrupted on the wire.`, {
+          family: 'esp',
+          evidence: [`received: ${printable(frame, 60)}`],
+        });
+      }
       if (!reply) continue;
       if (reply.op === op) {
         this.staleRejects = 0;
         return reply;
+      }
+      if (this.stub) {
+        // The stub answers each request once, under the request's opcode: another opcode means
+        // the request reached it with that byte damaged, and our real reply will never come.
+        throw new AnyflashError('garbled-reply', `${opName(op)} was answered as ${opName(reply.op)}: the request was damaged on the wire.`, {
+          family: 'esp',
+          evidence: [`received: ${printable(frame, 60)}`],
+        });
       }
       if (reply.data.length >= 2 && reply.data[0] !== 0 && reply.data[1] === 0x05) {
         if (this.staleRejects > 0) {
@@ -111,8 +186,25 @@ export class EspLoader {
     const statusLen = this.statusLen ?? 2;
     const status = decodeStatus(reply.data, statusLen, this.stub);
     if (status.ok) return;
-    const unsupported = this.stub ? status.code >> 8 === 0xc3 || status.code >> 8 === 0xff : status.code === 0x0105;
+    // A data block whose length field was damaged gets the ROM's "invalid message" too: a refused
+    // block, not a missing command.
+    const unsupported = this.stub ? status.code >> 8 === 0xc3 || status.code >> 8 === 0xff : status.code === 0x0105 && !DATA_OPS.has(op);
     if (unsupported) throw this.unsupported(op);
+    const damagedRequest = !DATA_OPS.has(op) && (this.stub ? status.code >> 8 === 0xc0 || status.code >> 8 === 0xc1 : (status.code & 0xff) === 0x07);
+    if (damagedRequest) {
+      // We always send well-formed requests: a length or checksum complaint means this one was damaged on the way.
+      throw new AnyflashError('garbled-reply', `${opName(op)} arrived corrupted at the chip (${status.name}).`, {
+        family: 'esp',
+        evidence: [`reply: ${printable(reply.data)}`],
+      });
+    }
+    if (status.name.startsWith('unknown') || (!this.stub && status.code >> 8 > 1)) {
+      // No loader sends codes outside its table: the status bytes were damaged on the wire.
+      throw new AnyflashError('garbled-reply', `The reply to ${opName(op)} carries an impossible status (${status.code.toString(16).padStart(4, '0')}): corrupted on the wire.`, {
+        family: 'esp',
+        evidence: [`reply: ${printable(reply.data)}`],
+      });
+    }
     throw new AnyflashError(
       'device-error',
       `${opName(op)} failed: ${status.name} (result was ${status.code.toString(16).padStart(4, '0')}).`,
@@ -253,12 +345,22 @@ export class EspLoader {
   }
 }
 
+/** A reply frame as the chip builds it: direction 1 and a length field that matches the bytes. */
+function isWellFormed(frame: Uint8Array): boolean {
+  return frame.length >= 8 && frame[0] === 0x01 && frame[2]! + (frame[3]! << 8) === frame.length - 8;
+}
+
+/** Failures a noisy or lossy line causes, as opposed to the chip refusing the command. */
+export function isLineGlitch(e: unknown): boolean {
+  return e instanceof AnyflashError && (e.code === 'garbled-reply' || e.code === 'timeout');
+}
+
 /**
  * The loader refused a *_DATA block because its checksum did not match: the block was corrupted on
  * the wire and nothing of it was kept, so sending the same block again is safe.
  */
 export function isChecksumReject(e: unknown): boolean {
-  return e instanceof AnyflashError && e.code === 'device-error' && /_DATA failed: (bad data checksum|checksum error)/i.test(e.message);
+  return e instanceof AnyflashError && e.code === 'device-error' && /_DATA failed: (bad data checksum|checksum error|bad data length|invalid message)/i.test(e.message);
 }
 
 function adviceFor(code: number, stub: boolean): string[] {

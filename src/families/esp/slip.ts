@@ -159,7 +159,7 @@ export class SlipReader {
    * The next frame, or an AnyflashError when the deadline passes: `no-response` when nothing was
    * ever received, `garbled-reply` after non-SLIP bytes or a bad escape, `timeout` otherwise.
    */
-  async readFrame(deadline: number, signal?: AbortSignal, options: { chatterLimit?: number } = {}): Promise<Uint8Array> {
+  async readFrame(deadline: number, signal?: AbortSignal, options: { chatterLimit?: number; garbageGraceMs?: number } = {}): Promise<Uint8Array> {
     this.pendingGarbage = null;
     this.decoder.escapeError = null;
     let chatter: number[] = [];
@@ -178,6 +178,9 @@ export class SlipReader {
         this.pendingGarbage = Uint8Array.from(chatter);
         if (chatter.length >= options.chatterLimit) throw rebooted(this.pendingGarbage);
       }
+      // Bytes outside a frame are a reply whose start marker was damaged (or a boot log, which the
+      // chatter limit catches sooner): no intact reply follows, so stop waiting soon.
+      if (options.garbageGraceMs !== undefined && this.pendingGarbage) deadline = Math.min(deadline, performance.now() + options.garbageGraceMs);
     }
   }
 
@@ -196,7 +199,7 @@ export class SlipReader {
       const bytes = await this.transport.read({ deadline, signal });
       if (bytes.length === 0) break;
       this.bytesSeen += bytes.length;
-        for (const b of bytes) parts.push(b);
+      for (const b of bytes) parts.push(b);
       if (performance.now() >= end) break;
     }
     return Uint8Array.from(parts);
