@@ -1,5 +1,5 @@
 import { AnyflashError } from '../../core/errors.js';
-import { hex32, packU32le, printable } from '../../core/bytes.js';
+import { concatBytes, hex32, packU32le, printable } from '../../core/bytes.js';
 import { deadlineIn, sleep, throwIfAborted } from '../../core/time.js';
 import type { Transport } from '../../transport/types.js';
 import {
@@ -14,7 +14,7 @@ import {
   parseResponse,
   type Response,
 } from './protocol.js';
-import { SlipReader, slipEncode } from './slip.js';
+import { SlipReader, chipRebooted, isStrayBytes, slipEncode } from './slip.js';
 
 export interface CommandOptions {
   timeoutMs?: number;
@@ -65,6 +65,10 @@ const MAX_PACKETS_PER_COMMAND = 100;
 
 /** Bytes outside SLIP frames that mean a stub's chip rebooted (a corrupted reply is far shorter). */
 const STUB_CHATTER_LIMIT = 64;
+const STRAY_ANSWERS_MEAN_REBOOT = 3;
+/** After a malformed frame from the stub: how long to listen for more bytes, and the silence that ends it. */
+const AFTERMATH_MS = 80;
+const AFTERMATH_QUIET_MS = 30;
 /** How long to wait on after bytes outside a frame before calling the reply garbled. */
 const GARBAGE_GRACE_MS = 150;
 /** Copies of an "unsupported command" reject the ROM sends. */
@@ -87,6 +91,8 @@ export class EspLoader {
    * after the first are skipped by count (not by a timed drain, which breaks over slow links).
    */
   private staleRejects = 0;
+  /** Requests in a row answered only by bytes outside frames. */
+  private strayAnswers = 0;
 
   constructor(readonly transport: Transport) {
     this.reader = new SlipReader(transport);
@@ -105,9 +111,15 @@ export class EspLoader {
     for (let attempt = 1; ; attempt++) {
       try {
         const reply = await this.exchange(op, data, options);
+        this.strayAnswers = 0;
         this.checkStatus(op, reply, options.payloadLen);
         return reply;
       } catch (e) {
+        if (isStrayBytes(e) && this.stub && ++this.strayAnswers >= STRAY_ANSWERS_MEAN_REBOOT) {
+          // The stub never sends bytes outside frames: requests answered that way, again and again,
+          // come from a ROM that restarted at its boot baud.
+          throw chipRebooted(this.reader.garbageEvidence);
+        }
         // Silence costs a whole deadline and may be a stalled or vanished chip, which the engine
         // handles better: ask once more, not as often as after a garbled reply.
         const refused = e instanceof AnyflashError && e.code === 'unsupported' && !this.stub && ALWAYS_SUPPORTED.has(op);
@@ -142,6 +154,10 @@ export class EspLoader {
       // Once the chip has answered cleanly, a malformed frame is our reply damaged on the wire:
       // no other reply is coming, so waiting out the deadline would only waste it.
       if (!isWellFormed(frame) && this.statusLen !== undefined) {
+        // A damaged reply is one event and the line goes quiet; a chip that reset keeps printing
+        // its boot log, whose bytes can look like frames too.
+        const more = this.stub ? await this.reader.readRaw(AFTERMATH_MS, AFTERMATH_QUIET_MS, options.signal) : new Uint8Array(0);
+        if (more.length >= STUB_CHATTER_LIMIT) throw chipRebooted(concatBytes([frame, more]));
         throw new AnyflashError('garbled-reply', `The reply to ${opName(op)} was corrupted on the wire.`, {
           family: 'esp',
           evidence: [`received: ${printable(frame, 60)}`],

@@ -97,6 +97,11 @@ export class SlipDecoder {
 const GURU = /Guru Meditation Error[^\r\n]*|Fatal exception \(\d+\)[^\r\n]*/;
 
 /** Describes non-SLIP bytes the way esptool does, plus a crash message if one is in them. */
+/** The error for bytes that arrived outside any frame (see `describeGarbage`). */
+export function isStrayBytes(e: unknown): boolean {
+  return e instanceof AnyflashError && e.code === 'garbled-reply' && e.message.startsWith('Invalid head of packet');
+}
+
 export function describeGarbage(garbage: Uint8Array): string {
   const head = `Invalid head of packet (0x${garbage[0]!.toString(16).padStart(2, '0')}): possible serial noise or corruption.`;
   const crash = GURU.exec(textDecoder.decode(garbage));
@@ -108,7 +113,7 @@ export function describeGarbage(garbage: Uint8Array): string {
  * frame while it should be answering is the chip printing a boot log (at its boot baud, so often
  * unreadable at ours) — it reset under us. Failing now spares the reply timeout.
  */
-function rebooted(chatter: Uint8Array): AnyflashError {
+export function chipRebooted(chatter: Uint8Array): AnyflashError {
   return new AnyflashError('device-rebooted', 'The chip reset during the command: it printed text instead of answering.', {
     family: 'esp',
     evidence: [`received: ${printable(chatter, 120)}`],
@@ -176,7 +181,7 @@ export class SlipReader {
       if (options.chatterLimit && this.pendingGarbage) {
         chatter = chatter.concat(Array.from(this.pendingGarbage));
         this.pendingGarbage = Uint8Array.from(chatter);
-        if (chatter.length >= options.chatterLimit) throw rebooted(this.pendingGarbage);
+        if (chatter.length >= options.chatterLimit) throw chipRebooted(this.pendingGarbage);
       }
       // Bytes outside a frame are a reply whose start marker was damaged (or a boot log, which the
       // chatter limit catches sooner): no intact reply follows, so stop waiting soon.
