@@ -39,10 +39,7 @@ export async function findDirtySectors(device: FlashDevice, region: Region, opti
         dirty.push(...cmp.nonBlankSectors(blockStart, blockEnd));
       } else if (sectors.length > 1 && (refinedBlocks < 2 || refinedHits > 0)) {
         refinedBlocks++;
-        for (const s of sectors) {
-          if (cmp.matches(await cmp.remote(s.start, s.end), s.start, s.end)) refinedHits++;
-          else dirty.push(sectorOf(s, sector));
-        }
+        refinedHits += await bisect(cmp, blockStart, blockEnd, sector, dirty);
       } else {
         for (const s of sectors) dirty.push(sectorOf(s, sector));
       }
@@ -50,6 +47,25 @@ export async function findDirtySectors(device: FlashDevice, region: Region, opti
     blockStart = blockEnd;
   }
   return dirty;
+}
+
+/**
+ * Narrows a range known to differ down to its differing sectors by halves: when the left half
+ * matches, the right half must differ and needs no digest of its own, so one changed sector in a
+ * 64 KiB block costs four digests instead of sixteen. Returns how many halves matched.
+ */
+async function bisect(cmp: Comparer, start: number, end: number, sector: number, dirty: Range[]): Promise<number> {
+  if (end - alignDown(start, sector) <= sector) {
+    dirty.push(sectorOf({ start, end }, sector));
+    return 0;
+  }
+  const mid = alignDown(start + Math.ceil((end - start) / 2 / sector) * sector, sector);
+  const cut = mid > start && mid < end ? mid : alignDown(start, sector) + sector;
+  if (cmp.matches(await cmp.remote(start, cut), start, cut)) return 1 + (await bisect(cmp, cut, end, sector, dirty));
+  let hits = await bisect(cmp, start, cut, sector, dirty);
+  if (cmp.matches(await cmp.remote(cut, end), cut, end)) hits++;
+  else hits += await bisect(cmp, cut, end, sector, dirty);
+  return hits;
 }
 
 /** Device digests of flash ranges against local digests of the image (or of erased flash). */

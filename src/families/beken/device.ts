@@ -104,20 +104,34 @@ export class BekenFlashDevice implements FlashDevice {
   }
 
   /**
-   * A block whose sectors were mostly measured already (the engine refines a changed block by
-   * sectors, then verifies the block after rewriting one): combine the sector CRCs and ask the chip
-   * only for the few missing sectors instead of the whole block.
+   * A block whose parts were mostly measured already (the engine narrows a changed block down to
+   * its sectors, then verifies the block after rewriting them): combine the cached CRCs of those
+   * parts and ask the chip only for the few sectors not covered, instead of the whole block.
    */
   private async fromSectors(address: number, size: number, signal?: AbortSignal): Promise<number | undefined> {
     if (size <= SECTOR || address % SECTOR !== 0 || size % SECTOR !== 0 || this.crcCache.has(`${address}:${size}`)) return undefined;
+    const end = address + size;
+    const parts: Array<{ address: number; size: number }> = [];
     let missing = 0;
-    for (let a = address; a < address + size; a += SECTOR) if (!this.crcCache.has(`${a}:${SECTOR}`)) missing++;
+    for (let a = address; a < end; ) {
+      const cached = this.longestCachedAt(a, end);
+      if (!cached) missing++;
+      parts.push({ address: a, size: cached ?? SECTOR });
+      a += cached ?? SECTOR;
+    }
     if (missing > MAX_MISSING_SECTORS) return undefined;
-    let crc = await this.chipCrc(address, SECTOR, signal);
-    for (let a = address + SECTOR; a < address + size; a += SECTOR) {
-      crc = combineBekenCrc(crc, await this.chipCrc(a, SECTOR, signal), SECTOR);
+    let crc: number | undefined;
+    for (const p of parts) {
+      const piece = await this.chipCrc(p.address, p.size, signal);
+      crc = crc === undefined ? piece : combineBekenCrc(crc, piece, p.size);
     }
     return crc;
+  }
+
+  /** Length of the longest cached CRC range that starts at `at` and ends by `end`, in whole sectors. */
+  private longestCachedAt(at: number, end: number): number | undefined {
+    for (let len = end - at; len >= SECTOR; len -= SECTOR) if (this.crcCache.has(`${at}:${len}`)) return len;
+    return undefined;
   }
 
   /** CheckCRC over [address, address+size), from the cache when this session already measured it. */
