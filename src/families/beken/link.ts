@@ -226,7 +226,7 @@ export class BekenLink {
   async stepDown(): Promise<boolean> {
     const lower = BAUD_LADDER.find((b) => b < this.baud);
     if (lower === undefined || !this.transport.canSetBaud) return false;
-    this.events({ type: 'note', level: 'warn', message: `Data errors at ${this.baud} baud; continuing at ${lower}.` });
+    this.events({ type: 'recover', what: 'baud', detail: `Data errors at ${this.baud} baud; re-linking and continuing at ${lower}.` });
     await this.relinkAtLinkBaud();
     await this.setWorkingBaud(lower);
     return true;
