@@ -3,8 +3,10 @@
  * write with recovery as the CLI does it. Prints the share of runs that ended verified and the time
  * overhead against the fault-free run. Target (issue 5): 100 % verified; overhead ≤ 20 % + 2 s per
  * recovery, not counting the seconds the port was gone or the chip stalled (no tool can beat those).
- * Usage: npm run bench:faults [-- --n 5] [-- --chip bk7231n] [-- --size 256K] [-- --class brownout]
+ * Usage: npm run bench:faults [-- --n 5] [-- --chip bk7231n] [-- --size 256K] [-- --class brownout] [-- --trace]
+ * (--trace prints each retry and recovery as it happens, to see where a slow run spent its time).
  */
+import type { AnyflashEvent } from '../src/core/events.js';
 import { seededRandom } from '../src/sim/faults.js';
 import { parseSize } from '../src/engine/parse.js';
 import { expectedFlash, firstDifference, pattern, runScenario } from '../test/resilience/helpers.js';
@@ -20,6 +22,7 @@ const baud = chip.startsWith('esp') ? 921600 : undefined;
 const address = chip.startsWith('esp') ? 0x10000 : 0x20000;
 const image = pattern(size, 77);
 const regions = [{ name: 'app.bin', address, data: image }];
+const trace = process.argv.includes('--trace');
 
 interface Scenario {
   faults: string[];
@@ -59,7 +62,12 @@ async function once(faults: string[], seed: number): Promise<{ ok: boolean; seco
   const query = ['realtime=1', 'latency=1', `seed=${seed}`, `fault-write-size=${size}`, ...(chip.startsWith('sf32') ? ['auto-reset=1'] : []), ...faults.map((f) => `fault=${f}`)].join('&');
   const t0 = performance.now();
   try {
-    const o = await runScenario({ chip, query, regions, baud, preloadSeed: 5 });
+    const onEvent = trace
+      ? (e: AnyflashEvent): void => {
+          if (e.type === 'retry' || e.type === 'recover') console.log(`    ${((performance.now() - t0) / 1000).toFixed(2)} s ${JSON.stringify(e)}`);
+        }
+      : undefined;
+    const o = await runScenario({ chip, query, regions, baud, preloadSeed: 5, onEvent });
     const seconds = (performance.now() - t0) / 1000;
     const r = o.summary.recoveries!;
     const ok = firstDifference(o.after, expectedFlash(o.before, regions)) < 0 && o.summary.regions.every((x) => x.verified);

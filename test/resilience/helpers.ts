@@ -22,6 +22,8 @@ export interface Scenario {
   baud?: number;
   /** Fills the whole flash with a pattern first, so a change outside the regions shows. */
   preloadSeed?: number;
+  /** Sees every event as it happens (benchmarks print retries and recoveries live). */
+  onEvent?: (e: AnyflashEvent) => void;
 }
 
 export interface Outcome {
@@ -44,7 +46,10 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
   if (s.preloadSeed !== undefined) port.device.flash.data.set(pattern(port.device.flash.size, s.preloadSeed));
   const before = port.device.flash.data.slice();
   const events: AnyflashEvent[] = [];
-  const sink = (e: AnyflashEvent): void => void events.push(e);
+  const sink = (e: AnyflashEvent): void => {
+    events.push(e);
+    s.onEvent?.(e);
+  };
   const extra = s.chip.startsWith('sf32') ? { stub: simStubBlob() } : undefined;
   const base: ConnectOptions = { transport: port.transport, chip: s.chip, baud: s.baud, events: sink, wait: false, extra };
   const signal = AbortSignal.timeout(120_000);
