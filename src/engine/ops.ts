@@ -1,9 +1,9 @@
 import { AnyflashError } from '../core/errors.js';
-import { hexAddr } from '../core/bytes.js';
+import { bytesEqual, hexAddr } from '../core/bytes.js';
 import { noEvents, type EventSink } from '../core/events.js';
 import type { FlashDevice } from '../families/types.js';
 import { findDirtySectors } from './compare.js';
-import { flashOffset, formatSize, mergeRanges, toFlashOffsets, validateRegions, type Range, type Region } from './regions.js';
+import { alignDown, flashOffset, formatSize, mergeRanges, toFlashOffsets, validateRegions, type Range, type Region } from './regions.js';
 
 export interface OpContext {
   events?: EventSink;
@@ -83,12 +83,48 @@ export async function readRange(device: FlashDevice, at: number, size: number, c
   const t0 = performance.now();
   const region = { address, size };
   events({ type: 'start', op: 'read', region, total: size });
-  const data = await device.readFlash(address, size, {
-    signal: ctx.signal,
-    onProgress: (done) => events({ type: 'progress', op: 'read', region, done, total: size }),
-  });
+  const onProgress = (done: number): void => events({ type: 'progress', op: 'read', region, done, total: size });
+  const data = await readSkippingErased(device, address, size, { signal: ctx.signal, onProgress });
   events({ type: 'finish', op: 'read', region, seconds: (performance.now() - t0) / 1000, bytes: size });
   return data;
+}
+
+const READ_BLOCK = 0x10000;
+
+/**
+ * Reads a range, but first asks the device which 64 KiB blocks are erased and reads only the
+ * others: a dump or backup of a half-empty flash then costs one digest per empty block instead of
+ * its bytes on the wire (4 MiB at 921600 baud is 46 s). Only with digests too long to collide by
+ * chance (MD5): a block wrongly taken for erased would be missing from a backup. A digest costs a
+ * round trip and a few milliseconds of hashing, about 2 % of reading the block at 921600 baud.
+ */
+async function readSkippingErased(device: FlashDevice, address: number, size: number, options: { signal?: AbortSignal; onProgress: (done: number) => void }): Promise<Uint8Array> {
+  const blank = (length: number): Uint8Array => device.digest.compute(new Uint8Array(length).fill(0xff));
+  const useDigests = size >= 2 * READ_BLOCK && size <= device.digest.maxRange && blank(0).length >= 16;
+  const out = new Uint8Array(size).fill(0xff);
+  if (useDigests && bytesEqual(await device.flashDigest(address, size, { signal: options.signal }), blank(size))) {
+    options.onProgress(size);
+    return out;
+  }
+  const blocks: Range[] = [];
+  for (let s = address; s < address + size; ) {
+    const e = Math.min(address + size, alignDown(s, READ_BLOCK) + READ_BLOCK);
+    blocks.push({ start: s, end: e });
+    s = e;
+  }
+  const toRead: Range[] = [];
+  for (const b of blocks) {
+    const erased = useDigests && bytesEqual(await device.flashDigest(b.start, b.end - b.start, { signal: options.signal }), blank(b.end - b.start));
+    if (!erased) toRead.push(b);
+  }
+  let done = size - toRead.reduce((n, r) => n + r.end - r.start, 0);
+  options.onProgress(done);
+  for (const r of mergeRanges(toRead)) {
+    const before = done;
+    out.set(await device.readFlash(r.start, r.end - r.start, { signal: options.signal, onProgress: (n) => options.onProgress(before + n) }), r.start - address);
+    done += r.end - r.start;
+  }
+  return out;
 }
 
 export async function eraseRange(device: FlashDevice, address: number | undefined, size: number | undefined, ctx: OpContext = {}): Promise<void> {

@@ -4,6 +4,7 @@ import { espFamily, EspDevice } from '../../src/families/esp/index.js';
 import { md5 } from '../../src/core/md5.js';
 import { toHex } from '../../src/core/bytes.js';
 import { isAnyflashError } from '../../src/core/errors.js';
+import { readRange } from '../../src/engine/ops.js';
 import { bench, pattern } from './helpers.js';
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error & { code: string; advice: string[]; evidence: string[] }> {
@@ -216,4 +217,20 @@ test('a highly compressible image whose flash work outlasts 3 s still completes 
   const seconds = (performance.now() - t0) / 1000;
   assert.ok(seconds > 3, `flash work took ${seconds.toFixed(1)} s, so a fixed 3 s timeout would have failed`);
   assert.deepEqual(sim.flash.read(0, data.length), data);
+});
+
+test('reading a half-empty flash sends only the written blocks over the wire, and the bytes are right', async () => {
+  const b = await bench('esp32');
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+  const data = pattern(0x18000, 3);
+  data.fill(0xff, 0x8000, 0x9000);
+  b.sim.flash.data.set(data, 0x13000);
+  const before = b.link.counters.toHost;
+  const back = await readRange(dev, 0x10000, 0x100000);
+  const wire = b.link.counters.toHost - before;
+  const expected = new Uint8Array(0x100000).fill(0xff);
+  expected.set(data, 0x3000);
+  assert.deepEqual(back, expected);
+  // Blocks 0x10000..0x30000 hold data (128 KiB); the other 896 KiB are erased and not read.
+  assert.ok(wire > 0x20000 && wire < 0x24000, `${wire} bytes to the host`);
 });
