@@ -1,4 +1,4 @@
-import { AnyflashError, INPUT_CODES, isAnyflashError } from '../core/errors.js';
+import { AnyflashError, ErrorCodes, INPUT_CODES, isAnyflashError } from '../core/errors.js';
 import { bekenFamily } from './beken/index.js';
 import { espFamily } from './esp/index.js';
 import { sifliFamily } from './sifli/index.js';
@@ -45,7 +45,7 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
   const failures: AnyflashError[] = [];
   for (const family of families) {
     try {
-      options.events({ type: 'note', level: 'info', message: `Trying ${family.name.toUpperCase()} handshake…` });
+      options.events({ type: 'note', level: 'info', message: `Trying ${family.title} handshake…` });
       return await family.connect({ ...options, chip, connectAttempts: options.connectAttempts ?? 2, wait: false });
     } catch (e) {
       if (!isAnyflashError(e) || e.code === 'aborted') throw e;
@@ -54,7 +54,9 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
       failures.push(e);
     }
   }
-  const best = failures.find((f) => !SILENT.has(f.code) && f.code !== 'bad-input') ?? failures.find((f) => f.code === 'bad-input');
+  const loud = failures.filter((f) => !SILENT.has(f.code) && f.code !== 'bad-input');
+  if (loud.length > 1 && loud.every((f) => f.code === loud[0]!.code)) throw sharedFailure(loud, families);
+  const best = loud[0] ?? failures.find((f) => f.code === 'bad-input');
   if (best) throw best;
   throw new AnyflashError('no-response', 'No supported chip answered (tried ' + families.map((f) => f.name).join(', ') + ').', {
     evidence: failures.map((f) => `${f.family ?? '?'}: ${f.message}`),
@@ -63,6 +65,19 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
       'Put the chip in download mode by hand (ESP: hold BOOT, tap RESET; Beken: power-cycle while connecting; SiFli: power the board within 2 s).',
       'Give --chip to narrow the search and use the family-specific guided entry.',
     ],
+  });
+}
+
+/**
+ * Several families saw the same thing (over TCP every family reads a firmware's console, whatever
+ * its baud), so no one family may claim the board: say what was seen and how each family's chip is
+ * put into download mode.
+ */
+function sharedFailure(failures: readonly AnyflashError[], families: readonly Family[]): AnyflashError {
+  const code = failures[0]!.code;
+  return new AnyflashError(code, `No chip answered its download handshake (tried ${families.map((f) => f.name).join(', ')}): ${ErrorCodes[code].replace(/^./, (c) => c.toLowerCase())}`, {
+    evidence: failures.flatMap((f) => [`${f.family ?? '?'}: ${f.message}`, ...f.evidence.map((e) => `${f.family ?? '?'}: ${e}`)]),
+    advice: [...failures.map((f) => `${familyByName(f.family ?? '')?.title ?? f.family}: ${f.advice[0] ?? f.message}`), 'Give --chip to narrow the search to your chip; anyflash then guides its download-mode entry.'],
   });
 }
 

@@ -92,6 +92,8 @@ export interface FlashDevice {
 
 export interface Family {
   readonly name: FamilyName;
+  /** How people write the family's name in prose (`SiFli`). */
+  readonly title: string;
   /** Chip names accepted by `--chip` (lower case, e.g. `esp32s3`, `bk7231n`, `sf32lb52`). */
   readonly chips: readonly string[];
   /** Relative cost of one detection attempt; detection tries the cheapest first. */

@@ -14,6 +14,7 @@ export { bekenDigest, BekenFlashDevice } from './device.js';
 export const bekenFamily: Family = {
   name: 'beken',
   chips: CHIP_NAMES,
+  title: 'Beken',
   probeCost: 2,
   async connect(options: ConnectOptions): Promise<FlashDevice> {
     const requested = options.chip && options.chip !== 'beken' ? options.chip : undefined;

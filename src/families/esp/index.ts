@@ -265,6 +265,7 @@ async function connectAt(options: ConnectOptions, initialBaud: number): Promise<
 export const espFamily: Family = {
   name: 'esp',
   chips: ESP_CHIPS.map((c) => c.name),
+  title: 'ESP',
   probeCost: 1,
   connect,
 };

@@ -205,6 +205,7 @@ async function connect(o: ConnectOptions): Promise<FlashDevice> {
 export const sifliFamily: Family = {
   name: 'sifli',
   chips: SIFLI_CHIPS.map((c) => c.name),
+  title: 'SiFli',
   probeCost: 3,
   connect,
 };
