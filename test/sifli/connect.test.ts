@@ -157,3 +157,25 @@ test('a running firmware that leaves the debug UART alone is reached without any
     await bench.close();
   }
 });
+
+test('started in download mode, the ROM is still listening long after its window (a tool started later finds it); a power cycle restores the window', async () => {
+  const held = await simBench({ boot: 'download', extra: { bootWindowMs: 100 } });
+  const open = await simBench({ extra: { bootWindowMs: 100 } });
+  try {
+    await new Promise((r) => setTimeout(r, 400));
+    const dev = await sifliFamily.connect({ transport: held.transport, events: () => {}, before: 'no-reset', connectAttempts: 1, extra: { stub: dummyStub() } });
+    const data = pattern(0x1000, 9);
+    await dev.writeFlash(0x2000, data);
+    assert.deepEqual(held.device.flash.data.subarray(0x2000, 0x3000), data);
+    await assert.rejects(
+      sifliFamily.connect({ transport: open.transport, events: () => {}, before: 'no-reset', connectAttempts: 1, extra: { stub: dummyStub() } }),
+      (e) => isAnyflashError(e, 'firmware-owns-uart'),
+    );
+    assert.match(held.device.control('power-cycle'), /listening for 100 ms/);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.match(held.device.control('status'), /phase=firmware/);
+  } finally {
+    await held.close();
+    await open.close();
+  }
+});

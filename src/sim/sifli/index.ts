@@ -57,6 +57,7 @@ export function createSifliSim(options: SimOptions): SimDevice {
     maxBaud: num(x.maxBaud, 6_000_000),
     logIntervalMs: num(x.logIntervalMs, 250),
     startInFirmware: options.boot === 'firmware',
+    startInDownload: options.boot === 'download',
     failBlock: typeof x.failBlock === 'number' ? x.failBlock : undefined,
   };
   return new Sf32Sim(options.clock, flash, config);

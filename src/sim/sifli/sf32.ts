@@ -26,6 +26,12 @@ export interface Sf32Config {
   /** Period of the firmware's console lines. */
   logIntervalMs: number;
   startInFirmware: boolean;
+  /**
+   * The state at start is a caught window (`--boot download`): the ROM listens until the next
+   * power-up, as on a board someone powered at the right moment, so a tool started at any time
+   * later finds it. Power cycles and resets after that get the normal window.
+   */
+  startInDownload: boolean;
   /** Fault: the stub fails the `burn_erase_write` block with this sequence number, once. */
   failBlock?: number;
 }
@@ -77,8 +83,7 @@ export class Sf32Sim extends SimDevice {
     this.ram = new Uint8Array(config.ramSize);
     this.baud = ROM_BAUD;
     this.parser = new DebugFrameParser(config.layout);
-    if (config.startInFirmware) this.powerOn(true);
-    else this.powerOn(false);
+    this.powerOn(config.startInFirmware, config.startInDownload);
   }
 
   private text(s: string): void {
@@ -114,8 +119,11 @@ export class Sf32Sim extends SimDevice {
     this.core.fill(0);
   }
 
-  /** Power-on reset. `skipWindow` starts with the firmware already running (state at start). */
-  private powerOn(skipWindow: boolean): void {
+  /**
+   * Power-on reset. `skipWindow` starts with the firmware already running and `holdRom` with the
+   * window already caught (states at start).
+   */
+  private powerOn(skipWindow: boolean, holdRom = false): void {
     this.powerOff();
     this.baud = ROM_BAUD;
     this.powerOnAt = this.clock.now();
@@ -125,6 +133,7 @@ export class Sf32Sim extends SimDevice {
       return;
     }
     this.text('SFBL\r\n');
+    if (holdRom) return;
     this.later(this.config.bootWindowMs, () => {
       if (this.phase === 'rom' && !this.debugActive && this.config.firmware) this.bootFirmware();
     });
