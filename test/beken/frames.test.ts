@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../../src/core/bytes.js';
 import * as cmd from '../../src/families/beken/commands.js';
-import { bekenCrc, combineBekenCrc, forgeCrcTail, crc32Update, zlibCrc } from '../../src/families/beken/crc.js';
+import { bekenCrc, bekenCrcOfSuffix, combineBekenCrc, forgeCrcTail, crc32Update, zlibCrc } from '../../src/families/beken/crc.js';
 import { longResponse, shortResponse, unknownCommandResponse } from '../../src/families/beken/frames.js';
 import { FrameReader } from '../../src/families/beken/reader.js';
 import { pattern } from './helpers.js';
@@ -88,6 +88,7 @@ describe('Beken CRC', () => {
     all.set(a);
     all.set(b, a.length);
     assert.equal(combineBekenCrc(bekenCrc(a), bekenCrc(b), b.length), bekenCrc(all));
+    assert.equal(bekenCrcOfSuffix(bekenCrc(all), bekenCrc(a), b.length), bekenCrc(b));
   });
 
   it('forges a 4-byte tail that gives any target register', () => {

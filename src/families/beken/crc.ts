@@ -78,6 +78,14 @@ export function combineBekenCrc(crcA: number, crcB: number, lengthB: number): nu
 }
 
 /**
+ * Beken CRC of B from the Beken CRCs of A‖B and of A: the inverse of `combineBekenCrc`. When a block
+ * and its first half were measured, the second half's CRC costs no chip time.
+ */
+export function bekenCrcOfSuffix(crcAB: number, crcA: number, lengthB: number): number {
+  return (crcAB ^ combineBekenCrc(crcA, 0xffffffff, lengthB) ^ 0xffffffff) >>> 0;
+}
+
+/**
  * Four bytes that, appended after a prefix whose CRC register is `state`, bring the register to
  * `target`. The simulator uses this to give its synthetic bootloaders the CRCs of real ones.
  */

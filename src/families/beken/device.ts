@@ -17,7 +17,7 @@ import {
   MAC_TLV_MARKER,
   TUYA_DEFAULT_KEY,
 } from './chips.js';
-import { bekenCrc, combineBekenCrc } from './crc.js';
+import { bekenCrc, bekenCrcOfSuffix, combineBekenCrc } from './crc.js';
 import type { Detection } from './detect.js';
 import { flashProtectFor, flashVendor } from './flash-protect.js';
 import { EraseSize } from './frames.js';
@@ -94,7 +94,7 @@ export class BekenFlashDevice implements FlashDevice {
     let first = true;
     for (let s = address; s < address + size; ) {
       const e = Math.min(address + size, Math.floor(s / BLOCK) * BLOCK + BLOCK);
-      const piece = (await this.fromSectors(s, e - s, options.signal)) ?? (await this.chipCrc(s, e - s, options.signal));
+      const piece = this.known(s, e) ?? (await this.fromSectors(s, e - s, options.signal)) ?? (await this.chipCrc(s, e - s, options.signal));
       crc = first ? piece : combineBekenCrc(crc, piece, e - s);
       first = false;
       options.onProgress?.(e - address);
@@ -134,11 +134,45 @@ export class BekenFlashDevice implements FlashDevice {
     return undefined;
   }
 
-  /** CheckCRC over [address, address+size), from the cache when this session already measured it. */
+  /** CRC of [start, end) put together from cached ranges alone, or undefined when one is missing. */
+  private composed(start: number, end: number): number | undefined {
+    let crc: number | undefined;
+    for (let a = start; a < end; ) {
+      const len = this.longestCachedAt(a, end);
+      if (len === undefined) return undefined;
+      const piece = this.crcCache.get(`${a}:${len}`)!.crc;
+      crc = crc === undefined ? piece : combineBekenCrc(crc, piece, len);
+      a += len;
+    }
+    return crc;
+  }
+
+  /**
+   * CRC of [start, end) as the tail of a measured range that ends there and whose head is known:
+   * narrowing a changed block asks for the second half after the block and its first half.
+   */
+  private derived(start: number, end: number): number | undefined {
+    for (const v of this.crcCache.values()) {
+      if (v.end !== end || v.start >= start) continue;
+      const head = this.composed(v.start, start);
+      if (head !== undefined) return bekenCrcOfSuffix(v.crc, head, end - start);
+    }
+    return undefined;
+  }
+
+  /** CRC of [start, end) when this session measured it, or it follows from what was measured. */
+  private known(start: number, end: number): number | undefined {
+    const key = `${start}:${end - start}`;
+    const crc = this.crcCache.get(key)?.crc ?? this.derived(start, end);
+    if (crc !== undefined) this.crcCache.set(key, { start, end, crc });
+    return crc;
+  }
+
+  /** CheckCRC over [address, address+size), unless the CRC is known already. */
   private async chipCrc(address: number, size: number, signal?: AbortSignal): Promise<number> {
+    const hit = this.known(address, address + size);
+    if (hit !== undefined) return hit;
     const key = `${address}:${size}`;
-    const hit = this.crcCache.get(key);
-    if (hit) return hit.crc;
     const start = this.wire(address);
     const end = this.full ? start + size - 1 : start + size;
     // Generous: chips and flash parts differ, and a timeout here costs a re-link.

@@ -122,7 +122,7 @@ export class BekenSimDevice extends SimDevice {
   private readonly efuse: Uint8Array;
   private garbleSeed = 0x1234567;
   /** Command counts, for tests. */
-  readonly stats = { frames: 0, discardedBytes: 0, linkChecks: 0, boots: 0 };
+  readonly stats = { frames: 0, discardedBytes: 0, linkChecks: 0, boots: 0, crcBytes: 0 };
 
   constructor(
     clock: SimClock,
@@ -360,6 +360,7 @@ export class BekenSimDevice extends SimDevice {
         const start = readU32le(p, 0);
         const end = readU32le(p, 4);
         const length = Math.max(0, (this.full ? end + 1 : end) - start);
+        this.stats.crcBytes += length;
         await this.clock.sleep((length / this.settings.crcBytesPerSecond) * 1000);
         const crc = bekenCrc(this.flash.read(start, length));
         if (!this.full) this.crcLocked = true;
