@@ -7,15 +7,21 @@ import { flashOffset } from '../../engine/regions.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
 
+interface ReadFlags extends GlobalFlags {
+  start?: string;
+  length?: string;
+}
+
 export function register(program: Command): void {
   deviceCommand(program, 'read', 'read flash into a file')
     .aliases(['read-flash', 'read_flash'])
-    .argument('<address>', 'start address (0x0)')
-    .argument('<size>', 'bytes to read (0x1000, 64K, 4M, or ALL)')
-    .argument('<file>', 'output file')
-    .action(async (addressText: string, sizeText: string, file: string, flags: GlobalFlags) => {
+    .argument('<args...>', 'ADDRESS SIZE FILE (size 0x1000, 64K, 4M or ALL), or FILE alone: the whole flash, or --start/--length')
+    .option('-s, --start <address>', 'with FILE alone: first address to read (default 0)')
+    .option('-l, --length <size>', 'with FILE alone: bytes to read (default: to the end of the flash)')
+    .action(async (args: string[], flags: ReadFlags) => {
       let address = 0;
-      let size: number | 'all' = 0;
+      let size: number | 'all' = 'all';
+      let file = '';
       process.exitCode = await withDevice(
         flags,
         async ({ device, out, signal }) => {
@@ -25,8 +31,20 @@ export function register(program: Command): void {
           out.result({ ok: true, chip: device.chip, address, size: length, file }, [`Read ${length} B from ${hexAddr(address)} into ${file}.`]);
         },
         () => {
-          address = parseNumber(addressText, 'address');
-          size = sizeText.toLowerCase() === 'all' ? 'all' : parseSize(sizeText, 'size');
+          if (args.length === 3) {
+            if (flags.start !== undefined || flags.length !== undefined) throw new AnyflashError('bad-input', 'Give ADDRESS SIZE FILE or FILE with --start/--length, not both.');
+            address = parseNumber(args[0]!, 'address');
+            size = args[1]!.toLowerCase() === 'all' ? 'all' : parseSize(args[1]!, 'size');
+            file = args[2]!;
+          } else if (args.length === 1) {
+            address = flags.start === undefined ? 0 : parseNumber(flags.start, '--start');
+            size = flags.length === undefined ? 'all' : parseSize(flags.length, '--length');
+            file = args[0]!;
+          } else {
+            throw new AnyflashError('bad-input', `read takes ADDRESS SIZE FILE or FILE alone, not ${args.length} arguments.`, {
+              advice: ['Examples: anyflash read 0x10000 64K app.bin · anyflash read backup.bin (the whole flash)'],
+            });
+          }
           if (size === 0) throw new AnyflashError('bad-input', 'Size must be greater than 0.');
         },
       );

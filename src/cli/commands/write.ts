@@ -8,10 +8,14 @@ import { espImageChipCheck } from '../../formats/esp-image.js';
 import { checkFitsPartition, parsePartitionBinary, PARTITION_TABLE_OFFSET, PARTITION_TABLE_SIZE } from '../../formats/partition-table.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
 import { protectedWrite } from '../journal-store.js';
-import { loadFileArgs, parseFileArgs, type FlashSettings } from '../inputs.js';
+import { loadFileArgs, parseFileArgs, readInputFile, type FileArg, type FlashSettings } from '../inputs.js';
+import { parseNumber, parseSize } from '../../engine/parse.js';
 
 interface WriteFlags extends GlobalFlags, FlashSettings {
   skip?: boolean;
+  start?: string;
+  skipBytes?: string;
+  length?: string;
   verify?: boolean;
   force?: boolean;
   partition?: string;
@@ -87,6 +91,12 @@ async function run(files: string[], flags: WriteFlags): Promise<number> {
     },
     () => {
       const args = parseFileArgs(files);
+      const range = fileRange(args, flags);
+      if (range) {
+        regions = [range];
+        validateRegions(regions);
+        return;
+      }
       if (flags.partition && args.some((a) => a.address !== undefined)) {
         throw new AnyflashError('bad-input', '--partition places the file itself; give the file without an address.');
       }
@@ -103,8 +113,37 @@ async function run(files: string[], flags: WriteFlags): Promise<number> {
   );
 }
 
+/**
+ * `--start/--skip-bytes/--length` as in bk7231tools and ltchiptool (`-s`, `-S`, `-l`): part of one
+ * file, as raw bytes, at an address — e.g. the app part of a full dump (`-s 0x11000 -S 0x11000`).
+ */
+function fileRange(args: readonly FileArg[], flags: WriteFlags): Region | undefined {
+  if (flags.start === undefined && flags.skipBytes === undefined && flags.length === undefined) return undefined;
+  const only = args.length === 1 ? args[0]! : undefined;
+  if (!only || only.address !== undefined || flags.partition) {
+    throw new AnyflashError('bad-input', '--start/--skip-bytes/--length take exactly one file, without an address or --partition.', {
+      advice: ['Example: anyflash write dump.bin --start 0x11000 --skip-bytes 0x11000'],
+    });
+  }
+  if (flags.start === undefined) throw new AnyflashError('bad-input', '--skip-bytes and --length need --start: the flash address the bytes go to.');
+  const start = parseNumber(flags.start, '--start');
+  const bytes = readInputFile(only.file);
+  const skip = flags.skipBytes === undefined ? 0 : parseSize(flags.skipBytes, '--skip-bytes');
+  const length = flags.length === undefined ? bytes.length - skip : parseSize(flags.length, '--length');
+  if (skip >= bytes.length || length <= 0 || skip + length > bytes.length) {
+    throw new AnyflashError('bad-input', `${only.file} has ${bytes.length} B: it holds no ${length > 0 ? `${length} B` : 'bytes'} after skipping ${skip}.`, {
+      file: only.file,
+      advice: ['Check --skip-bytes and --length against the file size.'],
+    });
+  }
+  return { name: `${only.file}[${hexAddr(skip)}..${hexAddr(skip + length)}]`, address: start, data: bytes.subarray(skip, skip + length) };
+}
+
 function writeOptions(cmd: Command): Command {
   return cmd
+    .option('-s, --start <address>', 'write one file (or part of it) at this address, as raw bytes (bk7231tools/ltchiptool -s)')
+    .option('-S, --skip-bytes <n>', 'with --start: leave out the first N bytes of the file (bk7231tools/ltchiptool -S)')
+    .option('-l, --length <n>', 'with --start: write only N bytes of the file (bk7231tools/ltchiptool -l)')
     .option('--no-skip', 'write every sector even when the flash already holds the same bytes')
     .option('--no-verify', 'do not check the written regions by digest')
     .option('--no-backup', 'do not save the flash about to be overwritten on the first write to a device')
