@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sleep } from '../../src/core/time.js';
 import { writeRegions } from '../../src/engine/write.js';
+import { openSimPort } from '../../src/engine/sim-port.js';
+import { bekenFamily } from '../../src/families/beken/index.js';
 import type { BekenFlashDevice } from '../../src/families/beken/device.js';
 import { connect, pattern, rig } from './helpers.js';
 
@@ -301,4 +303,27 @@ describe('Beken linking and baud', () => {
     assert.ok(r.events.some((e) => e.type === 'recover'));
     assert.equal(r.sim.baud, 921600, 'working baud restored after the re-link');
   });
+});
+
+describe('Beken detection on a noisy line', () => {
+  // No checksum protects a Beken reply: a flipped bit must not name the wrong chip or flash, and a
+  // request lost on the way must not end the connect (an unknown bootloader takes the longer path).
+  for (const seed of [1, 2, 3, 4]) {
+    it(`corrupt=2e-3, seed ${seed}: BK7231N with 2 MiB flash, unknown bootloader, eFuse key`, async () => {
+      const sim = openSimPort(`sim:bk7231n?fault=corrupt=2e-3&seed=${seed}`);
+      sim.device.flash.data.set(pattern(0x12000, seed));
+      await sim.transport.open();
+      try {
+        const dev = await bekenFamily.connect({ transport: sim.transport, baud: 115200, events: () => {} });
+        const info = await dev.info();
+        assert.equal(info.chip, 'bk7231n');
+        assert.equal(info.flashSize, 0x200000);
+        assert.equal(info.flashId, 0xc84015);
+        assert.equal(info.extra.efuseKey, '510fb093 a3cbeadc 5993a17e c7adeb03');
+      } finally {
+        await sim.transport.close();
+        sim.device.dispose();
+      }
+    });
+  }
 });

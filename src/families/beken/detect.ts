@@ -17,6 +17,8 @@ import {
 } from './chips.js';
 import { bekenCrc } from './crc.js';
 import { flashSizeFromId } from './flash-protect.js';
+import { DETECT_TRIES, readAgreed, tryRead } from './agreed.js';
+import type { BekenLink } from './link.js';
 import type { BekenSession } from './session.js';
 
 export interface Detection {
@@ -42,9 +44,11 @@ const UNKNOWN_BASIC: BekenChip = {
   erase32K: false,
 };
 
-export async function detect(session: BekenSession, events: EventSink, requested: string | undefined, signal?: AbortSignal): Promise<Detection> {
+export async function detect(link: BekenLink, events: EventSink, requested: string | undefined, signal?: AbortSignal): Promise<Detection> {
+  const session = link.session;
+  const agreed = <T extends number | Uint8Array>(what: string, read: () => Promise<T>): Promise<T> => readAgreed(what, read, link);
   // Sent before the protocol is known: FULL hashes 257 bytes here, BASIC 256 — the table knows both.
-  const raw = await session.checkCrc(0, 0x100, 50, signal);
+  const raw = await agreed('CheckCRC of the bootloader', () => session.checkCrc(0, 0x100, 50, signal));
   const zcrc = (raw ^ 0xffffffff) >>> 0;
   const entry = bootloaderByCrc(zcrc);
   let protocol: Protocol;
@@ -60,10 +64,15 @@ export async function detect(session: BekenSession, events: EventSink, requested
       code: 'unknown-bootloader',
       message: `Unknown bootloader CRC ${hex32(zcrc)}; telling FULL from BASIC by a 257/256-byte CRC. Please report this CRC with a dump of 0x0–0x11000.`,
     });
-    const crc = await session.checkCrc(BOOTLOADER_END, BOOTLOADER_END + 0x100, 50, signal);
-    app = await session.flashRead4K(BOOTLOADER_END, signal);
-    if (crc === bekenCrc(app.subarray(0, 257))) protocol = 'FULL';
-    else if (crc === bekenCrc(app.subarray(0, 256))) protocol = 'BASIC_BEKEN';
+    const crc = await agreed('CheckCRC at 0x11000', () => session.checkCrc(BOOTLOADER_END, BOOTLOADER_END + 0x100, 50, signal));
+    // The CRC checks the read: a read damaged on the way matches neither length, so read again.
+    let kind: Protocol | undefined;
+    for (let i = 0; i < DETECT_TRIES && !kind; i++) {
+      app = await tryRead(() => session.flashRead4K(BOOTLOADER_END, signal), link);
+      if (app && crc === bekenCrc(app.subarray(0, 257))) kind = 'FULL';
+      else if (app && crc === bekenCrc(app.subarray(0, 256))) kind = 'BASIC_BEKEN';
+    }
+    if (kind) protocol = kind;
     else {
       throw new AnyflashError('unknown-device', 'CRC mismatch while checking the loader type: the chip answers, but not as a known BK72xx loader.', {
         family: 'beken',
@@ -78,7 +87,7 @@ export async function detect(session: BekenSession, events: EventSink, requested
   let flashSize: number | undefined;
   let sizeSource: Detection['sizeSource'] = 'default';
   if (protocol === 'FULL') {
-    chipId = await session.readReg(SCTRL_CHIP_ID, signal);
+    chipId = await agreed('the chip id', () => session.readReg(SCTRL_CHIP_ID, signal));
     chip = chipById(chipId) ?? chip;
     if (!chip) {
       const other = otherChipName(chipId);
@@ -88,7 +97,7 @@ export async function detect(session: BekenSession, events: EventSink, requested
         advice: ['Supported: BK7231N, BK7231T, BK7231U, BK7231Q, BK7238, BK7252.'],
       });
     }
-    jedecId = await session.flashGetMID(signal);
+    jedecId = await agreed('the flash JEDEC id', () => session.flashGetMID(signal));
     flashSize = flashSizeFromId(jedecId);
     if (flashSize === undefined) {
       throw new AnyflashError('flash-not-found', `The flash does not answer: JEDEC id ${jedecId.toString(16).padStart(6, '0')}.`, {
@@ -108,7 +117,7 @@ export async function detect(session: BekenSession, events: EventSink, requested
       flashSize = entry.flashSize;
       sizeSource = 'bootloader';
     } else {
-      flashSize = await sizeByWrap(session, app, signal);
+      flashSize = await sizeByWrap(session, app, agreed, signal);
       sizeSource = flashSize === undefined ? 'default' : 'wrap';
       flashSize ??= 0x200000;
     }
@@ -129,10 +138,16 @@ function requestedBasic(requested: string | undefined): BekenChip | undefined {
 }
 
 /** The flash address lines wrap: the first S where a read at S+0x11000 equals 0x11000 is the size. */
-async function sizeByWrap(session: BekenSession, known: Uint8Array | undefined, signal?: AbortSignal): Promise<number | undefined> {
-  const base = known ?? (await session.flashRead4K(BOOTLOADER_END, signal));
+async function sizeByWrap(
+  session: BekenSession,
+  known: Uint8Array | undefined,
+  agreed: (what: string, read: () => Promise<Uint8Array>) => Promise<Uint8Array>,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  const read = (address: number): Promise<Uint8Array> => agreed(`FlashRead4K at ${hex32(address)}`, () => session.flashRead4K(address, signal));
+  const base = known ?? (await read(BOOTLOADER_END));
   for (const size of [0x200000, 0x400000, 0x800000, 0x1000000]) {
-    const probe = await session.flashRead4K(size + BOOTLOADER_END, signal);
+    const probe = await read(size + BOOTLOADER_END);
     if (bytesEqual(probe, base)) return size;
   }
   return undefined;

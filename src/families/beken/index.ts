@@ -35,7 +35,7 @@ export const bekenFamily: Family = {
     try {
       const target = options.baud ?? DEFAULT_BAUD;
       await link.connect(target);
-      const detection = await detect(link.session, options.events, requested, options.signal);
+      const detection = await detect(link, options.events, requested, options.signal);
       const baud = await link.setWorkingBaud(target);
       options.events({ type: 'connected', family: 'beken', chip: detection.chip.name, strategy: link.strategy, baud });
       return new BekenFlashDevice(link, detection, {
