@@ -6,7 +6,7 @@ import type { Transport } from '../../transport/types.js';
 import type { DeviceInfo, FlashDevice, OpOptions, ResetMode } from '../types.js';
 import type { SifliChip, SifliMemory } from './chips.js';
 import { crcBytes, sifliCrc32, sifliDigest } from './crc.js';
-import { hex8, type StubShell } from './stub-shell.js';
+import { hex8, type StubShell, type TokenReply } from './stub-shell.js';
 
 /** The stub takes `burn_erase_write` data in 128 KiB blocks, one per `RX_WAIT`. */
 export const BLOCK = 0x20000;
@@ -35,6 +35,9 @@ export function parseFlashLine(text: string): Partial<FlashFacts> | null {
   if (!m) return null;
   return { base: parseInt(m[1]!, 16), size: parseInt(m[2]!, 16), sector: parseInt(m[3]!, 16), id: parseInt(m[4]!, 16) };
 }
+
+/** `burn_verify` replies without a `V:` line before the stub is taken to print none. */
+const VERIFY_LINE_TRIES = 3;
 
 /** `V: 0x… vs 0x…` from `burn_verify`: the two CRCs it compared. */
 export function parseVerifyLine(text: string): [number, number] | null {
@@ -116,12 +119,23 @@ export class SifliDevice implements FlashDevice {
    */
   async flashDigest(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
     const a = this.abs(address, size);
-    if (this.verifyReportsCrc) {
+    // One reply without a `V:` line may be a line the noise garbled; a stub that never prints one fails every time.
+    // burn_verify changes nothing, so a command line lost on the wire is sent again after a prompt.
+    for (let attempt = 0; this.verifyReportsCrc && attempt < VERIFY_LINE_TRIES; attempt++) {
       await this.shell.command(`burn_verify ${hex8(a)} ${hex8(size)} ${hex8(0)}`);
-      const reply = await this.shell.token('burn_verify', 4000 + (size / MiB) * 500, options.signal);
+      let reply: TokenReply;
+      try {
+        reply = await this.shell.token('burn_verify', 4000 + (size / MiB) * 500, options.signal);
+      } catch (e) {
+        const lost = isAnyflashError(e) && (e.code === 'timeout' || e.code === 'garbled-reply');
+        if (!lost || attempt === VERIFY_LINE_TRIES - 1 || !(await this.shell.sync(options.signal))) throw e;
+        continue;
+      }
       if (reply.token === 'OK') return crcBytes(0);
       const v = parseVerifyLine(reply.text);
       if (v) return crcBytes(v[0] !== 0 ? v[0] : v[1]);
+    }
+    if (this.verifyReportsCrc) {
       this.verifyReportsCrc = false;
       this.o.events({ type: 'note', level: 'warn', message: 'The SiFli stub prints no CRC on burn_verify; comparing by reading the flash instead (slower).' });
     }

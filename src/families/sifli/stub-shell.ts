@@ -8,6 +8,8 @@ export const TOKENS = ['OK', 'Fail', 'RX_WAIT'] as const;
 
 /** What the SF32 ROM prints on its debug UART right after a reset. */
 const ROM_BANNER = 'SFBL';
+/** RT-Thread's msh answer to a line it cannot run: here, a command line damaged on the wire. */
+const NOT_FOUND = ': command not found.';
 export type Token = (typeof TOKENS)[number];
 
 export interface TokenReply {
@@ -108,7 +110,15 @@ export class StubShell {
 
   /** Waits for OK / Fail / RX_WAIT; a timeout is an error naming the command. */
   async token(what: string, timeoutMs: number, signal?: AbortSignal): Promise<TokenReply> {
-    const got = await this.waitFor([...TOKENS, ROM_BANNER], timeoutMs, signal);
+    const got = await this.waitFor([...TOKENS, ROM_BANNER, NOT_FOUND], timeoutMs, signal);
+    if (got?.match === NOT_FOUND) {
+      throw new AnyflashError('garbled-reply', `The SiFli stub did not recognise the ${what} command line: it was damaged on the wire.`, {
+        family: this.family,
+        chip: this.chip,
+        evidence: [`the stub answered: ${printable(textEncoder.encode(got.text.slice(-80) + NOT_FOUND))}`],
+        advice: ['Shorten the wires or lower the baud rate; check the common ground.'],
+      });
+    }
     if (got?.match === ROM_BANNER) {
       // The ROM greets after a reset: the chip rebooted (supply, watchdog) and the stub is gone.
       throw new AnyflashError('device-rebooted', `The SF32 rebooted during ${what} (its ROM printed ${ROM_BANNER}).`, {
