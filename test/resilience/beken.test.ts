@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import type { Region } from '../../src/engine/regions.js';
 import { pattern } from './helpers.js';
 import { check, type Case } from './matrix.js';
@@ -30,3 +31,10 @@ for (const chip of ['bk7231n', 'bk7231t']) {
     });
   }
 }
+
+test('BK7231N: three brownouts in quick succession are reboots, not a bad line: the baud stays where it was', async () => {
+  const c: Case = { name: 'three brownouts', query: 'fault=brownout=14%25&fault=brownout=32%25&fault=brownout=39%25', expect: {}, familyRecoveries: [3, 8] };
+  const o = await check('bk7231n', regions, c, size);
+  const lowered = o.events.filter((e) => e.type === 'recover' && e.what === 'baud');
+  assert.deepEqual(lowered, []);
+});

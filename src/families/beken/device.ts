@@ -374,27 +374,23 @@ export class BekenFlashDevice implements FlashDevice {
   /** Reads [start, end) with FlashRead4K and checks it with one CheckCRC; retries, then steps the baud down. */
   private async readGroup(start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
     const data = new Uint8Array(end - start);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        for (let a = start; a < end; a += SECTOR) {
-          data.set(await this.session.flashRead4K(this.wire(a), signal), a - start);
-        }
-        this.forget(start, end);
-        const crc = await this.chipCrc(start, end - start, signal);
-        if (crc === bekenCrc(data)) return data;
-        this.forget(start, end);
-        throw new AnyflashError('garbled-reply', `Read data at ${hexAddr(start)} does not match the chip's CRC.`, { address: start });
-      } catch (e) {
-        if (!retryable(e) || attempt >= ATTEMPTS) throw withAdvice(e, start);
-        this.options.events({ type: 'retry', op: 'read', attempt, cause: (e as Error).message, address: start });
-        if (attempt >= 2 && (await this.link.stepDown())) continue;
-        await this.link.recover();
+    return this.attempt('read', start, signal, async () => {
+      for (let a = start; a < end; a += SECTOR) {
+        data.set(await this.session.flashRead4K(this.wire(a), signal), a - start);
       }
-    }
+      this.forget(start, end);
+      const crc = await this.chipCrc(start, end - start, signal);
+      if (crc === bekenCrc(data)) return data;
+      this.forget(start, end);
+      throw new AnyflashError('garbled-reply', `Read data at ${hexAddr(start)} does not match the chip's CRC.`, { address: start });
+    });
   }
 
-  /** Runs `fn` (an erase + writes of one block) again after a lost or bad reply, re-linking first. */
-  private async attempt(op: 'write' | 'erase', address: number, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
+  /** Runs `fn` (an erase + writes of one block, or a read) again after a lost or bad reply, re-linking first. */
+  private async attempt<T>(op: 'write' | 'erase' | 'read', address: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    // Only failures of the line count towards a lower baud: a chip that rebooted (brownout) is
+    // linked again at the same rate.
+    let lineErrors = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
@@ -402,8 +398,9 @@ export class BekenFlashDevice implements FlashDevice {
         if (!retryable(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
         throwIfAborted(signal);
         this.options.events({ type: 'retry', op, attempt, cause: (e as Error).message, address });
-        if (attempt >= 2 && (await this.link.stepDown())) continue;
-        await this.link.recover();
+        const stillLinked = await this.link.recover();
+        if (stillLinked || (e as AnyflashError).code === 'garbled-reply') lineErrors++;
+        if (lineErrors >= 2 && (await this.link.stepDown())) lineErrors = 0;
         this.crcLocked = false;
       }
     }

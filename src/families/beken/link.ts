@@ -209,17 +209,22 @@ export class BekenLink {
     await this.connect();
   }
 
-  /** After a lost reply: regain the bus and the working baud. */
-  async recover(): Promise<void> {
+  /**
+   * After a lost reply: regain the bus and the working baud. True when the chip was still in
+   * download mode (the line lost the exchange), false when it had to be reset and linked again
+   * (it had rebooted or left download mode: not the baud's fault).
+   */
+  async recover(): Promise<boolean> {
     this.events({ type: 'recover', what: 'link', detail: 're-linking with LinkCheck after a lost reply' });
     await this.transport.flushInput();
     // A chip still in download mode answers at once at the current baud.
     if (await this.session.linkCheck(100, this.settings.signal)) {
       await this.settle();
-      return;
+      return true;
     }
     await this.relinkAtLinkBaud();
     await this.setWorkingBaud(this.target);
+    return false;
   }
 
   /** After repeated CRC failures: the next lower rung of the ladder. */
