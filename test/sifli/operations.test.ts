@@ -223,34 +223,31 @@ test('a stray late OK from an earlier command is not taken for the next reply (r
   }
 });
 
+/** A link hook that damages the first transfer holding `from` (text swapped for `to`), once. */
+function damageOnce(from: string, to: string): { hook: (bytes: Uint8Array) => Uint8Array; count: () => number } {
+  let done = 0;
+  const hook = (bytes: Uint8Array): Uint8Array => {
+    const text = new TextDecoder().decode(bytes);
+    if (done > 0 || !text.includes(from)) return bytes;
+    done++;
+    return new TextEncoder().encode(text.replace(from, to));
+  };
+  return { hook, count: () => done };
+}
+
 test('a burn_verify line damaged on the wire (the stub: "command not found"; or its V: line lost) is asked again, not taken for a stub without CRCs', async () => {
   const initial = pattern(0x100000, 12);
   const { bench, dev } = await connected({ flashInitial: initial });
-  const enc = new TextEncoder();
-  let damaged = 0;
-  bench.link.faults.toDevice = (bytes) => {
-    const text = new TextDecoder().decode(bytes);
-    if (damaged < 1 && text.includes('burn_verify')) {
-      damaged++;
-      return enc.encode(text.replace('burn_verify', 'burn_verifz'));
-    }
-    return bytes;
-  };
-  let lostLines = 0;
-  bench.link.faults.toHost = (bytes) => {
-    const text = new TextDecoder().decode(bytes);
-    if (lostLines < 1 && text.includes('V:')) {
-      lostLines++;
-      return enc.encode(text.replace('V:', 'W:'));
-    }
-    return bytes;
-  };
+  const command = damageOnce('burn_verify', 'burn_verifz');
+  const verifyLine = damageOnce('V:', 'W:');
+  bench.link.faults.toDevice = command.hook;
+  bench.link.faults.toHost = verifyLine.hook;
   try {
     const before = bench.link.counters.toHost;
     assert.deepEqual(await dev.flashDigest(0x12000000, 0x100000), dev.digest.compute(initial));
     assert.deepEqual(await dev.flashDigest(0x12000000, 0x80000), dev.digest.compute(initial.subarray(0, 0x80000)));
-    assert.equal(damaged, 1);
-    assert.equal(lostLines, 1);
+    assert.equal(command.count(), 1);
+    assert.equal(verifyLine.count(), 1);
     assert.ok(bench.link.counters.toHost - before < 4000, 'digests, not reads');
     assert.ok(!bench.events.some((e) => e.type === 'note' && /prints no CRC/.test(e.message)));
   } finally {
