@@ -17,7 +17,7 @@ import {
   MAC_TLV_MARKER,
   TUYA_DEFAULT_KEY,
 } from './chips.js';
-import { readAgreed } from './agreed.js';
+import { DETECT_TRIES, readAgreed, tryRead } from './agreed.js';
 import { bekenCrc, bekenCrcOfSuffix, combineBekenCrc } from './crc.js';
 import type { Detection } from './detect.js';
 import { flashProtectFor, flashVendor } from './flash-protect.js';
@@ -463,19 +463,24 @@ export class BekenFlashDevice implements FlashDevice {
     return this.infoCache;
   }
 
-  /** eFuse bytes 0..15 through the control/data registers (FULL loaders only), each read until two reads agree. */
+  /**
+   * eFuse bytes 0..15 through the control/data registers (FULL loaders only). WriteReg comes back
+   * echoed in full, so a damaged request is caught; the values read need two agreeing answers.
+   */
   private async readEfuseKey(): Promise<string> {
+    const ctrl = await readAgreed('the eFuse control register', () => this.session.readReg(EFUSE_CTRL), this.link);
     const bytes = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) bytes[i] = await readAgreed(`eFuse byte ${i}`, () => this.readEfuseByte(i), this.link);
+    for (let i = 0; i < 16; i++) {
+      const select = async (): Promise<true> => {
+        await this.session.writeReg(EFUSE_CTRL, ((ctrl & ~0x1f02) | (i << 8) | 1) >>> 0);
+        for (let poll = 0; poll < 10 && (await this.session.readReg(EFUSE_CTRL)) & 1; poll++);
+        return true;
+      };
+      for (let t = 0; t < DETECT_TRIES && !(await tryRead(select, this.link)); t++);
+      const v = await readAgreed(`eFuse byte ${i}`, () => this.session.readReg(EFUSE_DATA), this.link);
+      bytes[i] = v & 0x100 ? v & 0xff : 0;
+    }
     return [0, 4, 8, 12].map((o) => readU32le(bytes, o).toString(16).padStart(8, '0')).join(' ');
-  }
-
-  private async readEfuseByte(i: number): Promise<number> {
-    const ctrl = await this.session.readReg(EFUSE_CTRL);
-    await this.session.writeReg(EFUSE_CTRL, ((ctrl & ~0x1f02) | (i << 8) | 1) >>> 0);
-    for (let poll = 0; poll < 10 && (await this.session.readReg(EFUSE_CTRL)) & 1; poll++);
-    const v = await this.session.readReg(EFUSE_DATA);
-    return v & 0x100 ? v & 0xff : 0;
   }
 
   /** The MAC from the Tuya TLV block, when the vendor layout has one there. */
