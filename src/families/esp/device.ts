@@ -244,7 +244,8 @@ export class EspDevice implements FlashDevice {
         // Drop whatever is left of the damaged exchange so it is not read as the next reply.
         await this.loader.settle(RESTART_SETTLE_MS, options.signal);
         // Only refused blocks say the blocks are too big for the line; a lost or garbled reply does not.
-        if (canShrink) this.blockSize /= 2;
+        // Many refusals in one session mean a line far too noisy for this size: shrink by more than half.
+        if (canShrink) this.blockSize = Math.max(MIN_BLOCK, this.blockSize / (session.rejects >= 4 ? 8 : session.rejects >= 2 ? 4 : 2));
         this.state.events({
           type: 'retry',
           op: 'write',
