@@ -175,8 +175,9 @@ export class SifliDevice implements FlashDevice {
       const block = data.subarray(off, off + BLOCK);
       await this.transport.write(block);
       progress.sentBlocks++;
-      // The block's wire time, then erase + program of 128 KiB with worst-case sector erases.
-      reply = await this.shell.token('a 128 KiB block', block.length * byteMs + 8000, signal);
+      // The block's wire time, then the 4 s sftool gives the stub per RX_WAIT (erase + program of
+      // 128 KiB): a block whose bytes the line lost gets no reply at all, so waiting longer only delays recovery.
+      reply = await this.shell.token('a 128 KiB block', block.length * byteMs + 4000, signal);
       options.onProgress?.(Math.min(data.length, off + BLOCK));
     }
     if (reply.token !== 'OK') throw this.error('burn_erase_write', a, reply.text);
