@@ -35,8 +35,30 @@ export async function tryRead<T>(read: () => Promise<T>, link: BekenLink): Promi
   try {
     return await read();
   } catch (e) {
-    if (!isAnyflashError(e) || (e.code !== 'timeout' && e.code !== 'garbled-reply')) throw e;
+    if (!lostOrDamaged(e)) throw e;
     await link.recover();
     return undefined;
   }
+}
+
+/** `run` until it gets through, re-linking after each lost or damaged exchange; the last failure after DETECT_TRIES. */
+export async function retried(what: string, run: () => Promise<void>, link: BekenLink): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (!lostOrDamaged(e) || i >= DETECT_TRIES) {
+        throw isAnyflashError(e) ? new AnyflashError(e.code, `${what}: ${e.message}`, { family: 'beken', evidence: e.evidence, advice: e.advice, cause: e }) : e;
+      }
+      await link.recover();
+    }
+  }
+}
+
+/**
+ * An exchange the line lost or damaged: worth re-linking and sending again. Status errors (a refused
+ * address, an unknown command) would repeat identically.
+ */
+export function lostOrDamaged(e: unknown): boolean {
+  return isAnyflashError(e) && (e.code === 'timeout' || e.code === 'garbled-reply');
 }

@@ -17,7 +17,7 @@ import {
   MAC_TLV_MARKER,
   TUYA_DEFAULT_KEY,
 } from './chips.js';
-import { DETECT_TRIES, readAgreed, tryRead } from './agreed.js';
+import { lostOrDamaged, readAgreed, retried } from './agreed.js';
 import { bekenCrc, bekenCrcOfSuffix, combineBekenCrc } from './crc.js';
 import type { Detection } from './detect.js';
 import { flashProtectFor, flashVendor } from './flash-protect.js';
@@ -95,7 +95,7 @@ export class BekenFlashDevice implements FlashDevice {
     let first = true;
     for (let s = address; s < address + size; ) {
       const e = Math.min(address + size, Math.floor(s / BLOCK) * BLOCK + BLOCK);
-      const piece = this.known(s, e) ?? (await this.fromSectors(s, e - s, options.signal)) ?? (await this.chipCrc(s, e - s, options.signal));
+      const piece = this.known(s, e) ?? (await this.fromSectors(s, e - s, options.signal)) ?? (await this.askChip(s, e - s, options.signal));
       crc = first ? piece : combineBekenCrc(crc, piece, e - s);
       first = false;
       options.onProgress?.(e - address);
@@ -169,10 +169,13 @@ export class BekenFlashDevice implements FlashDevice {
     return crc;
   }
 
-  /** CheckCRC over [address, address+size), unless the CRC is known already. */
+  /** CRC of [address, address+size): known already, or by CheckCRC. */
   private async chipCrc(address: number, size: number, signal?: AbortSignal): Promise<number> {
-    const hit = this.known(address, address + size);
-    if (hit !== undefined) return hit;
+    return this.known(address, address + size) ?? this.askChip(address, size, signal);
+  }
+
+  /** CheckCRC over [address, address+size), kept for the session. */
+  private async askChip(address: number, size: number, signal?: AbortSignal): Promise<number> {
     const key = `${address}:${size}`;
     const start = this.wire(address);
     const end = this.full ? start + size - 1 : start + size;
@@ -395,7 +398,7 @@ export class BekenFlashDevice implements FlashDevice {
       try {
         return await fn();
       } catch (e) {
-        if (!retryable(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
+        if (!lostOrDamaged(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
         throwIfAborted(signal);
         this.options.events({ type: 'retry', op, attempt, cause: (e as Error).message, address });
         const stillLinked = await this.link.recover();
@@ -411,7 +414,7 @@ export class BekenFlashDevice implements FlashDevice {
       try {
         return await fn();
       } catch (e) {
-        if (!retryable(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
+        if (!lostOrDamaged(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
         throwIfAborted(signal);
         this.options.events({ type: 'retry', op: 'compare', attempt, cause: `${what}: ${(e as Error).message}`, address });
         await this.link.recover();
@@ -471,12 +474,11 @@ export class BekenFlashDevice implements FlashDevice {
     const ctrl = await readAgreed('the eFuse control register', () => this.session.readReg(EFUSE_CTRL), this.link);
     const bytes = new Uint8Array(16);
     for (let i = 0; i < 16; i++) {
-      const select = async (): Promise<true> => {
+      const select = async (): Promise<void> => {
         await this.session.writeReg(EFUSE_CTRL, ((ctrl & ~0x1f02) | (i << 8) | 1) >>> 0);
         for (let poll = 0; poll < 10 && (await this.session.readReg(EFUSE_CTRL)) & 1; poll++);
-        return true;
       };
-      for (let t = 0; t < DETECT_TRIES && !(await tryRead(select, this.link)); t++);
+      await retried(`selecting eFuse byte ${i}`, select, this.link);
       const v = await readAgreed(`eFuse byte ${i}`, () => this.session.readReg(EFUSE_DATA), this.link);
       bytes[i] = v & 0x100 ? v & 0xff : 0;
     }
@@ -517,11 +519,6 @@ export class BekenFlashDevice implements FlashDevice {
     await this.restoreProtection();
     this.crcCache.clear();
   }
-}
-
-function retryable(e: unknown): boolean {
-  // Status errors (refused address, unknown command) repeat identically; lost or garbled replies do not.
-  return isAnyflashError(e) && (e.code === 'timeout' || e.code === 'garbled-reply');
 }
 
 function withAdvice(e: unknown, address: number): unknown {
