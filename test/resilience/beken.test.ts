@@ -38,3 +38,10 @@ test('BK7231N: three brownouts in quick succession are reboots, not a bad line: 
   const lowered = o.events.filter((e) => e.type === 'recover' && e.what === 'baud');
   assert.deepEqual(lowered, []);
 });
+
+test('BK7231N at corrupt=1e-3 (no Beken frame has a checksum): sectors are written one by one, checked by CRC, and the flash ends up right', async () => {
+  const small: Region[] = [{ name: 'app.rbl', address: 0x20000, data: pattern(0x8000, 3) }];
+  const c: Case = { name: 'corrupt=1e-3', query: 'fault=corrupt=1e-3&seed=2', expect: { garbled: [0, 8], silences: [0, 8] }, familyRecoveries: [0, 200] };
+  const o = await check('bk7231n', small, c, 0x8000);
+  assert.ok(o.events.some((e) => e.type === 'note' && /sector by sector/.test(e.message)));
+});

@@ -22,6 +22,8 @@ export interface Scenario {
   baud?: number;
   /** Fills the whole flash with a pattern first, so a change outside the regions shows. */
   preloadSeed?: number;
+  /** Abort the write after this long (default 120 s). */
+  deadlineMs?: number;
   /** Sees every event as it happens (benchmarks print retries and recoveries live). */
   onEvent?: (e: AnyflashEvent) => void;
 }
@@ -52,7 +54,7 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
   };
   const extra = s.chip.startsWith('sf32') ? { stub: simStubBlob() } : undefined;
   const base: ConnectOptions = { transport: port.transport, chip: s.chip, baud: s.baud, events: sink, wait: false, extra };
-  const signal = AbortSignal.timeout(120_000);
+  const signal = AbortSignal.timeout(s.deadlineMs ?? 120_000);
   await port.transport.open();
   let device: FlashDevice = await connectDevice({ ...base, signal });
   const recovery: RecoveryOptions = {

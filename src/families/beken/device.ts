@@ -8,6 +8,7 @@ import { hexAddr, isAllFF, readU32le, toHex, u32le } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
 import { throwIfAborted } from '../../core/time.js';
 import type { Transport } from '../../transport/types.js';
+import { NOISY_SECTOR_LIMITS, settleSector, type SectorOps } from '../noisy-sector.js';
 import type { DeviceInfo, DigestScheme, FlashDevice, OpOptions, ResetMode } from '../types.js';
 import {
   BOOTLOADER_END,
@@ -30,6 +31,10 @@ const BLOCK = 0x10000;
 const MAX_MISSING_SECTORS = 2;
 /** Attempts per erase block / read group / CRC before giving up. */
 const ATTEMPTS = 4;
+/** Reply patience beyond wire time and work once the line is known to damage frames. */
+const NOISY_PATIENCE_MS = 150;
+/** Status errors in a row (a damaged request the chip refused) before one is believed. */
+const REFUSALS = 4;
 
 export const bekenDigest: DigestScheme = {
   name: 'beken-crc32',
@@ -61,6 +66,10 @@ export class BekenFlashDevice implements FlashDevice {
   /** BASIC loaders re-protect the flash after each CheckCRC until the next LinkCheck. */
   private crcLocked = false;
   private infoCache: DeviceInfo | undefined;
+  /** Sectors whose erase and write the chip acknowledged this session. */
+  private readonly written = new Set<number>();
+  /** Set when an acknowledged sector had to be written again: the line damages data, so write sector by sector. */
+  private noisy = false;
 
   constructor(
     readonly link: BekenLink,
@@ -199,6 +208,17 @@ export class BekenFlashDevice implements FlashDevice {
   async writeFlash(address: number, data: Uint8Array, options: OpOptions = {}): Promise<void> {
     this.checkRange(address, data.length, 'write');
     await this.prepareChange(options.signal);
+    if (!this.noisy && this.rewrites(address, data.length)) {
+      this.noisy = true;
+      // Damaged requests get no reply at all; waiting the full second for each costs more than the work.
+      this.session.patienceMs = NOISY_PATIENCE_MS;
+      this.options.events({
+        type: 'note',
+        level: 'warn',
+        message: 'Sectors the chip acknowledged came out wrong: the line damages data. Writing sector by sector, each checked by CRC.',
+      });
+    }
+    if (this.noisy) return this.writeSectors(address, data, options);
     const end = address + data.length;
     let done = 0;
     for (const op of this.eraseOps(address, end)) {
@@ -214,9 +234,57 @@ export class BekenFlashDevice implements FlashDevice {
         }
       });
       this.forget(op.address, op.address + op.size);
+      for (let a = op.address; a < op.address + op.size; a += SECTOR) this.written.add(a);
       done += op.size;
       options.onProgress?.(done);
     }
+  }
+
+  private rewrites(address: number, size: number): boolean {
+    for (let a = address; a < address + size; a += SECTOR) if (this.written.has(a)) return true;
+    return false;
+  }
+
+  private async writeSectors(address: number, data: Uint8Array, options: OpOptions): Promise<void> {
+    for (let off = 0; off < data.length; off += SECTOR) {
+      throwIfAborted(options.signal);
+      const at = address + off;
+      const want = data.subarray(off, off + SECTOR);
+      if (this.known(at, at + SECTOR) !== bekenCrc(want)) await settleSector(at, want, this.sectorOps(at, options.signal), NOISY_SECTOR_LIMITS, options.signal);
+      this.written.add(at);
+      this.crcCache.set(`${at}:${SECTOR}`, { start: at, end: at + SECTOR, crc: bekenCrc(want) });
+      options.onProgress?.(off + SECTOR);
+    }
+  }
+
+  /** Erase, FlashWrite4K or FlashWrite, and CheckCRC for one sector, as the noisy-line writer uses them. */
+  private sectorOps(at: number, signal?: AbortSignal): SectorOps {
+    let refusals = 0;
+    return {
+      erase: async () => {
+        await this.prepareChange(signal);
+        this.forget(at, at + SECTOR);
+        await this.erase(EraseSize.Sector4K, at, signal);
+      },
+      program: async (offset, data) => {
+        await this.prepareChange(signal);
+        this.forget(at + offset, at + offset + data.length);
+        if (data.length === SECTOR) await this.session.flashWrite4K(this.wire(at), data, signal);
+        else await this.session.flashWrite(this.wire(at + offset), data, signal);
+        refusals = 0;
+      },
+      crc: (offset, length) => this.askChip(at + offset, length, signal),
+      expected: bekenCrc,
+      recover: async (e) => {
+        // A damaged request may be refused with a status; believe the status only when it repeats.
+        const refused = isAnyflashError(e, 'device-error') && ++refusals < REFUSALS;
+        if (!lostOrDamaged(e) && !refused) throw withAdvice(e, at);
+        // A damaged erase or write may have reached another address: no CRC measured before can be trusted.
+        this.crcCache.clear();
+        await this.link.recover();
+        this.crcLocked = false;
+      },
+    };
   }
 
   async eraseFlash(address: number, size: number, options: OpOptions = {}): Promise<void> {

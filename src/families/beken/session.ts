@@ -27,6 +27,8 @@ export class BekenSession {
   readonly reader = new FrameReader();
   /** Request/reply exchanges so far (round trips), for summaries and benchmarks. */
   roundTrips = 0;
+  /** Time the chip may take beyond the wire time and the command's work; shortened on a line that damages frames. */
+  patienceMs = COMMAND_TIMEOUT_MS;
 
   constructor(
     readonly transport: Transport,
@@ -56,7 +58,7 @@ export class BekenSession {
     await this.send(request);
     this.roundTrips++;
     const timeout =
-      COMMAND_TIMEOUT_MS + (options.workMs ?? 0) + this.wireMs(request.bytes.length + (options.replyBytes ?? 16)) * 1.5;
+      this.patienceMs + (options.workMs ?? 0) + this.wireMs(request.bytes.length + (options.replyBytes ?? 16)) * 1.5;
     const payload = await this.await(reply.form, reply.code, timeout, request.name, options.signal);
     if (reply.form === 'long' && payload.length > 0 && payload[0] !== 0) {
       throw new AnyflashError('device-error', `${request.name} failed: the chip answered ${statusName(payload[0]!)} (${payload[0]}).`, {
@@ -155,6 +157,11 @@ export class BekenSession {
     const p = await this.exchange(cmd.flashRead4K(address), { replyBytes: 4111, signal });
     if (p.length !== 5 + 4096) throw this.short('FlashRead4K', p, address);
     return p.subarray(5);
+  }
+
+  /** One flash page (at most 256 bytes). */
+  async flashWrite(address: number, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    await this.exchange(cmd.flashWrite(address, data), { workMs: 5, signal });
   }
 
   async flashWrite4K(address: number, data: Uint8Array, signal?: AbortSignal): Promise<void> {
