@@ -67,7 +67,8 @@ async function once(faults: string[], seed: number): Promise<{ ok: boolean; seco
           if (e.type === 'retry' || e.type === 'recover') console.log(`    ${((performance.now() - t0) / 1000).toFixed(2)} s ${JSON.stringify(e)}`);
         }
       : undefined;
-    const o = await runScenario({ chip, query, regions, baud, preloadSeed: 5, onEvent });
+    // A line that damages one byte in a thousand needs minutes: physics, not a hang.
+    const o = await runScenario({ chip, query, regions, baud, preloadSeed: 5, onEvent, deadlineMs: 600_000 });
     const seconds = (performance.now() - t0) / 1000;
     const r = o.summary.recoveries!;
     const ok = firstDifference(o.after, expectedFlash(o.before, regions)) < 0 && o.summary.regions.every((x) => x.verified);

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import type { Region } from '../../src/engine/regions.js';
 import { pattern } from './helpers.js';
 import { check, type Case } from './matrix.js';
@@ -31,3 +32,10 @@ for (const c of cases) {
 }
 
 
+
+test('SF32LB52 at corrupt=1e-3 (the stub checks no data): sectors are written one by one with echo-checked commands, and the flash ends up right', async () => {
+  const small: Region[] = [{ name: 'app.bin', address: 0x20000, data: pattern(0x8000, 3) }];
+  const c: Case = { name: 'corrupt=1e-3', query: 'auto-reset=1&fault=corrupt=1e-3&seed=2', expect: { garbled: [0, 8], silences: [0, 8], reboots: [0, 8] } };
+  const o = await check('sf32lb52', small, c, 0x8000);
+  assert.ok(o.events.some((e) => e.type === 'note' && /sector by sector/.test(e.message)));
+});

@@ -6,6 +6,7 @@ import type { Transport } from '../../transport/types.js';
 import type { DeviceInfo, FlashDevice, OpOptions, ResetMode } from '../types.js';
 import type { SifliChip, SifliMemory } from './chips.js';
 import { crcBytes, sifliCrc32, sifliDigest } from './crc.js';
+import { NOISY_SECTOR_LIMITS, settleSector, type SectorOps } from '../noisy-sector.js';
 import { hex8, type StubShell, type TokenReply } from './stub-shell.js';
 
 /** The stub takes `burn_erase_write` data in 128 KiB blocks, one per `RX_WAIT`. */
@@ -36,6 +37,11 @@ export function parseFlashLine(text: string): Partial<FlashFacts> | null {
   return { base: parseInt(m[1]!, 16), size: parseInt(m[2]!, 16), sector: parseInt(m[3]!, 16), id: parseInt(m[4]!, 16) };
 }
 
+/** How long a sector command may take beyond its work on a line known to damage bytes. */
+const NOISY_PATIENCE_MS = 300;
+/** `Fail` answers in a row (a damaged command the stub refused) before one is believed. */
+const REFUSALS = 4;
+
 /** `burn_verify` replies without a `V:` line before the stub is taken to print none. */
 const VERIFY_LINE_TRIES = 3;
 
@@ -59,6 +65,10 @@ export class SifliDevice implements FlashDevice {
   /** False once the stub was seen not to print `V:` lines; digests then come from `burn_read`. */
   private verifyReportsCrc = true;
   private readonly shell: StubShell;
+  /** Sector offsets (absolute) whose write the stub acknowledged with OK this session. */
+  private readonly written = new Set<number>();
+  /** Set when an acknowledged sector had to be written again: the line damages data. */
+  private noisy = false;
 
   constructor(private readonly o: SifliDeviceOptions) {
     this.shell = o.shell;
@@ -150,9 +160,19 @@ export class SifliDevice implements FlashDevice {
    */
   async writeFlash(address: number, data: Uint8Array, options: OpOptions = {}): Promise<void> {
     const a = this.abs(address, data.length);
+    if (!this.noisy && this.rewrites(a, data.length)) {
+      this.noisy = true;
+      this.o.events({
+        type: 'note',
+        level: 'warn',
+        message: 'Sectors the stub acknowledged came out wrong: the line damages data. Writing sector by sector, each checked by CRC.',
+      });
+    }
+    if (this.noisy && a % this.sectorSize === 0 && data.length % this.sectorSize === 0) return this.writeSectors(a, data, options);
     const progress = { sentBlocks: 0 };
     try {
       await this.streamWrite(a, data, progress, options);
+      this.acknowledged(a, data.length);
       return;
     } catch (e) {
       if (!isAnyflashError(e) || (e.code !== 'device-error' && e.code !== 'timeout')) throw e;
@@ -161,7 +181,66 @@ export class SifliDevice implements FlashDevice {
       this.o.events({ type: 'retry', op: 'write', attempt: 1, cause: e.message, address: a + restart });
       if (!(await this.shell.sync(options.signal))) throw e;
       await this.blockWrite(a, data, restart, options);
+      this.acknowledged(a, data.length);
     }
+  }
+
+  private acknowledged(a: number, size: number): void {
+    for (let s = a; s < a + size; s += this.sectorSize) this.written.add(s);
+  }
+
+  private rewrites(a: number, size: number): boolean {
+    for (let s = a - (a % this.sectorSize); s < a + size; s += this.sectorSize) if (this.written.has(s)) return true;
+    return false;
+  }
+
+  private async writeSectors(a: number, data: Uint8Array, options: OpOptions): Promise<void> {
+    for (let off = 0; off < data.length; off += this.sectorSize) {
+      throwIfAborted(options.signal);
+      const want = data.subarray(off, off + this.sectorSize);
+      await settleSector(a + off, want, this.sectorOps(a + off, options.signal), NOISY_SECTOR_LIMITS, options.signal);
+      this.written.add(a + off);
+      options.onProgress?.(off + this.sectorSize);
+    }
+  }
+
+  /**
+   * `burn_erase`, `burn_write` and `burn_verify` for one sector on a line that damages bytes. The
+   * commands that change the flash are typed with their echo checked before Enter, so a damaged
+   * address never runs; their OK may itself arrive damaged, so the prompt also ends them: the CRC
+   * that follows decides.
+   */
+  private sectorOps(at: number, signal?: AbortSignal): SectorOps {
+    let refusals = 0;
+    const run = async (line: string, workMs: number, data?: Uint8Array): Promise<void> => {
+      if (!(await this.shell.checkedCommand(line, signal))) {
+        throw new AnyflashError('garbled-reply', `The SiFli stub never echoed "${line}" intact.`, { family: 'sifli', chip: this.chip, address: at });
+      }
+      if (data) await this.transport.write(data);
+      const wire = data ? (data.length * 10_000) / this.transport.baud : 0;
+      const end = await this.shell.waitFor(['OK', 'Fail', 'msh >'], wire + workMs + NOISY_PATIENCE_MS, signal);
+      if (!end) throw new AnyflashError('timeout', `The SiFli stub did not finish "${line}".`, { family: 'sifli', chip: this.chip, address: at });
+      if (end.match === 'Fail') throw this.error(line.split(' ')[0]!, at, end.text);
+      refusals = 0;
+    };
+    return {
+      erase: () => run(`burn_erase ${hex8(at)} ${hex8(this.sectorSize)}`, 100),
+      program: (offset, data) => run(`burn_write ${hex8(at + offset)} ${hex8(data.length)}`, 10, data),
+      crc: async (offset, length) => {
+        await this.shell.command(`burn_verify ${hex8(at + offset)} ${hex8(length)} ${hex8(0)}`);
+        const reply = await this.shell.token('burn_verify', NOISY_PATIENCE_MS, signal);
+        const v = parseVerifyLine(reply.text);
+        if (reply.token === 'OK') return 0;
+        if (!v) throw new AnyflashError('garbled-reply', 'A burn_verify reply came without its V: line.', { family: 'sifli', chip: this.chip, address: at });
+        return v[0] !== 0 ? v[0] : v[1];
+      },
+      expected: sifliCrc32,
+      recover: async (e) => {
+        const refused = isAnyflashError(e, 'device-error') && ++refusals < REFUSALS;
+        const lost = isAnyflashError(e) && (e.code === 'timeout' || e.code === 'garbled-reply');
+        if ((!lost && !refused) || !(await this.shell.sync(signal))) throw e;
+      },
+    };
   }
 
   private async streamWrite(a: number, data: Uint8Array, progress: { sentBlocks: number }, options: OpOptions): Promise<void> {

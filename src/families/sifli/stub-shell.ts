@@ -21,6 +21,10 @@ export interface TokenReply {
 const decoder = new TextDecoder('latin1');
 /** How long the echo of a command may take to come back before replies are scanned without it. */
 const ECHO_MS = 300;
+/** Beyond wire time, how long an echo checked before Enter may take (the shell echoes at once). */
+const CHECK_MS = 40;
+/** Attempts to type a checked command line intact. */
+const CHECKED_TRIES = 6;
 
 /**
  * The stub's text shell over a transport. Keeps what was read but not yet consumed, so binary data
@@ -56,6 +60,43 @@ export class StubShell {
     this.discard();
     await this.send(line + '\r');
     this.echo = line;
+  }
+
+  /**
+   * Types `line` and presses Enter only after its echo came back intact, then waits for the
+   * shell's newline. On a line that damages bytes, a command that changes the flash would
+   * otherwise run with a damaged address or length; a damaged line is wiped with backspaces
+   * (msh deletes one character per backspace) and typed again. False after `tries` attempts.
+   */
+  async checkedCommand(line: string, signal?: AbortSignal, tries = CHECKED_TRIES): Promise<boolean> {
+    const wireMs = (n: number): number => (n * 10_000) / this.transport.baud;
+    for (let i = 0; i < tries; i++) {
+      this.discard();
+      await this.send(line);
+      if (await this.seen((t) => t.endsWith(line), deadlineIn(CHECK_MS + 2 * wireMs(line.length)), signal)) {
+        const at = this.pending.length;
+        await this.send('\r');
+        if (await this.seen((t) => t.length >= at + 2, deadlineIn(CHECK_MS + wireMs(4)), signal)) {
+          if (decoder.decode(this.pending.subarray(at, at + 2)) === '\r\n') {
+            this.pending = this.pending.slice(at + 2);
+            return true;
+          }
+        }
+      }
+      // Extra backspaces cover characters a damaged backspace may have typed instead.
+      await this.send('\b'.repeat(line.length + 8));
+      await this.seen(() => false, deadlineIn(CHECK_MS + wireMs(3 * (line.length + 8))), signal);
+    }
+    this.discard();
+    return false;
+  }
+
+  /** Reads until `done(text)` holds for what is pending, or the deadline passes. */
+  private async seen(done: (text: string) => boolean, deadline: number, signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      if (done(decoder.decode(this.pending))) return true;
+      if (!(await this.fill(deadline, signal))) return false;
+    }
   }
 
   /** Consumes through the echo of the last command; without an echo in time, keeps everything. */

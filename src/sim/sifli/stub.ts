@@ -55,7 +55,7 @@ export class SimStub {
     this.host.send(text);
   }
 
-  /** Reads up to '\r' echoing every byte, as msh does; '\n' is ignored. */
+  /** Reads up to '\r' echoing every byte, as msh does; '\n' is ignored; backspace deletes as in finsh. */
   private async readLine(): Promise<string> {
     let line = '';
     for (;;) {
@@ -65,6 +65,11 @@ export class SimStub {
         return line;
       }
       if (b === 0x0a) continue;
+      if (b === 0x08 || b === 0x7f) {
+        if (line.length) this.say('\b \b');
+        line = line.slice(0, -1);
+        continue;
+      }
       this.host.send(Uint8Array.of(b));
       line += String.fromCharCode(b);
     }
