@@ -108,6 +108,14 @@ export async function backupBeforeWrite(
   return saveBackup(info, parts, full ? 'full flash' : 'before write', home);
 }
 
+/** The backed-up bytes of [start, start+size), when one region of the backup holds all of them. */
+export function backedUp(backup: Backup, start: number, size: number): Uint8Array | undefined {
+  const r = backup.manifest.regions.find((x) => x.address <= start && x.address + x.size >= start + size);
+  if (!r) return undefined;
+  const data = readFileSync(join(backup.dir, r.file));
+  return new Uint8Array(data.subarray(start - r.address, start - r.address + size));
+}
+
 export function saveBackup(info: DeviceInfo, parts: Array<{ range: Range; data: Uint8Array }>, reason: string, home = anyflashHome()): Backup {
   const key = deviceKey(info);
   const now = new Date();

@@ -7,7 +7,7 @@ import type { FlashDevice } from '../families/types.js';
 import { bootOutlook, describeProgress, markVerified, markWriting, newJournal, regionStates, type Journal } from '../engine/journal.js';
 import { toFlashOffsets, type Region } from '../engine/regions.js';
 import { writeRegions, type RegionResult, type WriteOptions, type WriteSummary } from '../engine/write.js';
-import { backupBeforeWrite } from './backup-store.js';
+import { backedUp, backupBeforeWrite } from './backup-store.js';
 import type { Output } from './output.js';
 
 /** `~/.anyflash`, or `$ANYFLASH_HOME` (tests, portable installs). */
@@ -166,6 +166,7 @@ export async function protectedWrite(
   try {
     const summary = await writeRegions(device, regions, {
       ...writeOptions,
+      original: saved ? (start, size) => backedUp(saved, start, size) : undefined,
       events: journal.events(writeOptions.events ?? out.events),
       onRegionDone: (r) => {
         journal.regionDone(r);

@@ -16,6 +16,11 @@ export interface WriteOptions {
   verifyRetries?: number;
   /** Reconnect and continue after link losses, reboots and garbled replies. */
   recovery?: RecoveryOptions;
+  /**
+   * The flash as it was just before this write (a backup taken for it): what a damaged command
+   * changed outside the regions is put back from here. Undefined where it has no copy.
+   */
+  original?: (start: number, size: number) => Uint8Array | undefined;
   /** Called after each region is written and verified (journal). */
   onRegionDone?: (result: RegionResult) => void;
   events?: EventSink;
@@ -37,6 +42,10 @@ export interface WriteSummary {
   skippedBytes: number;
   seconds: number;
   recoveries?: RecoveryReport;
+  /** Sectors outside the regions that a damaged command changed, put back from `original`. */
+  restored?: Range[];
+  /** Sectors outside the regions that a damaged command may have changed, with no original to put back. */
+  damaged?: Range[];
   /** The device after the last recovery (the one to reset and disconnect). */
   device: FlashDevice;
 }
@@ -51,10 +60,13 @@ class Job {
   /** Sector starts already sent once, to count what a recovery made us send again. */
   readonly sent = new Set<number>();
   resentBytes = 0;
+  /** Sectors damaged commands reached outside what they were meant to change (from every device instance). */
+  readonly strays: Range[] = [];
 
   constructor(
     public device: FlashDevice,
-    readonly regions: readonly Region[],
+    /** The regions, and later the originals put back where a damaged command reached. */
+    readonly regions: Region[],
     readonly events: EventSink,
     readonly signal: AbortSignal | undefined,
   ) {}
@@ -73,35 +85,104 @@ export async function writeRegions(device: FlashDevice, input: readonly Region[]
   const started = performance.now();
   const regions = toFlashOffsets(input, device.flashBase);
   validateRegions(regions, device.flashSize);
-  const job = new Job(device, regions, events, options.signal);
+  const job = new Job(device, [...regions], events, options.signal);
   const budget = options.recovery ? new RecoveryBudget(options.recovery) : undefined;
   const initialBaud = device.transport.baud;
 
   const ordered = [...regions].sort((a, b) => Number(a.critical ?? false) - Number(b.critical ?? false) || a.address - b.address);
   events({ type: 'plan', regions: ordered.map(ref) });
 
-  const results: RegionResult[] = [];
-  for (const region of ordered) {
-    let result: RegionResult | undefined;
-    while (!result) {
+  const recovering = async <T>(fn: () => Promise<T>): Promise<T> => {
+    for (;;) {
       try {
-        result = await writeRegion(job, region, options);
+        return await fn();
       } catch (e) {
         job.device = await recoverOrThrow(job, budget, toAnyflashError(e));
         if (job.device.transport.baud < initialBaud && budget) budget.report.baud = job.device.transport.baud;
       }
     }
+  };
+  const results: RegionResult[] = [];
+  for (const region of ordered) {
+    const result = await recovering(() => writeRegion(job, region, options));
     results.push(result);
     options.onRegionDone?.(result);
   }
+  const { restored, damaged } = await settleStrays(job, regions, options, recovering);
   const writtenBytes = results.reduce((n, r) => n + r.writtenBytes, 0);
   const skippedBytes = results.reduce((n, r) => n + r.skippedBytes, 0);
   const recoveries = budget ? { ...budget.report, resentBytes: job.resentBytes } : undefined;
-  return { regions: results, writtenBytes, skippedBytes, seconds: (performance.now() - started) / 1000, recoveries, device: job.device };
+  return {
+    regions: results,
+    writtenBytes,
+    skippedBytes,
+    seconds: (performance.now() - started) / 1000,
+    recoveries,
+    ...(restored.length ? { restored } : {}),
+    ...(damaged.length ? { damaged } : {}),
+    device: job.device,
+  };
+}
+
+/** Rounds of checking what damaged commands reached (putting it right may stray again). */
+const STRAY_ROUNDS = 4;
+
+/**
+ * Where a damaged command reached another address (protocols without a checksum), the region it
+ * hit is compared and rewritten, and a sector outside the regions gets its original contents back
+ * when a backup of this run has them; otherwise it is reported as damaged.
+ */
+async function settleStrays(
+  job: Job,
+  regions: readonly Region[],
+  options: WriteOptions,
+  recovering: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<{ restored: Range[]; damaged: Range[] }> {
+  const restored: Range[] = [];
+  const damaged: Range[] = [];
+  const overlaps = (r: Region, x: Range): boolean => r.address < x.end && r.address + r.data.length > x.start;
+  for (let round = 0; round < STRAY_ROUNDS; round++) {
+    const strays = mergeRanges([...job.strays.splice(0), ...(job.device.takeStrays?.() ?? [])]);
+    if (strays.length === 0) break;
+    for (const hit of regions.filter((r) => strays.some((x) => overlaps(r, x)))) {
+      await recovering(() => writeRegion(job, hit, { ...options, skipUnchanged: true }));
+    }
+    for (const part of strays.flatMap((x) => outside(x, regions))) {
+      const data = options.original?.(part.start, part.end - part.start);
+      if (!data) {
+        damaged.push(part);
+        job.events({ type: 'note', level: 'warn', message: `A damaged command may have changed ${hexAddr(part.start)}–${hexAddr(part.end)}, outside the image, and no backup of this run has it.` });
+        continue;
+      }
+      const original: Region = { name: `original ${hexAddr(part.start)}`, address: part.start, data };
+      job.regions.push(original);
+      await recovering(() => writeRegion(job, original, { ...options, skipUnchanged: true }));
+      restored.push(part);
+    }
+  }
+  return { restored: mergeRanges(restored), damaged: mergeRanges(damaged) };
+}
+
+/** The parts of `x` that no region covers. */
+function outside(x: Range, regions: readonly Region[]): Range[] {
+  let parts: Range[] = [x];
+  for (const r of regions) {
+    const rEnd = r.address + r.data.length;
+    parts = parts.flatMap((p) =>
+      p.end <= r.address || p.start >= rEnd
+        ? [p]
+        : [
+            ...(p.start < r.address ? [{ start: p.start, end: r.address }] : []),
+            ...(p.end > rEnd ? [{ start: rEnd, end: p.end }] : []),
+          ],
+    );
+  }
+  return parts;
 }
 
 /** Reconnects for failures that a reconnect can cure; rethrows everything else. */
 async function recoverOrThrow(job: Job, budget: RecoveryBudget | undefined, error: AnyflashError): Promise<FlashDevice> {
+  job.strays.push(...(job.device.takeStrays?.() ?? []));
   let cause = error;
   for (;;) {
     throwIfAborted(job.signal);

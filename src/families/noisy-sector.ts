@@ -32,7 +32,7 @@ export interface SectorLimits {
   cycles: number;
 }
 
-export const NOISY_SECTOR_LIMITS: SectorLimits = { page: 0x100, pagePasses: 2, cycles: 64 };
+export const NOISY_SECTOR_LIMITS: SectorLimits = { page: 0x100, pagePasses: 2, cycles: 100 };
 
 /** Erases, programs and checks the sector until its CRC is right; returns the cycles it took. */
 export async function settleSector(

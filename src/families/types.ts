@@ -85,6 +85,11 @@ export interface FlashDevice {
   readFlash(address: number, size: number, options?: OpOptions): Promise<Uint8Array>;
   eraseFlash(address: number, size: number, options?: OpOptions): Promise<void>;
   eraseAll(options?: OpOptions): Promise<void>;
+  /**
+   * Flash ranges a damaged command may have changed outside what it was asked to write (the reply
+   * echoed another address), since the last call. Only protocols without a checksum have them.
+   */
+  takeStrays?(): Array<{ start: number; end: number }>;
   reset(mode: ResetMode): Promise<void>;
   /** Leaves the device as the last `reset` put it and closes nothing but family state. */
   disconnect(): Promise<void>;

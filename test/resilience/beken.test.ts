@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Region } from '../../src/engine/regions.js';
-import { pattern } from './helpers.js';
+import type { SimPort } from '../../src/engine/sim-port.js';
+import { expectedFlash, firstDifference, pattern, runScenario } from './helpers.js';
 import { check, type Case } from './matrix.js';
 
 const regions: Region[] = [{ name: 'app.rbl', address: 0x20000, data: pattern(0x30123, 8) }];
@@ -44,4 +45,31 @@ test('BK7231N at corrupt=1e-3 (no Beken frame has a checksum): sectors are writt
   const c: Case = { name: 'corrupt=1e-3', query: 'fault=corrupt=1e-3&seed=2', expect: { garbled: [0, 8], silences: [0, 8] }, familyRecoveries: [0, 200] };
   const o = await check('bk7231n', small, c, 0x8000);
   assert.ok(o.events.some((e) => e.type === 'note' && /sector by sector/.test(e.message)));
+});
+
+/** Flips bit 20 of the address in the first FlashErase request (`01 E0 FC FF F4 06 00 0F size addr4`). */
+function strayFirstErase(port: SimPort): void {
+  let done = false;
+  port.link.faults.toDevice = (bytes) => {
+    const at = bytes.findIndex((b, i) => b === 0xf4 && bytes[i + 3] === 0x0f && bytes[i - 1] === 0xff);
+    if (done || at < 0 || bytes.length < at + 9) return bytes;
+    done = true;
+    const out = bytes.slice();
+    out[at + 7]! ^= 0x10;
+    return out;
+  };
+}
+
+test('BK7231N: an erase whose address was damaged on the way (the reply echoes it) is put back from the backup; the flash outside the image is as before', async () => {
+  const o = await runScenario({ chip: 'bk7231n', query: 'seed=1', regions, preloadSeed: 99, onConnected: strayFirstErase });
+  assert.equal(firstDifference(o.after, expectedFlash(o.before, regions)), -1);
+  assert.deepEqual(o.summary.restored, [{ start: 0x120000, end: 0x130000 }]);
+  assert.equal(o.summary.damaged, undefined);
+});
+
+test('BK7231N: without a backup of this run, a sector a damaged erase reached outside the image is reported, not hidden', async () => {
+  const o = await runScenario({ chip: 'bk7231n', query: 'seed=1', regions, preloadSeed: 99, fullBackup: false, onConnected: strayFirstErase });
+  assert.equal(firstDifference(o.after.subarray(0x20000, 0x20000 + size), regions[0]!.data), -1);
+  assert.deepEqual(o.summary.damaged, [{ start: 0x120000, end: 0x130000 }]);
+  assert.ok(o.events.some((e) => e.type === 'note' && e.message.includes('0x120000')));
 });

@@ -22,6 +22,13 @@ export interface Scenario {
   baud?: number;
   /** Fills the whole flash with a pattern first, so a change outside the regions shows. */
   preloadSeed?: number;
+  /**
+   * A full-flash backup taken before the write, as the CLI takes for Beken chips (the default
+   * there): what a damaged command changes outside the regions is put back from it.
+   */
+  fullBackup?: boolean;
+  /** Sees the simulated port once connected (to damage chosen bytes on the wire). */
+  onConnected?: (port: SimPort) => void;
   /** Abort the write after this long (default 120 s). */
   deadlineMs?: number;
   /** Sees every event as it happens (benchmarks print retries and recoveries live). */
@@ -57,6 +64,7 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
   const signal = AbortSignal.timeout(s.deadlineMs ?? 120_000);
   await port.transport.open();
   let device: FlashDevice = await connectDevice({ ...base, signal });
+  s.onConnected?.(port);
   const recovery: RecoveryOptions = {
     reconnect: async ({ cause, lowerBaud }) => {
       const current = device.transport.baud;
@@ -78,7 +86,9 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
     },
   };
   try {
-    const summary = await writeRegions(device, s.regions, { recovery, events: sink, signal });
+    const backup = s.fullBackup ?? s.chip.startsWith('bk');
+    const original = backup ? (start: number, size: number) => before.slice(start, start + size) : undefined;
+    const summary = await writeRegions(device, s.regions, { recovery, events: sink, signal, original });
     return { summary, events, port, before, after: port.device.flash.data.slice() };
   } finally {
     port.faults?.dispose();

@@ -87,6 +87,10 @@ async function run(files: string[], flags: WriteFlags): Promise<number> {
         `Done in ${summary.seconds.toFixed(2)} s: ${summary.writtenBytes} B written, ${summary.skippedBytes} B unchanged.`,
         ...(recovered ? [recovered[0]!.toUpperCase() + recovered.slice(1) + '.'] : []),
         ...(familyLine ? [familyLine] : []),
+        ...(summary.restored ? [`Put back ${describeRanges(summary.restored)} from the backup: a command damaged on the line had changed it.`] : []),
+        ...(summary.damaged
+          ? [`warning: a command damaged on the line may have changed ${describeRanges(summary.damaged)}, outside the image; \`anyflash backups\` lists the copies \`anyflash restore\` can put back.`]
+          : []),
       ]);
     },
     () => {
@@ -166,4 +170,8 @@ export function register(program: Command): void {
     .action(async (dir: string, flags: WriteFlags) => {
       process.exitCode = await run([dir], flags);
     });
+}
+
+function describeRanges(ranges: ReadonlyArray<{ start: number; end: number }>): string {
+  return ranges.map((r) => `${hexAddr(r.start)}–${hexAddr(r.end)}`).join(', ');
 }

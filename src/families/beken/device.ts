@@ -22,6 +22,7 @@ import { lostOrDamaged, readAgreed, retried } from './agreed.js';
 import { bekenCrc, bekenCrcOfSuffix, combineBekenCrc } from './crc.js';
 import type { Detection } from './detect.js';
 import { flashProtectFor, flashVendor } from './flash-protect.js';
+import { ERASE_BYTES } from './commands.js';
 import { EraseSize } from './frames.js';
 import type { BekenLink } from './link.js';
 
@@ -33,6 +34,8 @@ const MAX_MISSING_SECTORS = 2;
 const ATTEMPTS = 4;
 /** Reply patience beyond wire time and work once the line is known to damage frames. */
 const NOISY_PATIENCE_MS = 150;
+/** FlashWrite programs at most one page. */
+const PAGE = 0x100;
 /** Status errors in a row (a damaged request the chip refused) before one is believed. */
 const REFUSALS = 4;
 
@@ -68,6 +71,8 @@ export class BekenFlashDevice implements FlashDevice {
   private infoCache: DeviceInfo | undefined;
   /** Sectors whose erase and write the chip acknowledged this session. */
   private readonly written = new Set<number>();
+  /** Sectors a damaged erase or write reached instead of the one meant (see `takeStrays`). */
+  private readonly strays = new Set<number>();
   /** Set when an acknowledged sector had to be written again: the line damages data, so write sector by sector. */
   private noisy = false;
 
@@ -224,7 +229,7 @@ export class BekenFlashDevice implements FlashDevice {
     for (const op of this.eraseOps(address, end)) {
       throwIfAborted(options.signal);
       const chunk = data.subarray(op.address - address, op.address - address + op.size);
-      await this.attempt('write', op.address, options.signal, async () => {
+      await this.attempt('write', op.address, op.size, options.signal, async () => {
         await this.erase(op.code, op.address, options.signal);
         for (let off = 0; off < op.size; off += SECTOR) {
           const sector = chunk.subarray(off, off + SECTOR);
@@ -279,6 +284,7 @@ export class BekenFlashDevice implements FlashDevice {
         // A damaged request may be refused with a status; believe the status only when it repeats.
         const refused = isAnyflashError(e, 'device-error') && ++refusals < REFUSALS;
         if (!lostOrDamaged(e) && !refused) throw withAdvice(e, at);
+        this.noteStray(at, at + SECTOR);
         // A damaged erase or write may have reached another address: no CRC measured before can be trusted.
         this.crcCache.clear();
         await this.link.recover();
@@ -287,12 +293,44 @@ export class BekenFlashDevice implements FlashDevice {
     };
   }
 
+  /**
+   * After a failed exchange while erasing or writing [from, to): when the reply echoed an erase or
+   * a write at another address, the request was damaged on the way and the chip acted there.
+   */
+  private noteStray(from: number, to: number): void {
+    const last = this.session.lastEcho;
+    this.session.lastEcho = undefined;
+    if (!last) return;
+    let start: number;
+    let size: number;
+    if (last.request === 'FlashErase') {
+      start = readU32le(last.echo, 1);
+      size = ERASE_BYTES[last.echo[0]!] ?? SECTOR;
+      start -= start % size;
+    } else if (last.request === 'FlashWrite4K' || last.request === 'FlashWrite') {
+      start = readU32le(last.echo, 0);
+      size = last.request === 'FlashWrite' ? PAGE : SECTOR;
+    } else {
+      return;
+    }
+    start %= this.flashSize;
+    const first = Math.floor(start / SECTOR) * SECTOR;
+    const end = Math.min(this.flashSize, Math.ceil((start + size) / SECTOR) * SECTOR);
+    for (let s = first; s < end; s += SECTOR) if (s < from || s >= to) this.strays.add(s);
+  }
+
+  takeStrays(): Array<{ start: number; end: number }> {
+    const out = [...this.strays].sort((a, b) => a - b).map((s) => ({ start: s, end: s + SECTOR }));
+    this.strays.clear();
+    return out;
+  }
+
   async eraseFlash(address: number, size: number, options: OpOptions = {}): Promise<void> {
     this.checkRange(address, size, 'erase');
     await this.prepareChange(options.signal);
     let done = 0;
     for (const op of this.eraseOps(address, address + size)) {
-      await this.attempt('erase', op.address, options.signal, () => this.erase(op.code, op.address, options.signal));
+      await this.attempt('erase', op.address, op.size, options.signal, () => this.erase(op.code, op.address, options.signal));
       this.forget(op.address, op.address + op.size);
       done += op.size;
       options.onProgress?.(done);
@@ -307,7 +345,7 @@ export class BekenFlashDevice implements FlashDevice {
     }
     await this.prepareChange(options.signal);
     const workMs = (this.flashSize / 0x100000) * 15000;
-    await this.attempt('erase', 0, options.signal, () => this.session.flashEraseAll(workMs, options.signal));
+    await this.attempt('erase', 0, this.flashSize, options.signal, () => this.session.flashEraseAll(workMs, options.signal));
     this.crcCache.clear();
     options.onProgress?.(this.flashSize);
   }
@@ -445,7 +483,7 @@ export class BekenFlashDevice implements FlashDevice {
   /** Reads [start, end) with FlashRead4K and checks it with one CheckCRC; retries, then steps the baud down. */
   private async readGroup(start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
     const data = new Uint8Array(end - start);
-    return this.attempt('read', start, signal, async () => {
+    return this.attempt('read', start, end - start, signal, async () => {
       for (let a = start; a < end; a += SECTOR) {
         data.set(await this.session.flashRead4K(this.wire(a), signal), a - start);
       }
@@ -458,7 +496,7 @@ export class BekenFlashDevice implements FlashDevice {
   }
 
   /** Runs `fn` (an erase + writes of one block, or a read) again after a lost or bad reply, re-linking first. */
-  private async attempt<T>(op: 'write' | 'erase' | 'read', address: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  private async attempt<T>(op: 'write' | 'erase' | 'read', address: number, size: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     // Only failures of the line count towards a lower baud: a chip that rebooted (brownout) is
     // linked again at the same rate.
     let lineErrors = 0;
@@ -466,6 +504,7 @@ export class BekenFlashDevice implements FlashDevice {
       try {
         return await fn();
       } catch (e) {
+        if (op !== 'read') this.noteStray(address, address + size);
         if (!lostOrDamaged(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
         throwIfAborted(signal);
         this.options.events({ type: 'retry', op, attempt, cause: (e as Error).message, address });

@@ -29,6 +29,8 @@ export class BekenSession {
   roundTrips = 0;
   /** Time the chip may take beyond the wire time and the command's work; shortened on a line that damages frames. */
   patienceMs = COMMAND_TIMEOUT_MS;
+  /** The last echo that did not match its request: where a damaged request may have acted. */
+  lastEcho: { request: string; echo: Uint8Array } | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -71,6 +73,7 @@ export class BekenSession {
       const got = payload.subarray(from, to);
       const want = request.payload.subarray(0, to - from);
       if (!bytesEqual(got, want)) {
+        this.lastEcho = { request: request.name, echo: got.slice() };
         throw new AnyflashError('garbled-reply', `${request.name}: the reply does not echo the request.`, {
           evidence: [`expected ${printable(want)}, got ${printable(got)}`],
           advice: ['Lower the baud rate or shorten the wires; check the supply.'],
