@@ -254,3 +254,22 @@ test('a burn_verify line damaged on the wire (the stub: "command not found"; or 
     await bench.close();
   }
 });
+
+test('on a line that damages data, a burn_erase whose address was damaged on the wire never runs: it is wiped and typed again', async () => {
+  const initial = pattern(0x100000, 6);
+  const { bench, dev } = await connected({ flashInitial: initial });
+  const stray = damageOnce('burn_erase 0x12080000', 'burn_erase 0x12090000');
+  try {
+    await dev.writeFlash(0x80000, pattern(0x1000, 1));
+    bench.link.faults.toDevice = stray.hook;
+    // A second write of an acknowledged sector is what the engine does after a bad verify.
+    const data = pattern(0x1000, 2);
+    await dev.writeFlash(0x80000, data);
+    assert.equal(stray.count(), 1);
+    assert.deepEqual(flashAt(bench, 0x80000, 0x1000), data);
+    assert.deepEqual(flashAt(bench, 0x90000, 0x1000), initial.subarray(0x90000, 0x91000));
+    assert.ok(bench.events.some((e) => e.type === 'note' && /sector by sector/.test(e.message)));
+  } finally {
+    await bench.close();
+  }
+});

@@ -56,6 +56,7 @@ export class BekenSession {
     throwIfAborted(options.signal);
     const reply = request.reply;
     if (!reply) throw new AnyflashError('internal', `${request.name} has no reply.`);
+    this.lastEcho = undefined;
     await this.transport.flushInput();
     await this.send(request);
     this.roundTrips++;

@@ -39,6 +39,8 @@ export function parseFlashLine(text: string): Partial<FlashFacts> | null {
 
 /** How long a sector command may take beyond its work on a line known to damage bytes. */
 const NOISY_PATIENCE_MS = 300;
+/** How long a sector's burn_verify answer may take on a line known to damage bytes, before asking again. */
+const VERIFY_PATIENCE_MS = 60;
 /** `Fail` answers in a row (a damaged command the stub refused) before one is believed. */
 const REFUSALS = 4;
 
@@ -212,10 +214,13 @@ export class SifliDevice implements FlashDevice {
    */
   private sectorOps(at: number, signal?: AbortSignal): SectorOps {
     let refusals = 0;
-    const run = async (line: string, workMs: number, data?: Uint8Array): Promise<void> => {
+    const typed = async (line: string): Promise<void> => {
       if (!(await this.shell.checkedCommand(line, signal))) {
         throw new AnyflashError('garbled-reply', `The SiFli stub never echoed "${line}" intact.`, { family: 'sifli', chip: this.chip, address: at });
       }
+    };
+    const run = async (line: string, workMs: number, data?: Uint8Array): Promise<void> => {
+      await typed(line);
       if (data) await this.transport.write(data);
       const wire = data ? (data.length * 10_000) / this.transport.baud : 0;
       const end = await this.shell.waitFor(['OK', 'Fail', 'msh >'], wire + workMs + NOISY_PATIENCE_MS, signal);
@@ -227,12 +232,19 @@ export class SifliDevice implements FlashDevice {
       erase: () => run(`burn_erase ${hex8(at)} ${hex8(this.sectorSize)}`, 100),
       program: (offset, data) => run(`burn_write ${hex8(at + offset)} ${hex8(data.length)}`, 10, data),
       crc: async (offset, length) => {
-        await this.shell.command(`burn_verify ${hex8(at + offset)} ${hex8(length)} ${hex8(0)}`);
-        const reply = await this.shell.token('burn_verify', NOISY_PATIENCE_MS, signal);
-        const v = parseVerifyLine(reply.text);
-        if (reply.token === 'OK') return 0;
-        if (!v) throw new AnyflashError('garbled-reply', 'A burn_verify reply came without its V: line.', { family: 'sifli', chip: this.chip, address: at });
-        return v[0] !== 0 ? v[0] : v[1];
+        // burn_verify changes nothing, so it is sent unchecked and sent again when its answer is
+        // damaged. The answer is the stub's `addr:` line for this address followed by its `V:` line,
+        // so a late answer to an earlier verify is never taken for this one.
+        const a = at + offset;
+        const answer = new RegExp(`addr:${hex8(a)}[^\\n]*\\n(?:[^\\n]*\\n)*?V:\\s*(?:0x)?([0-9a-f]+)\\s+vs`, 'i');
+        for (let i = 1; ; i++) {
+          await this.shell.command(`burn_verify ${hex8(a)} ${hex8(length)} ${hex8(0)}`);
+          const m = await this.shell.waitForMatch(answer, VERIFY_PATIENCE_MS + (length / MiB) * 500, signal);
+          if (m) return parseInt(m[1]!, 16) >>> 0;
+          if (i >= VERIFY_LINE_TRIES) {
+            throw new AnyflashError('garbled-reply', `No intact burn_verify answer for ${hexAddr(a)}.`, { family: 'sifli', chip: this.chip, address: a });
+          }
+        }
       },
       expected: sifliCrc32,
       recover: async (e) => {

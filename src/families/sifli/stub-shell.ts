@@ -76,11 +76,16 @@ export class StubShell {
       if (await this.seen((t) => t.endsWith(line), deadlineIn(CHECK_MS + 2 * wireMs(line.length)), signal)) {
         const at = this.pending.length;
         await this.send('\r');
-        if (await this.seen((t) => t.length >= at + 2, deadlineIn(CHECK_MS + wireMs(4)), signal)) {
-          if (decoder.decode(this.pending.subarray(at, at + 2)) === '\r\n') {
-            this.pending = this.pending.slice(at + 2);
-            return true;
-          }
+        // msh answers Enter with "\r\n" and runs the line; Enter damaged into another byte is echoed
+        // as that one byte, and nothing runs. Two bytes back mean Enter arrived, whatever the echo looks like.
+        await this.seen((t) => t.length >= at + 2, deadlineIn(CHECK_MS + wireMs(4)), signal);
+        const back = decoder.decode(this.pending.subarray(at, at + 2));
+        if (back.length === 2 || back === '\r' || back === '\n') {
+          this.pending = this.pending.slice(at + back.length);
+          return true;
+        }
+        if (back.length === 0) {
+          throw new AnyflashError('timeout', `The SiFli stub did not answer Enter after "${line}".`, { family: this.family, chip: this.chip });
         }
       }
       // Extra backspaces cover characters a damaged backspace may have typed instead.
@@ -144,6 +149,20 @@ export class StubShell {
       if (best >= 0) {
         this.pending = this.pending.slice(best + match.length);
         return { match, text: text.slice(0, best) };
+      }
+      if (!(await this.fill(deadline, signal))) return null;
+    }
+  }
+
+  /** Waits for `pattern` in what arrives (echo included); consumes through it. Null when the deadline passes. */
+  async waitForMatch(pattern: RegExp, timeoutMs: number, signal?: AbortSignal): Promise<RegExpExecArray | null> {
+    const deadline = deadlineIn(timeoutMs);
+    this.echo = null;
+    for (;;) {
+      const m = pattern.exec(decoder.decode(this.pending));
+      if (m) {
+        this.pending = this.pending.slice(m.index + m[0].length);
+        return m;
       }
       if (!(await this.fill(deadline, signal))) return null;
     }
