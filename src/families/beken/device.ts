@@ -265,27 +265,38 @@ export class BekenFlashDevice implements FlashDevice {
   /** Erase, FlashWrite4K or FlashWrite, and CheckCRC for one sector, as the noisy-line writer uses them. */
   private sectorOps(at: number, signal?: AbortSignal): SectorOps {
     let refusals = 0;
-    return {
-      erase: async () => {
-        await this.prepareChange(signal);
-        this.forget(at, at + SECTOR);
-        await this.erase(EraseSize.Sector4K, at, signal);
-      },
-      program: async (offset, data) => {
-        await this.prepareChange(signal);
-        this.forget(at + offset, at + offset + data.length);
-        if (data.length === SECTOR) await this.session.flashWrite4K(this.wire(at), data, signal);
-        else await this.session.flashWrite(this.wire(at + offset), data, signal);
+    // A reply that came back damaged or refused still means the chip parsed the request and is in
+    // step: the sector CRC that follows decides, so the cycle goes on. Only where the reply echoed
+    // another address did the request act elsewhere.
+    const acted = async (run: () => Promise<void>): Promise<void> => {
+      try {
+        await run();
         refusals = 0;
-      },
+      } catch (e) {
+        const refused = isAnyflashError(e, 'device-error') && ++refusals < REFUSALS;
+        if (!isAnyflashError(e, 'garbled-reply') && !refused) throw e;
+        if (this.noteStray(at, at + SECTOR)) this.crcCache.clear();
+      }
+    };
+    return {
+      erase: () =>
+        acted(async () => {
+          await this.prepareChange(signal);
+          this.forget(at, at + SECTOR);
+          await this.erase(EraseSize.Sector4K, at, signal);
+        }),
+      program: (offset, data) =>
+        acted(async () => {
+          await this.prepareChange(signal);
+          this.forget(at + offset, at + offset + data.length);
+          if (data.length === SECTOR) await this.session.flashWrite4K(this.wire(at), data, signal);
+          else await this.session.flashWrite(this.wire(at + offset), data, signal);
+        }),
       crc: (offset, length) => this.askChip(at + offset, length, signal),
       expected: bekenCrc,
       recover: async (e) => {
-        // A damaged request may be refused with a status; believe the status only when it repeats.
-        const refused = isAnyflashError(e, 'device-error') && ++refusals < REFUSALS;
-        if (!lostOrDamaged(e) && !refused) throw withAdvice(e, at);
-        this.noteStray(at, at + SECTOR);
-        // A damaged erase or write may have reached another address: no CRC measured before can be trusted.
+        if (!lostOrDamaged(e)) throw withAdvice(e, at);
+        // No reply: where a damaged request acted is unknown, so no CRC measured before is trusted.
         this.crcCache.clear();
         await this.link.recover();
         this.crcLocked = false;
@@ -297,10 +308,10 @@ export class BekenFlashDevice implements FlashDevice {
    * After a failed exchange while erasing or writing [from, to): when the reply echoed an erase or
    * a write at another address, the request was damaged on the way and the chip acted there.
    */
-  private noteStray(from: number, to: number): void {
+  private noteStray(from: number, to: number): boolean {
     const last = this.session.lastEcho;
     this.session.lastEcho = undefined;
-    if (!last) return;
+    if (!last) return false;
     let start: number;
     let size: number;
     if (last.request === 'FlashErase') {
@@ -311,12 +322,14 @@ export class BekenFlashDevice implements FlashDevice {
       start = readU32le(last.echo, 0);
       size = last.request === 'FlashWrite' ? PAGE : SECTOR;
     } else {
-      return;
+      return false;
     }
     start %= this.flashSize;
     const first = Math.floor(start / SECTOR) * SECTOR;
     const end = Math.min(this.flashSize, Math.ceil((start + size) / SECTOR) * SECTOR);
+    const before = this.strays.size;
     for (let s = first; s < end; s += SECTOR) if (s < from || s >= to) this.strays.add(s);
+    return this.strays.size > before;
   }
 
   takeStrays(): Array<{ start: number; end: number }> {
