@@ -177,6 +177,13 @@ export function renderResult(summary: WriteSummary, sectorSize: number): void {
       `${formatBytes(summary.writtenBytes)} written, ${formatBytes(summary.skippedBytes)} unchanged and skipped, in ${formatSeconds(summary.seconds)}.`,
     ),
     recovered ? el('p', { class: 'recovered' }, `Recovery: ${recovered}.`) : null,
+    summary.damaged
+      ? el(
+          'p',
+          { class: 'warn' },
+          `A command damaged on the line may have changed ${summary.damaged.map((r) => `${hexAddr(r.start)}–${hexAddr(r.end)}`).join(', ')}, outside the files; restore it from a backup.`,
+        )
+      : null,
     el(
       'table',
       { class: 'files' },
