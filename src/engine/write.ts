@@ -2,7 +2,7 @@ import { AnyflashError, toAnyflashError } from '../core/errors.js';
 import { hexAddr } from '../core/bytes.js';
 import { noEvents, type EventSink, type RegionRef } from '../core/events.js';
 import { throwIfAborted } from '../core/time.js';
-import type { FlashDevice } from '../families/types.js';
+import type { FlashDevice, Stray } from '../families/types.js';
 import { findDirtySectors } from './compare.js';
 import { failureKind, RecoveryBudget, type RecoveryOptions, type RecoveryReport } from './recovery.js';
 import { alignDown, alignUp, bridgeGaps, mergeRanges, toFlashOffsets, validateRegions, type Range, type Region } from './regions.js';
@@ -61,7 +61,7 @@ class Job {
   readonly sent = new Set<number>();
   resentBytes = 0;
   /** Sectors damaged commands reached outside what they were meant to change (from every device instance). */
-  readonly strays: Range[] = [];
+  readonly strays: Stray[] = [];
 
   constructor(
     public device: FlashDevice,
@@ -128,9 +128,10 @@ export async function writeRegions(device: FlashDevice, input: readonly Region[]
 const STRAY_ROUNDS = 4;
 
 /**
- * Where a damaged command reached another address (protocols without a checksum), the region it
- * hit is compared and rewritten, and a sector outside the regions gets its original contents back
- * when a backup of this run has them; otherwise it is reported as damaged.
+ * Where a damaged command may have acted elsewhere (protocols without a checksum), the regions it
+ * may have hit are compared and rewritten, and sectors outside the regions are compared with the
+ * backup taken for this write and put back where they differ; without a backup, a known place is
+ * reported as damaged. A lost reply leaves the place unknown: then the whole flash is compared.
  */
 async function settleStrays(
   job: Job,
@@ -142,22 +143,36 @@ async function settleStrays(
   const damaged: Range[] = [];
   const overlaps = (r: Region, x: Range): boolean => r.address < x.end && r.address + r.data.length > x.start;
   for (let round = 0; round < STRAY_ROUNDS; round++) {
-    const strays = mergeRanges([...job.strays.splice(0), ...(job.device.takeStrays?.() ?? [])]);
+    const strays = [...job.strays.splice(0), ...(job.device.takeStrays?.() ?? [])];
     if (strays.length === 0) break;
-    for (const hit of regions.filter((r) => strays.some((x) => overlaps(r, x)))) {
+    const unknown = strays.some((x) => x.unknown);
+    const reach = unknown ? [{ start: 0, end: job.device.flashSize }] : mergeRanges(strays);
+    for (const hit of regions.filter((r) => reach.some((x) => overlaps(r, x)))) {
       await recovering(() => writeRegion(job, hit, { ...options, skipUnchanged: true }));
     }
-    for (const part of strays.flatMap((x) => outside(x, regions))) {
+    if (unknown && !options.original) {
+      job.events({
+        type: 'note',
+        level: 'warn',
+        message: 'A write on this noisy line lost its reply; had its address been damaged too, it changed flash outside the image at an unknown place, and no backup of this run can tell.',
+      });
+    }
+    for (const part of reach.flatMap((x) => outside(x, regions))) {
       const data = options.original?.(part.start, part.end - part.start);
       if (!data) {
+        if (unknown) continue;
         damaged.push(part);
         job.events({ type: 'note', level: 'warn', message: `A damaged command may have changed ${hexAddr(part.start)}–${hexAddr(part.end)}, outside the image, and no backup of this run has it.` });
         continue;
       }
       const original: Region = { name: `original ${hexAddr(part.start)}`, address: part.start, data };
       job.regions.push(original);
-      await recovering(() => writeRegion(job, original, { ...options, skipUnchanged: true }));
-      restored.push(part);
+      const changed = mergeRanges(await recovering(() => findDirtySectors(job.device, original, { signal: job.signal })));
+      for (const d of changed) {
+        const back: Region = { name: original.name, address: d.start, data: data.subarray(d.start - part.start, d.end - part.start) };
+        await recovering(() => writeRegion(job, back, { ...options, skipUnchanged: true }));
+        restored.push(d);
+      }
     }
   }
   return { restored: mergeRanges(restored), damaged: mergeRanges(damaged) };

@@ -86,13 +86,21 @@ export interface FlashDevice {
   eraseFlash(address: number, size: number, options?: OpOptions): Promise<void>;
   eraseAll(options?: OpOptions): Promise<void>;
   /**
-   * Flash ranges a damaged command may have changed outside what it was asked to write (the reply
-   * echoed another address), since the last call. Only protocols without a checksum have them.
+   * Flash ranges a damaged command may have changed outside what it was asked to write, since the
+   * last call: where the reply echoed another address, or (`unknown`) the whole flash when a write
+   * on a line known to damage data lost its reply. Only protocols without a checksum have them.
    */
-  takeStrays?(): Array<{ start: number; end: number }>;
+  takeStrays?(): Stray[];
   reset(mode: ResetMode): Promise<void>;
   /** Leaves the device as the last `reset` put it and closes nothing but family state. */
   disconnect(): Promise<void>;
+}
+
+export interface Stray {
+  start: number;
+  end: number;
+  /** The command's reply was lost: where it acted is not known, only that it may have. */
+  unknown?: boolean;
 }
 
 export interface Family {

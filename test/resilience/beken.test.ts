@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Region } from '../../src/engine/regions.js';
-import type { SimPort } from '../../src/engine/sim-port.js';
+import { openSimPort, type SimPort } from '../../src/engine/sim-port.js';
+import { writeRegions } from '../../src/engine/write.js';
+import { connectDevice } from '../../src/families/index.js';
 import { expectedFlash, firstDifference, pattern, runScenario } from './helpers.js';
 import { check, type Case } from './matrix.js';
 
@@ -72,4 +74,41 @@ test('BK7231N: without a backup of this run, a sector a damaged erase reached ou
   assert.equal(firstDifference(o.after.subarray(0x20000, 0x20000 + size), regions[0]!.data), -1);
   assert.deepEqual(o.summary.damaged, [{ start: 0x120000, end: 0x130000 }]);
   assert.ok(o.events.some((e) => e.type === 'note' && e.message.includes('0x120000')));
+});
+
+test('BK7231N on a noisy line: a write that lost its reply may have acted anywhere, so the flash outside the image is compared with the backup and put back where it differs', async () => {
+  const port = openSimPort('sim:bk7231n?seed=1');
+  port.device.flash.data.set(pattern(port.device.flash.size, 99));
+  const before = port.device.flash.data.slice();
+  await port.transport.open();
+  const device = await connectDevice({ transport: port.transport, chip: 'bk7231n', events: () => {}, wait: false });
+  try {
+    const first: Region[] = [{ name: 'app.rbl', address: 0x20000, data: pattern(0x4000, 1) }];
+    await writeRegions(device, first);
+    // The same sectors again: the client takes that for a line that damages data.
+    const second: Region[] = [{ name: 'app.rbl', address: 0x20000, data: pattern(0x4000, 2) }];
+    let damaged = false;
+    let dropReply = false;
+    port.link.faults.toDevice = (bytes) => {
+      const at = bytes.findIndex((b, i) => b === 0xf4 && bytes[i + 3] === 0x07 && bytes[i - 1] === 0xff);
+      if (damaged || at < 0 || bytes.length < at + 8) return bytes;
+      damaged = dropReply = true;
+      const out = bytes.slice();
+      out[at + 6]! ^= 0x10; // address bit 20: 0x020000 → 0x120000
+      return out;
+    };
+    port.link.faults.toHost = (bytes) => {
+      if (!dropReply || !bytes.some((b, i) => b === 0xf4 && bytes[i + 3] === 0x07)) return bytes;
+      dropReply = false;
+      return new Uint8Array(0);
+    };
+    const summary = await writeRegions(device, second, { original: (start, size) => before.slice(start, start + size) });
+    assert.ok(damaged);
+    assert.deepEqual(summary.restored, [{ start: 0x120000, end: 0x121000 }]);
+    assert.equal(firstDifference(port.device.flash.data, expectedFlash(before, second)), -1);
+  } finally {
+    port.faults?.dispose();
+    await port.transport.close();
+    port.device.dispose();
+  }
 });

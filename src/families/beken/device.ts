@@ -9,7 +9,7 @@ import type { EventSink } from '../../core/events.js';
 import { throwIfAborted } from '../../core/time.js';
 import type { Transport } from '../../transport/types.js';
 import { NOISY_SECTOR_LIMITS, settleSector, type SectorOps } from '../noisy-sector.js';
-import type { DeviceInfo, DigestScheme, FlashDevice, OpOptions, ResetMode } from '../types.js';
+import type { DeviceInfo, DigestScheme, FlashDevice, OpOptions, ResetMode, Stray } from '../types.js';
 import {
   BOOTLOADER_END,
   CRC_BYTES_PER_SECOND,
@@ -73,6 +73,8 @@ export class BekenFlashDevice implements FlashDevice {
   private readonly written = new Set<number>();
   /** Sectors a damaged erase or write reached instead of the one meant (see `takeStrays`). */
   private readonly strays = new Set<number>();
+  /** An erase or write on a line known to damage data lost its reply (see `takeStrays`). */
+  private lostWrite = false;
   /** Set when an acknowledged sector had to be written again: the line damages data, so write sector by sector. */
   private noisy = false;
 
@@ -273,6 +275,8 @@ export class BekenFlashDevice implements FlashDevice {
         await run();
         refusals = 0;
       } catch (e) {
+        // A request whose reply was lost may have had its address damaged too.
+        if (isAnyflashError(e, 'timeout')) this.lostWrite = true;
         const refused = isAnyflashError(e, 'device-error') && ++refusals < REFUSALS;
         if (!isAnyflashError(e, 'garbled-reply') && !refused) throw e;
         if (this.noteStray(at, at + SECTOR)) this.crcCache.clear();
@@ -332,9 +336,11 @@ export class BekenFlashDevice implements FlashDevice {
     return this.strays.size > before;
   }
 
-  takeStrays(): Array<{ start: number; end: number }> {
-    const out = [...this.strays].sort((a, b) => a - b).map((s) => ({ start: s, end: s + SECTOR }));
+  takeStrays(): Stray[] {
+    const out: Stray[] = [...this.strays].sort((a, b) => a - b).map((s) => ({ start: s, end: s + SECTOR }));
+    if (this.lostWrite) out.push({ start: 0, end: this.flashSize, unknown: true });
     this.strays.clear();
+    this.lostWrite = false;
     return out;
   }
 
