@@ -130,8 +130,8 @@ const STRAY_ROUNDS = 4;
 /**
  * Where a damaged command may have acted elsewhere (protocols without a checksum), the regions it
  * may have hit are compared and rewritten, and sectors outside the regions are compared with the
- * backup taken for this write and put back where they differ; without a backup, a known place is
- * reported as damaged. A lost reply leaves the place unknown: then the whole flash is compared.
+ * backup taken for this write and put back where they differ; without a backup, a place the reply
+ * named is reported as damaged, and the suspects of a lost reply are named in a warning.
  */
 async function settleStrays(
   job: Job,
@@ -145,22 +145,22 @@ async function settleStrays(
   for (let round = 0; round < STRAY_ROUNDS; round++) {
     const strays = [...job.strays.splice(0), ...(job.device.takeStrays?.() ?? [])];
     if (strays.length === 0) break;
-    const unknown = strays.some((x) => x.unknown);
-    const reach = unknown ? [{ start: 0, end: job.device.flashSize }] : mergeRanges(strays);
-    for (const hit of regions.filter((r) => reach.some((x) => overlaps(r, x)))) {
+    for (const hit of regions.filter((r) => strays.some((x) => overlaps(r, x)))) {
       await recovering(() => writeRegion(job, hit, { ...options, skipUnchanged: true }));
     }
-    if (unknown && !options.original) {
+    const suspects = mergeRanges(strays.filter((x) => x.suspect)).flatMap((x) => outside(x, regions));
+    if (suspects.length && !options.original) {
       job.events({
         type: 'note',
         level: 'warn',
-        message: 'A write on this noisy line lost its reply; had its address been damaged too, it changed flash outside the image at an unknown place, and no backup of this run can tell.',
+        message: `A write on this noisy line lost its reply; had one bit of its address flipped too, it changed ${suspects.map((x) => hexAddr(x.start)).join(', ')}, and no backup of this run can tell.`,
       });
     }
-    for (const part of reach.flatMap((x) => outside(x, regions))) {
+    const named = mergeRanges(strays.filter((x) => !x.suspect)).flatMap((x) => outside(x, regions));
+    for (const part of [...named, ...suspects]) {
       const data = options.original?.(part.start, part.end - part.start);
       if (!data) {
-        if (unknown) continue;
+        if (!named.includes(part)) continue;
         damaged.push(part);
         job.events({ type: 'note', level: 'warn', message: `A damaged command may have changed ${hexAddr(part.start)}–${hexAddr(part.end)}, outside the image, and no backup of this run has it.` });
         continue;

@@ -87,8 +87,8 @@ export interface FlashDevice {
   eraseAll(options?: OpOptions): Promise<void>;
   /**
    * Flash ranges a damaged command may have changed outside what it was asked to write, since the
-   * last call: where the reply echoed another address, or (`unknown`) the whole flash when a write
-   * on a line known to damage data lost its reply. Only protocols without a checksum have them.
+   * last call: where the reply echoed another address, or (`suspect`) where one flipped address
+   * bit would have sent a write whose reply was lost. Only protocols without a checksum have them.
    */
   takeStrays?(): Stray[];
   reset(mode: ResetMode): Promise<void>;
@@ -99,8 +99,8 @@ export interface FlashDevice {
 export interface Stray {
   start: number;
   end: number;
-  /** The command's reply was lost: where it acted is not known, only that it may have. */
-  unknown?: boolean;
+  /** The command's reply was lost: it may have acted here, if one bit of its address flipped. */
+  suspect?: boolean;
 }
 
 export interface Family {

@@ -76,7 +76,7 @@ test('BK7231N: without a backup of this run, a sector a damaged erase reached ou
   assert.ok(o.events.some((e) => e.type === 'note' && e.message.includes('0x120000')));
 });
 
-test('BK7231N on a noisy line: a write that lost its reply may have acted anywhere, so the flash outside the image is compared with the backup and put back where it differs', async () => {
+test('BK7231N on a noisy line: a write that lost its reply may have acted where one flipped address bit sends it, so those sectors are compared with the backup and put back where they differ', async () => {
   const port = openSimPort('sim:bk7231n?seed=1');
   port.device.flash.data.set(pattern(port.device.flash.size, 99));
   const before = port.device.flash.data.slice();

@@ -73,8 +73,9 @@ export class BekenFlashDevice implements FlashDevice {
   private readonly written = new Set<number>();
   /** Sectors a damaged erase or write reached instead of the one meant (see `takeStrays`). */
   private readonly strays = new Set<number>();
-  /** An erase or write on a line known to damage data lost its reply (see `takeStrays`). */
-  private lostWrite = false;
+  /** Erases and writes on a line known to damage data whose reply was lost (see `takeStrays`). */
+  private lost: Array<{ address: number; size: number }> = [];
+  private lastRequest = { address: 0, size: 0 };
   /** Set when an acknowledged sector had to be written again: the line damages data, so write sector by sector. */
   private noisy = false;
 
@@ -276,7 +277,7 @@ export class BekenFlashDevice implements FlashDevice {
         refusals = 0;
       } catch (e) {
         // A request whose reply was lost may have had its address damaged too.
-        if (isAnyflashError(e, 'timeout')) this.lostWrite = true;
+        if (isAnyflashError(e, 'timeout')) this.lost.push(this.lastRequest);
         const refused = isAnyflashError(e, 'device-error') && ++refusals < REFUSALS;
         if (!isAnyflashError(e, 'garbled-reply') && !refused) throw e;
         if (this.noteStray(at, at + SECTOR)) this.crcCache.clear();
@@ -285,12 +286,14 @@ export class BekenFlashDevice implements FlashDevice {
     return {
       erase: () =>
         acted(async () => {
+          this.lastRequest = { address: at, size: SECTOR };
           await this.prepareChange(signal);
           this.forget(at, at + SECTOR);
           await this.erase(EraseSize.Sector4K, at, signal);
         }),
       program: (offset, data) =>
         acted(async () => {
+          this.lastRequest = { address: at + offset, size: data.length };
           await this.prepareChange(signal);
           this.forget(at + offset, at + offset + data.length);
           if (data.length === SECTOR) await this.session.flashWrite4K(this.wire(at), data, signal);
@@ -338,9 +341,15 @@ export class BekenFlashDevice implements FlashDevice {
 
   takeStrays(): Stray[] {
     const out: Stray[] = [...this.strays].sort((a, b) => a - b).map((s) => ({ start: s, end: s + SECTOR }));
-    if (this.lostWrite) out.push({ start: 0, end: this.flashSize, unknown: true });
+    for (const { address, size } of this.lost) {
+      for (let bit = 1; bit < this.flashSize; bit *= 2) {
+        const start = ((address ^ bit) % this.flashSize) - (((address ^ bit) % this.flashSize) % SECTOR);
+        const end = Math.min(this.flashSize, Math.ceil(((address ^ bit) % this.flashSize + size) / SECTOR) * SECTOR);
+        if (start !== address - (address % SECTOR) || end > start + SECTOR) out.push({ start, end, suspect: true });
+      }
+    }
     this.strays.clear();
-    this.lostWrite = false;
+    this.lost = [];
     return out;
   }
 
