@@ -39,6 +39,14 @@ const PAGE = 0x100;
 /** Status errors in a row (a damaged request the chip refused) before one is believed. */
 const REFUSALS = 4;
 
+/** An erase or write whose reply was lost: where one flipped bit could have sent it is suspect. */
+interface LostRequest {
+  address: number;
+  size: number;
+  /** For an erase, its size code (a misread command code takes it for an address byte). */
+  eraseCode?: number;
+}
+
 export const bekenDigest: DigestScheme = {
   name: 'beken-crc32',
   compute: (data) => u32le(bekenCrc(data)),
@@ -74,8 +82,8 @@ export class BekenFlashDevice implements FlashDevice {
   /** Sectors a damaged erase or write reached instead of the one meant (see `takeStrays`). */
   private readonly strays = new Set<number>();
   /** Erases and writes on a line known to damage data whose reply was lost (see `takeStrays`). */
-  private lost: Array<{ address: number; size: number }> = [];
-  private lastRequest = { address: 0, size: 0 };
+  private lost: LostRequest[] = [];
+  private lastRequest: LostRequest = { address: 0, size: 0 };
   /** Set when an acknowledged sector had to be written again: the line damages data, so write sector by sector. */
   private noisy = false;
 
@@ -233,11 +241,13 @@ export class BekenFlashDevice implements FlashDevice {
       throwIfAborted(options.signal);
       const chunk = data.subarray(op.address - address, op.address - address + op.size);
       await this.attempt('write', op.address, op.size, options.signal, async () => {
+        this.lastRequest = { address: op.address, size: op.size, eraseCode: op.code };
         await this.erase(op.code, op.address, options.signal);
         for (let off = 0; off < op.size; off += SECTOR) {
           const sector = chunk.subarray(off, off + SECTOR);
           // An erased sector already reads 0xFF: sending it would only cost wire time.
           if (isAllFF(sector)) continue;
+          this.lastRequest = { address: op.address + off, size: SECTOR };
           await this.session.flashWrite4K(this.wire(op.address + off), sector, options.signal);
         }
       });
@@ -286,7 +296,7 @@ export class BekenFlashDevice implements FlashDevice {
     return {
       erase: () =>
         acted(async () => {
-          this.lastRequest = { address: at, size: SECTOR };
+          this.lastRequest = { address: at, size: SECTOR, eraseCode: EraseSize.Sector4K };
           await this.prepareChange(signal);
           this.forget(at, at + SECTOR);
           await this.erase(EraseSize.Sector4K, at, signal);
@@ -339,14 +349,28 @@ export class BekenFlashDevice implements FlashDevice {
     return this.strays.size > before;
   }
 
+  /**
+   * Where a request whose reply was lost acted, had one bit of it flipped: any address bit, or
+   * FlashErase (0x0F) read as FlashErase4K (0x0B), which takes the size code as its low address byte.
+   */
+  private misdirected(lost: LostRequest): Array<{ start: number; end: number }> {
+    const reach = (address: number, size: number, aligned: boolean): { start: number; end: number } => {
+      const at = address % this.flashSize;
+      const start = aligned ? at - (at % size) : at;
+      return { start: start - (start % SECTOR), end: Math.min(this.flashSize, Math.ceil((start + size) / SECTOR) * SECTOR) };
+    };
+    const erase = lost.eraseCode !== undefined;
+    const out: Array<{ start: number; end: number }> = [];
+    for (let bit = 1; bit < this.flashSize; bit *= 2) out.push(reach((lost.address ^ bit) >>> 0, lost.size, erase));
+    if (erase) out.push(reach(((lost.eraseCode! | (this.wire(lost.address) << 8)) >>> 0), SECTOR, true));
+    return out;
+  }
+
   takeStrays(): Stray[] {
     const out: Stray[] = [...this.strays].sort((a, b) => a - b).map((s) => ({ start: s, end: s + SECTOR }));
-    for (const { address, size } of this.lost) {
-      for (let bit = 1; bit < this.flashSize; bit *= 2) {
-        const start = ((address ^ bit) % this.flashSize) - (((address ^ bit) % this.flashSize) % SECTOR);
-        const end = Math.min(this.flashSize, Math.ceil(((address ^ bit) % this.flashSize + size) / SECTOR) * SECTOR);
-        if (start !== address - (address % SECTOR) || end > start + SECTOR) out.push({ start, end, suspect: true });
-      }
+    for (const lost of this.lost) {
+      const own = { start: lost.address - (lost.address % SECTOR), end: Math.ceil((lost.address + lost.size) / SECTOR) * SECTOR };
+      for (const x of this.misdirected(lost)) if (x.start !== own.start || x.end !== own.end) out.push({ ...x, suspect: true });
     }
     this.strays.clear();
     this.lost = [];
@@ -532,7 +556,10 @@ export class BekenFlashDevice implements FlashDevice {
       try {
         return await fn();
       } catch (e) {
-        if (op !== 'read') this.noteStray(address, address + size);
+        if (op !== 'read') {
+          this.noteStray(address, address + size);
+          if (isAnyflashError(e, 'timeout')) this.lost.push(this.lastRequest);
+        }
         if (!lostOrDamaged(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
         throwIfAborted(signal);
         this.options.events({ type: 'retry', op, attempt, cause: (e as Error).message, address });
