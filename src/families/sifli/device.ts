@@ -7,7 +7,7 @@ import type { DeviceInfo, FlashDevice, OpOptions, ResetMode } from '../types.js'
 import type { SifliChip, SifliMemory } from './chips.js';
 import { crcBytes, sifliCrc32, sifliDigest } from './crc.js';
 import { NOISY_SECTOR_LIMITS, settleSector, type SectorOps } from '../noisy-sector.js';
-import { hex8, type StubShell, type TokenReply } from './stub-shell.js';
+import { hex8, ROM_BANNER, type StubShell, type TokenReply } from './stub-shell.js';
 
 /** The stub takes `burn_erase_write` data in 128 KiB blocks, one per `RX_WAIT`. */
 export const BLOCK = 0x20000;
@@ -43,6 +43,12 @@ const NOISY_PATIENCE_MS = 300;
 const VERIFY_PATIENCE_MS = 60;
 /** `Fail` answers in a row (a damaged command the stub refused) before one is believed. */
 const REFUSALS = 4;
+
+/** What the stub prints when a `burn_erase_write` block is in, and how long after its wire time that may take. */
+const BLOCK_TAKEN = 'run thread';
+const TAKEN_MS = 1000;
+/** Any of these after a block shows the stub took it (a noisy line may damage one), or that the chip rebooted. */
+const STUB_MOVED = ['thread', 'RX_WAIT', 'OK', 'Fail', ROM_BANNER];
 
 /** `burn_verify` replies without a `V:` line before the stub is taken to print none. */
 const VERIFY_LINE_TRIES = 3;
@@ -260,15 +266,29 @@ export class SifliDevice implements FlashDevice {
     const byteMs = 10_000 / this.transport.baud;
     await this.shell.command(`burn_erase_write ${hex8(a)} ${hex8(data.length)}`);
     let reply = await this.shell.token('burn_erase_write', 4000, signal);
+    // The stub prints `[n] run thread n addr:…` as soon as a block is in. Once it is seen doing so,
+    // silence past a block's wire time means the line lost part of the block: the stub would wait
+    // for the rest forever, so the write fails over at once instead of after the 4 s deadline.
+    // Nothing is consumed here: the token wait that follows reads the same text.
+    let announces = false;
     for (let off = 0; off < data.length; off += BLOCK) {
       throwIfAborted(signal);
       if (reply.token !== 'RX_WAIT') throw this.error('burn_erase_write', a + off, reply.text);
       const block = data.subarray(off, off + BLOCK);
       await this.transport.write(block);
       progress.sentBlocks++;
+      if (announces && !(await this.shell.arrived(STUB_MOVED, block.length * byteMs + TAKEN_MS, signal))) {
+        throw new AnyflashError('timeout', `The SiFli stub did not take the 128 KiB block at ${hexAddr(a + off)}: part of it was lost on the line.`, {
+          family: 'sifli',
+          chip: this.chip,
+          address: a + off,
+          advice: ['Check the cable and the supply; anyflash reconnects and goes on from the last block written.'],
+        });
+      }
       // The block's wire time, then the 4 s sftool gives the stub per RX_WAIT (erase + program of
       // 128 KiB): a block whose bytes the line lost gets no reply at all, so waiting longer only delays recovery.
       reply = await this.shell.token('a 128 KiB block', block.length * byteMs + 4000, signal);
+      announces ||= reply.text.includes(BLOCK_TAKEN);
       options.onProgress?.(Math.min(data.length, off + BLOCK));
     }
     if (reply.token !== 'OK') throw this.error('burn_erase_write', a, reply.text);

@@ -7,7 +7,7 @@ import type { Transport } from '../../transport/types.js';
 export const TOKENS = ['OK', 'Fail', 'RX_WAIT'] as const;
 
 /** What the SF32 ROM prints on its debug UART right after a reset. */
-const ROM_BANNER = 'SFBL';
+export const ROM_BANNER = 'SFBL';
 /** RT-Thread's msh answer to a line it cannot run: here, a command line damaged on the wire. */
 const NOT_FOUND = ': command not found.';
 export type Token = (typeof TOKENS)[number];
@@ -94,6 +94,11 @@ export class StubShell {
     }
     this.discard();
     return false;
+  }
+
+  /** Waits until one of `patterns` has arrived, consuming nothing; false when the deadline passes first. */
+  async arrived(patterns: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.seen((t) => patterns.some((p) => t.includes(p)), deadlineIn(timeoutMs), signal);
   }
 
   /** Reads until `done(text)` holds for what is pending, or the deadline passes. */
