@@ -34,21 +34,21 @@ export interface SectorLimits {
 
 export const NOISY_SECTOR_LIMITS: SectorLimits = { page: 0x100, pagePasses: 2, cycles: 100 };
 
-/** Erases, programs and checks the sector until its CRC is right; returns the cycles it took. */
+/** Erases, programs and checks the sector until its CRC is right, within `limits.cycles`. */
 export async function settleSector(
   address: number,
   want: Uint8Array,
   ops: SectorOps,
   limits: SectorLimits = NOISY_SECTOR_LIMITS,
   signal?: AbortSignal,
-): Promise<number> {
+): Promise<void> {
   const wantCrc = ops.expected(want);
   for (let cycle = 1; cycle <= limits.cycles; cycle++) {
     throwIfAborted(signal);
     try {
       await ops.erase();
       if (want.some((b) => b !== 0xff)) await ops.program(0, want);
-      if ((await ops.crc(0, want.length)) === wantCrc || (await repairPages(want, ops, limits))) return cycle;
+      if ((await ops.crc(0, want.length)) === wantCrc || (await repairPages(want, ops, limits))) return;
     } catch (e) {
       await ops.recover(e);
     }
