@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { hexAddr, toHex } from '../core/bytes.js';
 import { AnyflashError } from '../core/errors.js';
@@ -112,8 +112,15 @@ export async function backupBeforeWrite(
 export function backedUp(backup: Backup, start: number, size: number): Uint8Array | undefined {
   const r = backup.manifest.regions.find((x) => x.address <= start && x.address + x.size >= start + size);
   if (!r) return undefined;
-  const data = readFileSync(join(backup.dir, r.file));
-  return new Uint8Array(data.subarray(start - r.address, start - r.address + size));
+  // Only the bytes asked for: a damaged write is put back sector by sector from a full-flash file.
+  const out = new Uint8Array(size);
+  const fd = openSync(join(backup.dir, r.file), 'r');
+  try {
+    readSync(fd, out, 0, size, start - r.address);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
 }
 
 export function saveBackup(info: DeviceInfo, parts: Array<{ range: Range; data: Uint8Array }>, reason: string, home = anyflashHome()): Backup {

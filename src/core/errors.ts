@@ -121,6 +121,11 @@ export class AnyflashError extends Error {
  * Brand check rather than plain `instanceof`: a second copy of this module (bundles, loaders that
  * instantiate a module twice) makes errors that are AnyflashErrors in all but prototype.
  */
+/** Failures a noisy or lossy line causes (a lost or damaged exchange), as opposed to the chip refusing the command. */
+export function isLineGlitch(e: unknown): boolean {
+  return isAnyflashError(e, 'timeout') || isAnyflashError(e, 'garbled-reply');
+}
+
 export function isAnyflashError(e: unknown, code?: ErrorCode): e is AnyflashError {
   const branded =
     e instanceof AnyflashError ||

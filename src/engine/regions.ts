@@ -69,6 +69,19 @@ export function mergeRanges(ranges: readonly Range[]): Range[] {
   return out;
 }
 
+/** The parts of `range` that none of `covers` overlaps, in order. */
+export function uncovered(range: Range, covers: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  let cursor = range.start;
+  for (const c of mergeRanges(covers)) {
+    if (c.start >= range.end) break;
+    if (c.start > cursor) out.push({ start: cursor, end: c.start });
+    cursor = Math.max(cursor, c.end);
+  }
+  if (cursor < range.end) out.push({ start: cursor, end: range.end });
+  return out;
+}
+
 export const alignDown = (n: number, a: number): number => Math.floor(n / a) * a;
 export const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 

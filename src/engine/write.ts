@@ -5,7 +5,7 @@ import { throwIfAborted } from '../core/time.js';
 import type { FlashDevice, Stray } from '../families/types.js';
 import { findDirtySectors } from './compare.js';
 import { failureKind, RecoveryBudget, type RecoveryOptions, type RecoveryReport } from './recovery.js';
-import { alignDown, alignUp, bridgeGaps, mergeRanges, toFlashOffsets, validateRegions, type Range, type Region } from './regions.js';
+import { alignDown, alignUp, bridgeGaps, mergeRanges, toFlashOffsets, uncovered, validateRegions, type Range, type Region } from './regions.js';
 
 export interface WriteOptions {
   /** Compare with the flash and send only differing sectors (default true). */
@@ -180,19 +180,7 @@ async function settleStrays(
 
 /** The parts of `x` that no region covers. */
 function outside(x: Range, regions: readonly Region[]): Range[] {
-  let parts: Range[] = [x];
-  for (const r of regions) {
-    const rEnd = r.address + r.data.length;
-    parts = parts.flatMap((p) =>
-      p.end <= r.address || p.start >= rEnd
-        ? [p]
-        : [
-            ...(p.start < r.address ? [{ start: p.start, end: r.address }] : []),
-            ...(p.end > rEnd ? [{ start: rEnd, end: p.end }] : []),
-          ],
-    );
-  }
-  return parts;
+  return uncovered(x, regions.map((r) => ({ start: r.address, end: r.address + r.data.length })));
 }
 
 /** Reconnects for failures that a reconnect can cure; rethrows everything else. */
@@ -261,15 +249,7 @@ async function compareRegion(job: Job, region: Region): Promise<Range[]> {
 
 /** Parts of a region not covered by dirty ranges (reported as skipped). */
 function cleanParts(region: Region, dirty: readonly Range[]): Range[] {
-  const out: Range[] = [];
-  let cursor = region.address;
-  const end = region.address + region.data.length;
-  for (const d of dirty) {
-    if (d.start > cursor) out.push({ start: cursor, end: Math.min(d.start, end) });
-    cursor = Math.max(cursor, d.end);
-  }
-  if (dirty.length > 0 && cursor < end) out.push({ start: cursor, end });
-  return out;
+  return dirty.length ? uncovered({ start: region.address, end: region.address + region.data.length }, dirty) : [];
 }
 
 /** Builds the bytes of [start, end): image bytes where any region covers them, device bytes elsewhere. */

@@ -8,7 +8,43 @@
  */
 import { AnyflashError } from '../core/errors.js';
 import { hexAddr } from '../core/bytes.js';
+import type { EventSink } from '../core/events.js';
 import { throwIfAborted } from '../core/time.js';
+
+/**
+ * Tells a line that damages data: a sector the chip acknowledged is asked for again, which the
+ * engine does only after it failed its verify. From then on the family writes sector by sector.
+ */
+export class DamageWatch {
+  private readonly written = new Set<number>();
+  private damaging = false;
+
+  constructor(
+    private readonly sector: number,
+    private readonly events: EventSink,
+    /** Who acknowledged the sectors, for the note: `chip`, `stub`. */
+    private readonly who: string,
+  ) {}
+
+  /** The chip acknowledged writing [address, address+size). */
+  acknowledged(address: number, size: number): void {
+    for (let s = address - (address % this.sector); s < address + size; s += this.sector) this.written.add(s);
+  }
+
+  /** Whether the line is known to damage data, once a write of [address, address+size) is asked for; says so the first time. */
+  damages(address: number, size: number): boolean {
+    if (this.damaging) return true;
+    for (let s = address - (address % this.sector); s < address + size && !this.damaging; s += this.sector) this.damaging = this.written.has(s);
+    if (this.damaging) {
+      this.events({
+        type: 'note',
+        level: 'warn',
+        message: `Sectors the ${this.who} acknowledged came out wrong: the line damages data. Writing sector by sector, each checked by CRC.`,
+      });
+    }
+    return this.damaging;
+  }
+}
 
 /** What one family does to one sector; offsets are inside the sector. */
 export interface SectorOps {

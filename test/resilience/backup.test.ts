@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { runCli } from '../cli/harness.js';
 import { scratch, startSim } from './cli-helpers.js';
 import { pattern } from './helpers.js';
+import { backedUp, saveBackup } from '../../src/cli/backup-store.js';
+import type { DeviceInfo } from '../../src/families/types.js';
 
 interface Listed {
   id: string;
@@ -95,4 +97,15 @@ test('a Beken device gets a full-flash backup by default (vendor firmware and RF
   } finally {
     await sim.stop();
   }
+});
+
+test('a backup hands back exactly the bytes asked for, and nothing for a range it does not hold', () => {
+  const home = scratch('anyflash-backedup-');
+  const info: DeviceInfo = { family: 'beken', chip: 'bk7231n', description: 'BK7231N', features: [], mac: 'c8:47:8c:00:00:01', flashSize: 0x200000, strategy: 'sim', baud: 921600, mode: 'FULL', extra: {} };
+  const flash = pattern(0x200000, 4);
+  const backup = saveBackup(info, [{ range: { start: 0, end: 0x200000 }, data: flash }], 'full flash', home);
+  assert.deepEqual(backedUp(backup, 0x153000, 0x1000), flash.subarray(0x153000, 0x154000));
+  const partial = saveBackup(info, [{ range: { start: 0x20000, end: 0x30000 }, data: flash.subarray(0x20000, 0x30000) }], 'before write', home);
+  assert.deepEqual(backedUp(partial, 0x21000, 0x100), flash.subarray(0x21000, 0x21100));
+  assert.equal(backedUp(partial, 0x2f000, 0x2000), undefined);
 });

@@ -2,7 +2,7 @@
  * Reads that must be right although no checksum protects a Beken reply: what identifies the chip,
  * its loader, flash and eFuse key.
  */
-import { AnyflashError, isAnyflashError } from '../../core/errors.js';
+import { AnyflashError, isAnyflashError, isLineGlitch } from '../../core/errors.js';
 import { bytesEqual, hex32 } from '../../core/bytes.js';
 import type { BekenLink } from './link.js';
 
@@ -35,7 +35,7 @@ export async function tryRead<T>(read: () => Promise<T>, link: BekenLink): Promi
   try {
     return await read();
   } catch (e) {
-    if (!lostOrDamaged(e)) throw e;
+    if (!isLineGlitch(e)) throw e;
     await link.recover();
     return undefined;
   }
@@ -47,18 +47,10 @@ export async function retried(what: string, run: () => Promise<void>, link: Beke
     try {
       return await run();
     } catch (e) {
-      if (!lostOrDamaged(e) || i >= DETECT_TRIES) {
+      if (!isLineGlitch(e) || i >= DETECT_TRIES) {
         throw isAnyflashError(e) ? new AnyflashError(e.code, `${what}: ${e.message}`, { family: 'beken', evidence: e.evidence, advice: e.advice, cause: e }) : e;
       }
       await link.recover();
     }
   }
-}
-
-/**
- * An exchange the line lost or damaged: worth re-linking and sending again. Status errors (a refused
- * address, an unknown command) would repeat identically.
- */
-export function lostOrDamaged(e: unknown): boolean {
-  return isAnyflashError(e) && (e.code === 'timeout' || e.code === 'garbled-reply');
 }

@@ -3,12 +3,12 @@
  * the largest erase that fits and no writes of blank sectors, CRC-checked reads, protection
  * handling and the bootloader guard.
  */
-import { AnyflashError, isAnyflashError } from '../../core/errors.js';
+import { AnyflashError, isAnyflashError, isLineGlitch } from '../../core/errors.js';
 import { hexAddr, isAllFF, readU32le, toHex, u32le } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
 import { throwIfAborted } from '../../core/time.js';
 import type { Transport } from '../../transport/types.js';
-import { NOISY_SECTOR_LIMITS, settleSector, type SectorOps } from '../noisy-sector.js';
+import { DamageWatch, NOISY_SECTOR_LIMITS, settleSector, type SectorOps } from '../noisy-sector.js';
 import type { DeviceInfo, DigestScheme, FlashDevice, OpOptions, ResetMode, Stray } from '../types.js';
 import {
   BOOTLOADER_END,
@@ -18,7 +18,7 @@ import {
   MAC_TLV_MARKER,
   TUYA_DEFAULT_KEY,
 } from './chips.js';
-import { lostOrDamaged, readAgreed, retried } from './agreed.js';
+import { readAgreed, retried } from './agreed.js';
 import { bekenCrc, bekenCrcOfSuffix, combineBekenCrc } from './crc.js';
 import type { Detection } from './detect.js';
 import { flashProtectFor, flashVendor } from './flash-protect.js';
@@ -77,15 +77,12 @@ export class BekenFlashDevice implements FlashDevice {
   /** BASIC loaders re-protect the flash after each CheckCRC until the next LinkCheck. */
   private crcLocked = false;
   private infoCache: DeviceInfo | undefined;
-  /** Sectors whose erase and write the chip acknowledged this session. */
-  private readonly written = new Set<number>();
   /** Sectors a damaged erase or write reached instead of the one meant (see `takeStrays`). */
   private readonly strays = new Set<number>();
   /** Erases and writes on a line known to damage data whose reply was lost (see `takeStrays`). */
   private lost: LostRequest[] = [];
   private lastRequest: LostRequest = { address: 0, size: 0 };
-  /** Set when an acknowledged sector had to be written again: the line damages data, so write sector by sector. */
-  private noisy = false;
+  private readonly damage: DamageWatch;
 
   constructor(
     readonly link: BekenLink,
@@ -94,6 +91,7 @@ export class BekenFlashDevice implements FlashDevice {
   ) {
     this.chip = detection.chip.name;
     this.flashSize = detection.flashSize;
+    this.damage = new DamageWatch(SECTOR, options.events, 'chip');
   }
 
   get transport(): Transport {
@@ -224,17 +222,11 @@ export class BekenFlashDevice implements FlashDevice {
   async writeFlash(address: number, data: Uint8Array, options: OpOptions = {}): Promise<void> {
     this.checkRange(address, data.length, 'write');
     await this.prepareChange(options.signal);
-    if (!this.noisy && this.rewrites(address, data.length)) {
-      this.noisy = true;
+    if (this.damage.damages(address, data.length)) {
       // Damaged requests get no reply at all; waiting the full second for each costs more than the work.
       this.session.patienceMs = NOISY_PATIENCE_MS;
-      this.options.events({
-        type: 'note',
-        level: 'warn',
-        message: 'Sectors the chip acknowledged came out wrong: the line damages data. Writing sector by sector, each checked by CRC.',
-      });
+      return this.writeSectors(address, data, options);
     }
-    if (this.noisy) return this.writeSectors(address, data, options);
     const end = address + data.length;
     let done = 0;
     for (const op of this.eraseOps(address, end)) {
@@ -252,15 +244,10 @@ export class BekenFlashDevice implements FlashDevice {
         }
       });
       this.forget(op.address, op.address + op.size);
-      for (let a = op.address; a < op.address + op.size; a += SECTOR) this.written.add(a);
+      this.damage.acknowledged(op.address, op.size);
       done += op.size;
       options.onProgress?.(done);
     }
-  }
-
-  private rewrites(address: number, size: number): boolean {
-    for (let a = address; a < address + size; a += SECTOR) if (this.written.has(a)) return true;
-    return false;
   }
 
   private async writeSectors(address: number, data: Uint8Array, options: OpOptions): Promise<void> {
@@ -269,7 +256,7 @@ export class BekenFlashDevice implements FlashDevice {
       const at = address + off;
       const want = data.subarray(off, off + SECTOR);
       if (this.known(at, at + SECTOR) !== bekenCrc(want)) await settleSector(at, want, this.sectorOps(at, options.signal), NOISY_SECTOR_LIMITS, options.signal);
-      this.written.add(at);
+      this.damage.acknowledged(at, SECTOR);
       this.crcCache.set(`${at}:${SECTOR}`, { start: at, end: at + SECTOR, crc: bekenCrc(want) });
       options.onProgress?.(off + SECTOR);
     }
@@ -312,7 +299,7 @@ export class BekenFlashDevice implements FlashDevice {
       crc: (offset, length) => this.askChip(at + offset, length, signal),
       expected: bekenCrc,
       recover: async (e) => {
-        if (!lostOrDamaged(e)) throw withAdvice(e, at);
+        if (!isLineGlitch(e)) throw withAdvice(e, at);
         // No reply: where a damaged request acted is unknown, so no CRC measured before is trusted.
         this.crcCache.clear();
         await this.link.recover();
@@ -341,12 +328,16 @@ export class BekenFlashDevice implements FlashDevice {
     } else {
       return false;
     }
-    start %= this.flashSize;
-    const first = Math.floor(start / SECTOR) * SECTOR;
-    const end = Math.min(this.flashSize, Math.ceil((start + size) / SECTOR) * SECTOR);
+    const reached = this.sectorsOf(start, size);
     const before = this.strays.size;
-    for (let s = first; s < end; s += SECTOR) if (s < from || s >= to) this.strays.add(s);
+    for (let s = reached.start; s < reached.end; s += SECTOR) if (s < from || s >= to) this.strays.add(s);
     return this.strays.size > before;
+  }
+
+  /** The sectors [address, address+size) covers, the address taken through the flash wrap. */
+  private sectorsOf(address: number, size: number): { start: number; end: number } {
+    const at = address % this.flashSize;
+    return { start: at - (at % SECTOR), end: Math.min(this.flashSize, Math.ceil((at + size) / SECTOR) * SECTOR) };
   }
 
   /**
@@ -354,22 +345,19 @@ export class BekenFlashDevice implements FlashDevice {
    * FlashErase (0x0F) read as FlashErase4K (0x0B), which takes the size code as its low address byte.
    */
   private misdirected(lost: LostRequest): Array<{ start: number; end: number }> {
-    const reach = (address: number, size: number, aligned: boolean): { start: number; end: number } => {
-      const at = address % this.flashSize;
-      const start = aligned ? at - (at % size) : at;
-      return { start: start - (start % SECTOR), end: Math.min(this.flashSize, Math.ceil((start + size) / SECTOR) * SECTOR) };
-    };
+    // The chip aligns an erase address down to the erase size (flash sizes are multiples of it).
     const erase = lost.eraseCode !== undefined;
+    const reach = (address: number, size: number): { start: number; end: number } => this.sectorsOf(erase ? address - (address % size) : address, size);
     const out: Array<{ start: number; end: number }> = [];
-    for (let bit = 1; bit < this.flashSize; bit *= 2) out.push(reach((lost.address ^ bit) >>> 0, lost.size, erase));
-    if (erase) out.push(reach(((lost.eraseCode! | (this.wire(lost.address) << 8)) >>> 0), SECTOR, true));
+    for (let bit = 1; bit < this.flashSize; bit *= 2) out.push(reach((lost.address ^ bit) >>> 0, lost.size));
+    if (erase) out.push(reach((lost.eraseCode! | (this.wire(lost.address) << 8)) >>> 0, SECTOR));
     return out;
   }
 
   takeStrays(): Stray[] {
     const out: Stray[] = [...this.strays].sort((a, b) => a - b).map((s) => ({ start: s, end: s + SECTOR }));
     for (const lost of this.lost) {
-      const own = { start: lost.address - (lost.address % SECTOR), end: Math.ceil((lost.address + lost.size) / SECTOR) * SECTOR };
+      const own = this.sectorsOf(lost.address, lost.size);
       for (const x of this.misdirected(lost)) if (x.start !== own.start || x.end !== own.end) out.push({ ...x, suspect: true });
     }
     this.strays.clear();
@@ -560,7 +548,7 @@ export class BekenFlashDevice implements FlashDevice {
           this.noteStray(address, address + size);
           if (isAnyflashError(e, 'timeout')) this.lost.push(this.lastRequest);
         }
-        if (!lostOrDamaged(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
+        if (!isLineGlitch(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
         throwIfAborted(signal);
         this.options.events({ type: 'retry', op, attempt, cause: (e as Error).message, address });
         const stillLinked = await this.link.recover();
@@ -576,7 +564,7 @@ export class BekenFlashDevice implements FlashDevice {
       try {
         return await fn();
       } catch (e) {
-        if (!lostOrDamaged(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
+        if (!isLineGlitch(e) || attempt >= ATTEMPTS) throw withAdvice(e, address);
         throwIfAborted(signal);
         this.options.events({ type: 'retry', op: 'compare', attempt, cause: `${what}: ${(e as Error).message}`, address });
         await this.link.recover();

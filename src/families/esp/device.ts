@@ -1,5 +1,5 @@
 import { Unzlib, zlibSync } from 'fflate';
-import { AnyflashError } from '../../core/errors.js';
+import { AnyflashError, isLineGlitch } from '../../core/errors.js';
 import { bytesEqual, hexAddr, toHex, u32le } from '../../core/bytes.js';
 import type { EventSink, Operation } from '../../core/events.js';
 import { md5 } from '../../core/md5.js';
@@ -392,7 +392,7 @@ export class EspDevice implements FlashDevice {
     } catch (e) {
       // With the reply lost the stub may be streaming already: acknowledging everything lets it
       // finish, and the caller drops what it sends before asking again.
-      if (e instanceof AnyflashError && (e.code === 'timeout' || e.code === 'garbled-reply')) await this.transport.write(slipEncode(u32le(size)));
+      if (isLineGlitch(e)) await this.transport.write(slipEncode(u32le(size)));
       throw e;
     }
     const out = new Uint8Array(size);

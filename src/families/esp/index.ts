@@ -1,4 +1,4 @@
-import { AnyflashError } from '../../core/errors.js';
+import { AnyflashError, isLineGlitch } from '../../core/errors.js';
 import { hexAddr } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
 import type { ConnectOptions, Family, FlashDevice } from '../types.js';
@@ -6,7 +6,7 @@ import { ESP_CHIPS, chipByName, flashSizeFromId, isNoFlashId, type EspChip } fro
 import { connectLoop } from './connect.js';
 import { CHIP_DETECT_MAGIC_REG, detectChip, readChipFacts, readFlashId, type ChipFacts } from './detect.js';
 import { EspDevice } from './device.js';
-import { EspLoader, isLineGlitch } from './loader.js';
+import { EspLoader } from './loader.js';
 import { RAM_BLOCK, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, USB_OTG_BLOCK, opName } from './protocol.js';
 import { isUsbOtg } from './reset.js';
 import { uploadStub } from './stub.js';

@@ -1,4 +1,4 @@
-import { AnyflashError } from '../../core/errors.js';
+import { AnyflashError, isLineGlitch } from '../../core/errors.js';
 import { concatBytes, hex32, packU32le, printable } from '../../core/bytes.js';
 import { deadlineIn, sleep, throwIfAborted } from '../../core/time.js';
 import type { Transport } from '../../transport/types.js';
@@ -366,10 +366,6 @@ function isWellFormed(frame: Uint8Array): boolean {
   return frame.length >= 8 && frame[0] === 0x01 && frame[2]! + (frame[3]! << 8) === frame.length - 8;
 }
 
-/** Failures a noisy or lossy line causes, as opposed to the chip refusing the command. */
-export function isLineGlitch(e: unknown): boolean {
-  return e instanceof AnyflashError && (e.code === 'garbled-reply' || e.code === 'timeout');
-}
 
 /**
  * The loader refused a *_DATA block because its checksum did not match: the block was corrupted on

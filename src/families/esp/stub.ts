@@ -1,9 +1,9 @@
-import { AnyflashError } from '../../core/errors.js';
+import { AnyflashError, isLineGlitch } from '../../core/errors.js';
 import { bytesEqual, packU32le, printable } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
 import { deadlineIn, throwIfAborted } from '../../core/time.js';
 import type { EspChip } from './chips.js';
-import { isChecksumReject, isLineGlitch, type EspLoader } from './loader.js';
+import { isChecksumReject, type EspLoader } from './loader.js';
 import { DEFAULT_TIMEOUT_MS, Op, RAM_BLOCK, decodeStatus, parseResponse } from './protocol.js';
 import { loadStub, type StubImage } from './stub-source.js';
 

@@ -1,4 +1,4 @@
-import { AnyflashError, isAnyflashError } from '../../core/errors.js';
+import { AnyflashError, isAnyflashError, isLineGlitch } from '../../core/errors.js';
 import { hexAddr } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
 import { sleep, throwIfAborted } from '../../core/time.js';
@@ -6,7 +6,7 @@ import type { Transport } from '../../transport/types.js';
 import type { DeviceInfo, FlashDevice, OpOptions, ResetMode } from '../types.js';
 import type { SifliChip, SifliMemory } from './chips.js';
 import { crcBytes, sifliCrc32, sifliDigest } from './crc.js';
-import { NOISY_SECTOR_LIMITS, settleSector, type SectorOps } from '../noisy-sector.js';
+import { DamageWatch, NOISY_SECTOR_LIMITS, settleSector, type SectorOps } from '../noisy-sector.js';
 import { hex8, ROM_BANNER, type StubShell, type TokenReply } from './stub-shell.js';
 
 /** The stub takes `burn_erase_write` data in 128 KiB blocks, one per `RX_WAIT`. */
@@ -73,10 +73,7 @@ export class SifliDevice implements FlashDevice {
   /** False once the stub was seen not to print `V:` lines; digests then come from `burn_read`. */
   private verifyReportsCrc = true;
   private readonly shell: StubShell;
-  /** Sector offsets (absolute) whose write the stub acknowledged with OK this session. */
-  private readonly written = new Set<number>();
-  /** Set when an acknowledged sector had to be written again: the line damages data. */
-  private noisy = false;
+  private readonly damage: DamageWatch;
 
   constructor(private readonly o: SifliDeviceOptions) {
     this.shell = o.shell;
@@ -84,6 +81,7 @@ export class SifliDevice implements FlashDevice {
     this.flashBase = o.flash.base;
     this.flashSize = o.flash.size;
     this.sectorSize = o.flash.sector;
+    this.damage = new DamageWatch(this.sectorSize, o.events, 'stub');
   }
 
   get transport(): Transport {
@@ -145,8 +143,7 @@ export class SifliDevice implements FlashDevice {
       try {
         reply = await this.shell.token('burn_verify', 4000 + (size / MiB) * 500, options.signal);
       } catch (e) {
-        const lost = isAnyflashError(e) && (e.code === 'timeout' || e.code === 'garbled-reply');
-        if (!lost || attempt === VERIFY_LINE_TRIES - 1 || !(await this.shell.sync(options.signal))) throw e;
+        if (!isLineGlitch(e) || attempt === VERIFY_LINE_TRIES - 1 || !(await this.shell.sync(options.signal))) throw e;
         continue;
       }
       if (reply.token === 'OK') return crcBytes(0);
@@ -168,19 +165,11 @@ export class SifliDevice implements FlashDevice {
    */
   async writeFlash(address: number, data: Uint8Array, options: OpOptions = {}): Promise<void> {
     const a = this.abs(address, data.length);
-    if (!this.noisy && this.rewrites(a, data.length)) {
-      this.noisy = true;
-      this.o.events({
-        type: 'note',
-        level: 'warn',
-        message: 'Sectors the stub acknowledged came out wrong: the line damages data. Writing sector by sector, each checked by CRC.',
-      });
-    }
-    if (this.noisy && a % this.sectorSize === 0 && data.length % this.sectorSize === 0) return this.writeSectors(a, data, options);
+    if (this.damage.damages(a, data.length) && a % this.sectorSize === 0 && data.length % this.sectorSize === 0) return this.writeSectors(a, data, options);
     const progress = { sentBlocks: 0 };
     try {
       await this.streamWrite(a, data, progress, options);
-      this.acknowledged(a, data.length);
+      this.damage.acknowledged(a, data.length);
       return;
     } catch (e) {
       if (!isAnyflashError(e) || (e.code !== 'device-error' && e.code !== 'timeout')) throw e;
@@ -189,17 +178,8 @@ export class SifliDevice implements FlashDevice {
       this.o.events({ type: 'retry', op: 'write', attempt: 1, cause: e.message, address: a + restart });
       if (!(await this.shell.sync(options.signal))) throw e;
       await this.blockWrite(a, data, restart, options);
-      this.acknowledged(a, data.length);
+      this.damage.acknowledged(a, data.length);
     }
-  }
-
-  private acknowledged(a: number, size: number): void {
-    for (let s = a; s < a + size; s += this.sectorSize) this.written.add(s);
-  }
-
-  private rewrites(a: number, size: number): boolean {
-    for (let s = a - (a % this.sectorSize); s < a + size; s += this.sectorSize) if (this.written.has(s)) return true;
-    return false;
   }
 
   private async writeSectors(a: number, data: Uint8Array, options: OpOptions): Promise<void> {
@@ -207,7 +187,7 @@ export class SifliDevice implements FlashDevice {
       throwIfAborted(options.signal);
       const want = data.subarray(off, off + this.sectorSize);
       await settleSector(a + off, want, this.sectorOps(a + off, options.signal), NOISY_SECTOR_LIMITS, options.signal);
-      this.written.add(a + off);
+      this.damage.acknowledged(a + off, this.sectorSize);
       options.onProgress?.(off + this.sectorSize);
     }
   }
@@ -255,8 +235,7 @@ export class SifliDevice implements FlashDevice {
       expected: sifliCrc32,
       recover: async (e) => {
         const refused = isAnyflashError(e, 'device-error') && ++refusals < REFUSALS;
-        const lost = isAnyflashError(e) && (e.code === 'timeout' || e.code === 'garbled-reply');
-        if ((!lost && !refused) || !(await this.shell.sync(signal))) throw e;
+        if ((!isLineGlitch(e) && !refused) || !(await this.shell.sync(signal))) throw e;
       },
     };
   }

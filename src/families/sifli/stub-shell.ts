@@ -140,10 +140,9 @@ export class StubShell {
   async waitFor(patterns: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<{ match: string; text: string } | null> {
     const deadline = deadlineIn(timeoutMs);
     await this.skipEcho(deadline, signal);
-    for (;;) {
-      const text = decoder.decode(this.pending);
-      let best = -1;
-      let match = '';
+    let best = -1;
+    let match = '';
+    const found = (text: string): boolean => {
       for (const p of patterns) {
         const at = text.indexOf(p);
         if (at >= 0 && (best < 0 || at < best)) {
@@ -151,26 +150,21 @@ export class StubShell {
           match = p;
         }
       }
-      if (best >= 0) {
-        this.pending = this.pending.slice(best + match.length);
-        return { match, text: text.slice(0, best) };
-      }
-      if (!(await this.fill(deadline, signal))) return null;
-    }
+      return best >= 0;
+    };
+    if (!(await this.seen(found, deadline, signal))) return null;
+    const text = decoder.decode(this.pending.subarray(0, best));
+    this.pending = this.pending.slice(best + match.length);
+    return { match, text };
   }
 
   /** Waits for `pattern` in what arrives (echo included); consumes through it. Null when the deadline passes. */
   async waitForMatch(pattern: RegExp, timeoutMs: number, signal?: AbortSignal): Promise<RegExpExecArray | null> {
-    const deadline = deadlineIn(timeoutMs);
     this.echo = null;
-    for (;;) {
-      const m = pattern.exec(decoder.decode(this.pending));
-      if (m) {
-        this.pending = this.pending.slice(m.index + m[0].length);
-        return m;
-      }
-      if (!(await this.fill(deadline, signal))) return null;
-    }
+    const hit: { m?: RegExpExecArray } = {};
+    if (!(await this.seen((text) => (hit.m = pattern.exec(text) ?? undefined) !== undefined, deadlineIn(timeoutMs), signal))) return null;
+    this.pending = this.pending.slice(hit.m!.index + hit.m![0].length);
+    return hit.m!;
   }
 
   /** Waits for OK / Fail / RX_WAIT; a timeout is an error naming the command. */
