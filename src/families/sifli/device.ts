@@ -200,9 +200,10 @@ export class SifliDevice implements FlashDevice {
    */
   private sectorOps(at: number, signal?: AbortSignal): SectorOps {
     let refusals = 0;
+    const advice = ['The line damages bytes: shorten the wires or lower the baud rate (--baud 1000000), and check the common ground.'];
     const typed = async (line: string): Promise<void> => {
       if (!(await this.shell.checkedCommand(line, signal))) {
-        throw new AnyflashError('garbled-reply', `The SiFli stub never echoed "${line}" intact.`, { family: 'sifli', chip: this.chip, address: at });
+        throw new AnyflashError('garbled-reply', `The SiFli stub never echoed "${line}" intact.`, { family: 'sifli', chip: this.chip, address: at, advice });
       }
     };
     const run = async (line: string, workMs: number, data?: Uint8Array): Promise<void> => {
@@ -210,7 +211,7 @@ export class SifliDevice implements FlashDevice {
       if (data) await this.transport.write(data);
       const wire = data ? (data.length * 10_000) / this.transport.baud : 0;
       const end = await this.shell.waitFor(['OK', 'Fail', 'msh >'], wire + workMs + NOISY_PATIENCE_MS, signal);
-      if (!end) throw new AnyflashError('timeout', `The SiFli stub did not finish "${line}".`, { family: 'sifli', chip: this.chip, address: at });
+      if (!end) throw new AnyflashError('timeout', `The SiFli stub did not finish "${line}".`, { family: 'sifli', chip: this.chip, address: at, advice });
       if (end.match === 'Fail') throw this.error(line.split(' ')[0]!, at, end.text);
       refusals = 0;
     };
@@ -228,7 +229,7 @@ export class SifliDevice implements FlashDevice {
           const m = await this.shell.waitForMatch(answer, VERIFY_PATIENCE_MS + (length / MiB) * 500, signal);
           if (m) return parseInt(m[1]!, 16) >>> 0;
           if (i >= VERIFY_LINE_TRIES) {
-            throw new AnyflashError('garbled-reply', `No intact burn_verify answer for ${hexAddr(a)}.`, { family: 'sifli', chip: this.chip, address: a });
+            throw new AnyflashError('garbled-reply', `No intact burn_verify answer for ${hexAddr(a)}.`, { family: 'sifli', chip: this.chip, address: a, advice });
           }
         }
       },

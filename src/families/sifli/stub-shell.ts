@@ -85,7 +85,11 @@ export class StubShell {
           return true;
         }
         if (back.length === 0) {
-          throw new AnyflashError('timeout', `The SiFli stub did not answer Enter after "${line}".`, { family: this.family, chip: this.chip });
+          throw new AnyflashError('timeout', `The SiFli stub did not answer Enter after "${line}".`, {
+            family: this.family,
+            chip: this.chip,
+            advice: ['Power-cycle the board and try again; if it repeats, check the cable and lower the baud rate.'],
+          });
         }
       }
       // Extra backspaces cover characters a damaged backspace may have typed instead.
