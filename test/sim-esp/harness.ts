@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { SimClock } from '../../src/sim/clock.js';
 import { createEspSim, type EspSimDevice } from '../../src/sim/esp/index.js';
 import { SimLink } from '../../src/sim/link.js';
@@ -163,3 +164,34 @@ export class Bench {
 export function hexBytes(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 }
+
+/** esptool's run_spiflash_command for ESP32-family register layouts (MOSI/MISO length registers). */
+export async function spiCommand(
+  b: Bench,
+  layout: { base: number; usr: number; usr1: number; usr2: number; miso: number; w0: number; msb: boolean },
+  command: number,
+  readBits: number,
+  address?: number,
+): Promise<number> {
+  const write = (reg: number, value: number) => b.command(0x09, u32(reg, value, 0xffffffff, 0));
+  await write(layout.base + layout.miso, readBits - 1);
+  let flags = (1 << 31) | (1 << 28);
+  if (address !== undefined) {
+    flags |= (1 << 30) | (1 << 29);
+    await write(layout.base + layout.usr1, (8 - 1) | ((24 - 1) << 26));
+  }
+  await write(layout.base + layout.usr, flags >>> 0);
+  await write(layout.base + layout.usr2, ((7 << 28) | command) >>> 0);
+  if (address !== undefined) await write(layout.base + 0x04, layout.msb ? address << 8 : address);
+  await write(layout.base + layout.w0, 0);
+  await write(layout.base, 1 << 18);
+  const cmd = await b.command(0x0a, u32(layout.base));
+  assert.equal(cmd.value & (1 << 18), 0, 'USR bit clears when the transaction is done');
+  return (await b.command(0x0a, u32(layout.base + layout.w0))).value;
+}
+
+/** SPI_ATTACH as esptool sends it to a ROM: pin config 0 (default SPI pins) and the "is legacy" word. */
+export const attach = (b: Bench) => b.command(0x0d, u32(0, 0));
+
+export const ESP32_SPI = { base: 0x3ff42000, usr: 0x1c, usr1: 0x20, usr2: 0x24, miso: 0x2c, w0: 0x80, msb: true };
+export const C3_SPI = { base: 0x60002000, usr: 0x18, usr1: 0x1c, usr2: 0x20, miso: 0x28, w0: 0x58, msb: false };

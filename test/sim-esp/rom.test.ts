@@ -5,37 +5,9 @@ import { describe, it } from 'node:test';
 import { AnyflashError } from '../../src/core/errors.js';
 import { SimClock } from '../../src/sim/clock.js';
 import { createEspSim, ESP_SIM_CHIPS } from '../../src/sim/esp/index.js';
-import { Bench, hexBytes, request, u32, xorChecksum } from './harness.js';
+import { Bench, C3_SPI, ESP32_SPI, attach, hexBytes, request, spiCommand, u32, xorChecksum } from './harness.js';
 
 const md5hex = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
-
-/** esptool's run_spiflash_command for ESP32-family register layouts (MOSI/MISO length registers). */
-async function spiCommand(
-  b: Bench,
-  layout: { base: number; usr: number; usr1: number; usr2: number; miso: number; w0: number; msb: boolean },
-  command: number,
-  readBits: number,
-  address?: number,
-): Promise<number> {
-  const write = (reg: number, value: number) => b.command(0x09, u32(reg, value, 0xffffffff, 0));
-  await write(layout.base + layout.miso, readBits - 1);
-  let flags = (1 << 31) | (1 << 28);
-  if (address !== undefined) {
-    flags |= (1 << 30) | (1 << 29);
-    await write(layout.base + layout.usr1, (8 - 1) | ((24 - 1) << 26));
-  }
-  await write(layout.base + layout.usr, flags >>> 0);
-  await write(layout.base + layout.usr2, ((7 << 28) | command) >>> 0);
-  if (address !== undefined) await write(layout.base + 0x04, layout.msb ? address << 8 : address);
-  await write(layout.base + layout.w0, 0);
-  await write(layout.base, 1 << 18);
-  const cmd = await b.command(0x0a, u32(layout.base));
-  assert.equal(cmd.value & (1 << 18), 0, 'USR bit clears when the transaction is done');
-  return (await b.command(0x0a, u32(layout.base + layout.w0))).value;
-}
-
-const ESP32_SPI = { base: 0x3ff42000, usr: 0x1c, usr1: 0x20, usr2: 0x24, miso: 0x2c, w0: 0x80, msb: true };
-const C3_SPI = { base: 0x60002000, usr: 0x18, usr1: 0x1c, usr2: 0x20, miso: 0x28, w0: 0x58, msb: false };
 
 describe('ESP ROM loader', () => {
   it('answers SYNC with eight identical replies, byte for byte', async () => {
@@ -77,6 +49,20 @@ describe('ESP ROM loader', () => {
     await s2.close();
   });
 
+  it('holds the EUI-64 filler ff:fe in the high half of the second MAC word on the C6 and H2', async () => {
+    for (const [chip, eui64] of [['esp32c6', '40:4c:ca:ff:fe:01:02:03'], ['esp32h2', '74:4d:60:ff:fe:01:02:03']] as const) {
+      const b = await Bench.open({ chip });
+      const mac0 = (await b.command(0x0a, u32(0x600b0844))).value;
+      const mac1 = (await b.command(0x0a, u32(0x600b0848))).value;
+      // esptool's read_mac: base MAC from both words, the extension from mac1's high half, EUI-64 = oui + ext + nic.
+      const base = [(mac1 >>> 8) & 0xff, mac1 & 0xff, mac0 >>> 24, (mac0 >>> 16) & 0xff, (mac0 >>> 8) & 0xff, mac0 & 0xff];
+      const ext = [mac1 >>> 24, (mac1 >>> 16) & 0xff];
+      const eui = [...base.slice(0, 3), ...ext, ...base.slice(3)];
+      assert.equal(eui.map((x) => x.toString(16).padStart(2, '0')).join(':'), eui64, chip);
+      await b.close();
+    }
+  });
+
   it('reads the magic word, eFuse MAC and a UART divider that matches the line rate', async () => {
     const b = await Bench.open({ chip: 'esp32' });
     assert.equal((await b.command(0x0a, u32(0x40001000))).value, 0x00f01d83);
@@ -97,11 +83,13 @@ describe('ESP ROM loader', () => {
 
   it('runs RDID and SFDP through the SPI user-command registers', async () => {
     const b = await Bench.open({ chip: 'esp32' });
+    await attach(b);
     assert.equal(await spiCommand(b, ESP32_SPI, 0x9f, 24), 0x1640c8);
     assert.equal(await spiCommand(b, ESP32_SPI, 0x5a, 32, 0), 0x50444653, 'SFDP signature');
     assert.equal(await spiCommand(b, ESP32_SPI, 0x05, 8), 0, 'RDSR: not busy, not protected');
     await b.close();
     const c3 = await Bench.open({ chip: 'esp32c3', flashSize: 16 * 0x100000 });
+    await attach(c3);
     assert.equal(await spiCommand(c3, C3_SPI, 0x9f, 24), 0x1840c8, 'size code follows the configured flash');
     assert.equal(await spiCommand(c3, C3_SPI, 0x5a, 32, 0), 0x50444653);
     await c3.close();
@@ -109,6 +97,7 @@ describe('ESP ROM loader', () => {
 
   it('runs RDID on the ESP8266, whose bit lengths live in USR1', async () => {
     const b = await Bench.open({ chip: 'esp8266' });
+    await b.command(0x02, u32(0, 0, 0x400, 0)); // the ESP8266 ROM attaches the flash on FLASH_BEGIN
     const base = 0x60000200;
     const write = (reg: number, value: number) => b.command(0x09, u32(reg, value, 0xffffffff, 0));
     await write(base + 0x20, 23 << 8);
@@ -122,6 +111,7 @@ describe('ESP ROM loader', () => {
 
   it('erases at FLASH_BEGIN, writes blocks, and reports MD5 as 32 ASCII hex digits', async () => {
     const b = await Bench.open({ chip: 'esp32' });
+    await attach(b);
     b.device.flash.program(0x10900, new Uint8Array(16)); // stale bits in the sector, past the image
     const image = new Uint8Array(0x800).map((_, i) => (i * 13 + 5) & 0xff);
     assert.deepEqual([...(await b.command(0x02, u32(image.length, 2, 0x400, 0x10000))).data], [0, 0, 0, 0]);
@@ -149,6 +139,7 @@ describe('ESP ROM loader', () => {
 
   it('inflates FLASH_DEFL_DATA in ROM and reads 64-byte blocks with READ_FLASH_SLOW', async () => {
     const b = await Bench.open({ chip: 'esp32c3' });
+    await attach(b);
     const image = new Uint8Array(5000).map((_, i) => (i % 7) * 3);
     const z = [...deflateSync(image)];
     await b.command(0x10, u32(image.length, 1, 0x400, 0x8000, 0));
@@ -173,8 +164,46 @@ describe('ESP ROM loader', () => {
     await b.close();
   });
 
+  it('reaches no flash before SPI_ATTACH, as a real ROM: RDID FF FF FF, SFDP FF, writes and erases go nowhere', async () => {
+    for (const chip of ['esp32', 'esp32c3'] as const) {
+      const spi = chip === 'esp32' ? ESP32_SPI : C3_SPI;
+      const b = await Bench.open({ chip });
+      const before = b.device.flash.read(0, 0x1000);
+      assert.equal(await spiCommand(b, spi, 0x9f, 24), 0xffffff, `${chip}: flash id before attach`);
+      assert.equal(await spiCommand(b, spi, 0x5a, 32, 0), 0xffffffff, `${chip}: SFDP before attach`);
+      const block = new Array<number>(0x400).fill(0x42);
+      await b.command(0x02, u32(0x400, 1, 0x400, 0));
+      await b.command(0x03, [...u32(block.length, 0, 0, 0), ...block], xorChecksum(block));
+      assert.deepEqual(b.device.flash.read(0, 0x1000), before, `${chip}: the write did not reach the flash`);
+      const md5 = await b.command(0x13, u32(0, 0x400, 0, 0));
+      assert.equal(new TextDecoder().decode(md5.data.subarray(0, 32)), md5hex(new Uint8Array(0x400).fill(0xff)));
+      await attach(b);
+      assert.equal(await spiCommand(b, spi, 0x9f, 24), 0x1640c8, `${chip}: flash id after attach`);
+      assert.equal(await spiCommand(b, spi, 0x5a, 32, 0), 0x50444653, `${chip}: SFDP after attach`);
+      await b.close();
+    }
+  });
+
+  it('has the flash attached from boot on the ESP32-S2, whose ROM attaches it itself', async () => {
+    const b = await Bench.open({ chip: 'esp32s2' });
+    assert.equal(await spiCommand(b, { ...C3_SPI, base: 0x3f402000 }, 0x9f, 24), 0x1640c8);
+    await b.close();
+  });
+
+  it('forgets the attach on reset', async () => {
+    const b = await Bench.open({ chip: 'esp32c3' });
+    await attach(b);
+    b.device.control('hold-boot');
+    b.device.control('press-reset');
+    await b.text(30);
+    await b.sync();
+    assert.equal(await spiCommand(b, C3_SPI, 0x9f, 24), 0xffffff);
+    await b.close();
+  });
+
   it('reads FF FF FF and no SFDP from a flash chip that does not answer', async () => {
     const b = await Bench.open({ chip: 'esp32', extra: { jedecId: 0xffffff } });
+    await attach(b);
     assert.equal(await spiCommand(b, ESP32_SPI, 0x9f, 24), 0xffffff);
     assert.equal(await spiCommand(b, ESP32_SPI, 0x5a, 32, 0), 0xffffffff);
     await b.close();

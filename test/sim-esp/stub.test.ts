@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { Bench, hexBytes, request, slip, u32, xorChecksum } from './harness.js';
+import { Bench, ESP32_SPI, hexBytes, request, slip, spiCommand, u32, xorChecksum } from './harness.js';
 
 const md5 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('md5').update(b).digest());
 const STUB_TEXT = new Uint8Array(0x2000).map((_, i) => i & 0xff);
@@ -29,6 +29,24 @@ describe('ESP flasher stub personality', () => {
     const replies = await b.sync();
     for (const r of replies) assert.equal(hexBytes(r.raw), '01 08 02 00 00 00 00 00 00 00');
     await b.close();
+  });
+
+  it('attaches the SPI flash itself, as both stub generations do, so no SPI_ATTACH is needed', async () => {
+    const b = await stubBench();
+    assert.equal(await spiCommand(b, ESP32_SPI, 0x9f, 24), 0x1640c8);
+    await b.close();
+  });
+
+  it('says on the console that RAM code it cannot run was not run, when no host talks to it (load-ram)', async () => {
+    const b = await stubBench();
+    const text = await b.text(900);
+    assert.match(text, /does not execute code/);
+    assert.match(text, /A real chip would now run it from its entry point 0x40080100/);
+    await b.close();
+    const host = await stubBench();
+    await host.sync();
+    assert.doesNotMatch(await host.text(900), /anyflash simulator/, 'a stub host hears only SLIP');
+    await host.close();
   });
 
   it('crashes into a reboot when MEM_END jumps outside anything uploaded', async () => {

@@ -31,6 +31,12 @@ export interface EspChipRow {
   securityInfo: SecurityInfoKind;
   /** Status bytes at the end of every ROM reply (the stub always uses 2). */
   romStatusBytes: 2 | 4;
+  /**
+   * The ROM routes the SPI1 pins to the flash by itself at boot (esptool's tests skip the
+   * "flash unreachable before SPI_ATTACH" check on the S2 and P4 for this reason); on the other
+   * chips the flash reads 0xFF until SPI_ATTACH (ESP8266: FLASH_BEGIN) or the stub attaches it.
+   */
+  romAttachesFlash?: boolean;
   /** Opcodes the ROM loader accepts; everything else is rejected with "invalid message" (0x05). */
   romCommands: readonly number[];
   spi: EspSpiRegisters;
@@ -136,6 +142,7 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     magic: 0x000007c6,
     chipId: 2,
     securityInfo: 'short',
+    romAttachesFlash: true,
     romStatusBytes: 4,
     romCommands: NEWER_ROM_COMMANDS,
     spi: newerSpi(0x3f402000),
@@ -224,7 +231,7 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     crystalMhz: 40,
     registers: {
       0x600b0844: 0xca010203, // MAC 40:4c:ca:01:02:03
-      0x600b0848: 0x0000404c,
+      0x600b0848: 0xfffe404c, // high half: the EUI-64 filler ff:fe, as programmed on real C6/H2 parts
       0x600b0850: 1 << 18, // BLOCK1 word3: minor revision 1 → v0.1
     },
     flashSize: 4 * MiB,
@@ -279,7 +286,7 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     crystalMhz: 32,
     registers: {
       0x600b0844: 0x60010203, // MAC 74:4d:60:01:02:03
-      0x600b0848: 0x0000744d,
+      0x600b0848: 0xfffe744d, // EUI-64 filler ff:fe (MAC_EXT)
       0x600b0850: 1 << 18, // BLOCK1 word3: minor revision 1 → v0.1
     },
     flashSize: 4 * MiB,

@@ -25,6 +25,11 @@ const INVALID_HEADER_PERIOD_MS = 200;
  * may arrive in separate network packets (RFC 2217).
  */
 const EN_RISE_MS = 10;
+/**
+ * A host that uploaded the flasher stub talks to it at once; silence this long after the greeting
+ * means the RAM code was something else (esptool `load-ram`), which the simulator cannot run.
+ */
+const RAM_CODE_NOTICE_MS = 500;
 
 /** Frames received from the host, handed to the loader one at a time and strictly in order. */
 class FrameInbox {
@@ -80,6 +85,8 @@ export class EspSimDevice extends SimDevice {
   private enHeldLow = false;
   private appTimer: ReturnType<typeof setInterval> | null = null;
   private bootedAt = 0;
+  /** Frames the current loader has handled (tells a stub upload from `load-ram`). */
+  private framesHandled = 0;
 
   constructor(
     readonly row: EspChipRow,
@@ -207,6 +214,7 @@ export class EspSimDevice extends SimDevice {
     const inbox = new FrameInbox();
     this.inbox = inbox;
     this.current = 'download';
+    this.regs.spi.attached = this.row.romAttachesFlash === true;
     const alive = (): boolean => this.epoch === epoch;
     const ctx: LoaderContext = {
       chip: this.row,
@@ -224,10 +232,17 @@ export class EspSimDevice extends SimDevice {
         // A zero divisor would stop the UART; keep the old rate rather than model a dead line.
         if (alive() && baud > 0) this.baud = baud;
       },
-      startStub: () => {
+      startStub: (entry) => {
         if (!alive()) return;
+        // Both stub generations attach the SPI flash themselves before they greet.
+        this.regs.spi.attached = true;
         this.loader = new StubLoader(ctx);
+        this.framesHandled = 0;
         this.send(slipEncode(OHAI));
+        const timer = setTimeout(() => {
+          if (alive() && this.framesHandled === 0) this.print(ramCodeNotice(entry));
+        }, RAM_CODE_NOTICE_MS);
+        (timer as { unref?: () => void }).unref?.();
       },
       exit: (how) => {
         if (!alive()) return;
@@ -246,6 +261,7 @@ export class EspSimDevice extends SimDevice {
     for (;;) {
       const frame = await inbox.next();
       if (!frame || epoch !== this.epoch || !this.loader) return;
+      this.framesHandled++;
       await this.loader.handle(frame);
     }
   }
@@ -311,4 +327,14 @@ export class EspSimDevice extends SimDevice {
   private print(text: string): void {
     this.send(new TextEncoder().encode(text));
   }
+}
+
+/** What the console shows instead of the output of RAM code the simulator cannot run. */
+function ramCodeNotice(entry: number): string {
+  const at = `0x${entry.toString(16).padStart(8, '0')}`;
+  return (
+    `\r\n[anyflash simulator] The code loaded into RAM was not run: this simulator does not execute code.\r\n` +
+    `[anyflash simulator] A real chip would now run it from its entry point ${at} until the next reset;\r\n` +
+    `[anyflash simulator] here the chip keeps answering as the flasher stub would.\r\n`
+  );
 }

@@ -19,8 +19,8 @@ export interface LoaderContext {
   /** False once the chip has reset: a handler must stop touching the wire and the flash. */
   alive(): boolean;
   setBaud(baud: number): void;
-  /** MEM_END jumped into uploaded code: the flasher stub takes over the UART. */
-  startStub(): void;
+  /** MEM_END jumped into uploaded code at `entry`: the flasher stub takes over the UART. */
+  startStub(entry: number): void;
   /** Leave the loader: `reboot` resets the chip, `run` jumps to the firmware in flash. */
   exit(how: 'reboot' | 'run'): void;
 }

@@ -63,6 +63,8 @@ export class RomLoader implements LoaderPersonality {
       case Op.WRITE_REG:
         return this.writeReg(req);
       case Op.SPI_ATTACH:
+        this.ctx.regs.spi.attached = true;
+        return this.reply(req.op);
       case Op.SPI_SET_PARAMS:
         return this.reply(req.op);
       case Op.MEM_BEGIN:
@@ -156,11 +158,26 @@ export class RomLoader implements LoaderPersonality {
     this.reply(req.op);
     if (noEntry !== 0) return;
     // The CPU jumps to `entry`: uploaded code there is the flasher stub; anything else crashes.
-    if (this.ctx.ram.contains(entry)) this.ctx.startStub();
+    if (this.ctx.ram.contains(entry)) this.ctx.startStub(entry);
     else this.ctx.exit('reboot');
   }
 
+  /** The ESP8266 ROM has no SPI_ATTACH: its FLASH_BEGIN routes the pins (esptool relies on this). */
+  private attachOnBegin(): void {
+    if (this.ctx.chip.name === 'esp8266') this.ctx.regs.spi.attached = true;
+  }
+
+  /** Whether flash commands reach the chip; unattached, erases and writes go nowhere and reads see 0xFF. */
+  private get attached(): boolean {
+    return this.ctx.regs.spi.attached;
+  }
+
+  private readFlash(address: number, size: number): Uint8Array {
+    return this.attached ? this.ctx.flash.read(address, size) : new Uint8Array(size).fill(0xff);
+  }
+
   private async flashBegin(req: Request): Promise<void> {
+    this.attachOnBegin();
     const compressed = req.op === Op.FLASH_DEFL_BEGIN;
     const size = word(req.data, 0);
     const blockSize = word(req.data, 2);
@@ -176,7 +193,7 @@ export class RomLoader implements LoaderPersonality {
       inflater: null,
       inflateError: false,
     };
-    if (eraseSize > 0) {
+    if (eraseSize > 0 && this.attached) {
       const ms = eraseSectors(this.ctx.flash, offset, offset + eraseSize);
       await this.ctx.clock.busy(ms);
     }
@@ -206,8 +223,7 @@ export class RomLoader implements LoaderPersonality {
     if (!payload) return;
     const s = this.session!;
     const at = s.offset + word(req.data, 1) * s.blockSize;
-    const ms = this.ctx.flash.program(at, payload);
-    await this.ctx.clock.busy(ms);
+    if (this.attached) await this.ctx.clock.busy(this.ctx.flash.program(at, payload));
     this.reply(req.op);
   }
 
@@ -234,7 +250,7 @@ export class RomLoader implements LoaderPersonality {
       const room = s.offset + s.size - s.next;
       const n = Math.min(room, chunk.length);
       if (n < chunk.length) s.inflateError = true;
-      if (n > 0 && this.ctx.alive()) this.inflatedWriteMs += this.ctx.flash.program(s.next, chunk.subarray(0, n));
+      if (n > 0 && this.ctx.alive() && this.attached) this.inflatedWriteMs += this.ctx.flash.program(s.next, chunk.subarray(0, n));
       s.next += n;
     });
   }
@@ -243,7 +259,7 @@ export class RomLoader implements LoaderPersonality {
     const address = word(req.data, 0);
     const size = word(req.data, 1);
     await this.ctx.clock.busy(this.ctx.flash.readTimeMs(size));
-    const digest = toHex(md5(this.ctx.flash.read(address, size)));
+    const digest = toHex(md5(this.readFlash(address, size)));
     this.reply(req.op, new TextEncoder().encode(digest));
   }
 
@@ -252,7 +268,7 @@ export class RomLoader implements LoaderPersonality {
     const len = word(req.data, 1);
     if (len > READ_SLOW_BLOCK) return this.reply(req.op, EMPTY, RomError.readLength);
     const block = new Uint8Array(READ_SLOW_BLOCK);
-    block.set(this.ctx.flash.read(address, len));
+    block.set(this.readFlash(address, len));
     this.reply(req.op, block);
   }
 }

@@ -28,6 +28,11 @@ export class SpiFlashRegisters {
   private readonly sfdp: Uint8Array;
   /** A missing or unpowered flash (id FFFFFF/000000) answers nothing: the bus reads high. */
   private readonly absent: boolean;
+  /**
+   * The SPI1 pins are routed to the flash chip (SPI_ATTACH, or the flasher stub's own attach).
+   * Until then the controller talks to nothing and every byte reads 0xFF, as on a real chip.
+   */
+  attached = false;
 
   constructor(
     private readonly spi: EspSpiRegisters,
@@ -98,7 +103,7 @@ export class SpiFlashRegisters {
   /** One SPI transaction on the NOR chip: command (+address) + MOSI bytes in, `n` MISO bytes out. */
   private transact(command: number, address: number, mosi: Uint8Array, n: number): Uint8Array {
     const out = new Uint8Array(n).fill(0xff);
-    if (this.absent) return out;
+    if (this.absent || !this.attached) return out;
     const reply = (bytes: ArrayLike<number>): Uint8Array => {
       for (let i = 0; i < n; i++) out[i] = bytes[i % bytes.length]!;
       return out;

@@ -128,7 +128,7 @@ export class StubLoader implements LoaderPersonality {
     this.reply(req.op);
     if (word(req.data, 0) !== 0) return;
     const entry = word(req.data, 1);
-    if (this.ctx.ram.contains(entry)) this.ctx.startStub();
+    if (this.ctx.ram.contains(entry)) this.ctx.startStub(entry);
     else this.ctx.exit('reboot');
   }
 
