@@ -17,6 +17,9 @@ import { register as write } from './write.js';
 import { register as status } from './status.js';
 import { register as backups } from './backups.js';
 import { register as restore } from './restore.js';
+import { register as config } from './config.js';
+import { register as completions } from './completions.js';
+import { installConfigHook } from '../config/effective.js';
 
 /** Every subcommand registers itself here; one line per command file. */
 export function registerCommands(program: Command): void {
@@ -38,4 +41,8 @@ export function registerCommands(program: Command): void {
   status(program);
   backups(program);
   restore(program);
+  config(program);
+  completions(program);
+  // anyflash.toml fills the port, baud, chip and reset options the command line leaves open.
+  installConfigHook(program);
 }

@@ -11,7 +11,7 @@ import { protectedWrite } from '../journal-store.js';
 import { loadFileArgs, parseFileArgs, readInputFile, type FileArg, type FlashSettings } from '../inputs.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 
-interface WriteFlags extends GlobalFlags, FlashSettings {
+export interface WriteFlags extends GlobalFlags, FlashSettings {
   skip?: boolean;
   start?: string;
   skipBytes?: string;
@@ -53,7 +53,7 @@ async function placeInPartition(device: FlashDevice, name: string, regions: Regi
   return [{ ...r, address: p.offset, name: `${r.name} → ${name}` }];
 }
 
-async function run(files: string[], flags: WriteFlags): Promise<number> {
+export async function run(files: string[], flags: WriteFlags): Promise<number> {
   let regions: Region[] = [];
   let warnings: string[] = [];
   return withDevice(
@@ -143,7 +143,7 @@ function fileRange(args: readonly FileArg[], flags: WriteFlags): Region | undefi
   return { name: `${only.file}[${hexAddr(skip)}..${hexAddr(skip + length)}]`, address: start, data: bytes.subarray(skip, skip + length) };
 }
 
-function writeOptions(cmd: Command): Command {
+export function writeOptions(cmd: Command): Command {
   return cmd
     .option('-s, --start <address>', 'write one file (or part of it) at this address, as raw bytes (bk7231tools/ltchiptool -s)')
     .option('-S, --skip-bytes <n>', 'with --start: leave out the first N bytes of the file (bk7231tools/ltchiptool -S)')
