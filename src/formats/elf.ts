@@ -42,7 +42,14 @@ export interface ElfSymbol {
   name: string;
   value: number;
   size: number;
+  /** st_info's type: 1 object, 2 function (STT_*). */
+  type?: number;
+  /** Index of the section it lies in (0: undefined). */
+  shndx?: number;
 }
+
+export const STT_FUNC = 2;
+export const SHF_EXECINSTR = 0x4;
 
 export interface ElfFile {
   machine: number;
@@ -141,7 +148,12 @@ export function parseElf(bytes: Uint8Array, file = 'input'): ElfFile {
     const sv = new DataView(symtab.data.buffer, symtab.data.byteOffset, symtab.data.byteLength);
     for (let o = 0; o + 16 <= symtab.data.length; o += 16) {
       const name = cString(strs, sv.getUint32(o, true));
-      if (name) symbols.push({ name, value: sv.getUint32(o + 4, true), size: sv.getUint32(o + 8, true) });
+      if (name) {
+        symbols.push({
+          name, value: sv.getUint32(o + 4, true), size: sv.getUint32(o + 8, true),
+          type: symtab.data[o + 12]! & 0xf, shndx: sv.getUint16(o + 14, true),
+        });
+      }
     }
   }
   return { machine, entry, sections, segments, symbols };

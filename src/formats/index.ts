@@ -2,6 +2,8 @@
 export { loadInput, DEFAULT_ESP_APP_OFFSET, type LoadInputOptions, type LoadedInput, type InputKind, type InputFamily } from './input.js';
 export type { Region, Chunk } from './regions.js';
 export { parseElf, isElf, type ElfFile, type ElfSection, type ElfSegment, type ElfSymbol } from './elf.js';
+export { createSymbolizer, symbolizerFor, type Symbolizer, type SourceFrame } from './symbolizer.js';
+export { demangle } from './demangle.js';
 export { elfToImage, type Elf2ImageOptions, type Elf2ImageResult } from './elf2image.js';
 export {
   parseEspImage, isEspImage, espImageChipCheck, patchBootloaderHeader, parseAppDescriptor, parseBootloaderDescriptor,
