@@ -1,3 +1,4 @@
+import { bootButton, bootFamilyOf, bootStrapPin, manualBootEntry, type BootContext } from '../core/boot-entry.js';
 import { ErrorCodes, type ErrorCode } from '../core/errors.js';
 
 export interface Advice {
@@ -56,7 +57,10 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   },
   'unknown-chip': {
     summary: 'The chip name is not known, or the connected chip is not the one named.',
-    advice: ['Leave --chip out to detect the chip, or use one of the names `anyflash info` prints.', 'If the tool says the chip differs from --chip, you are connected to another board than you think.'],
+    advice: [
+      'Select the chip that is actually connected: the board in the IDE (Arduino: Tools > Board; PlatformIO: board = in platformio.ini) or --chip; or leave --chip out so the chip is detected.',
+      'If the tool says the chip differs from --chip, the project targets another chip than the board has: build it for the connected chip.',
+    ],
     confirm: 'The detected chip differs from --chip, or the name is not in the chip list.',
   },
   'wrong-chip-image': {
@@ -126,7 +130,10 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   },
   'port-error': {
     summary: 'The operating system reported a serial port error.',
-    advice: ['Unplug and re-plug the adapter, then try again.', 'Try another USB port, cable or adapter driver.'],
+    advice: [
+      'Install or update the USB-serial driver for the adapter (CP210x, CH340/CH341, FTDI; Windows: check it in Device Manager), then unplug and re-plug it.',
+      'Try another USB port, cable or adapter.',
+    ],
     confirm: 'An OS-level error text without a clearer cause.',
   },
   'no-port': {
@@ -137,7 +144,7 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   'no-response': {
     summary: 'The device sent nothing back.',
     advice: [
-      'Put the chip into download mode by hand: hold BOOT (IO0), tap RESET (EN), release BOOT, then run the command with --before no-reset.',
+      manualBootEntry(),
       'Check the wiring: adapter TX to chip RX, adapter RX to chip TX, common GND; swap TX/RX if unsure.',
       'Check that the board is powered and the right port is selected (`anyflash list`).',
       'Run `anyflash doctor --port <port>` to test the line and the reset circuit step by step.',
@@ -147,7 +154,7 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   'wrong-boot-mode': {
     summary: 'The chip booted its firmware instead of the download mode.',
     advice: [
-      'Hold BOOT (IO0 low), tap RESET (EN), release BOOT, then run with --before no-reset.',
+      manualBootEntry(),
       'If the board has no auto-reset circuit (DTR→IO0, RTS→EN), that manual sequence is needed every time.',
       'A capacitor (1–10 µF) from EN to GND fixes boards whose auto-reset pulse is too short.',
     ],
@@ -323,6 +330,22 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
     advice: ['Read the causes listed with it; fix the most likely one (usually power or wiring) and run again.'],
     confirm: 'Several retries and reconnects failed in a row.',
   },
+  'compressed-write-timeout': {
+    summary: "The tool timed out near the end of writing a very compressible image: esptool's compressed-write timeout, not the hardware.",
+    advice: [
+      'Write without compression (esptool -u / --no-compress), or update esptool: newer versions size the timeout by the uncompressed data.',
+      'anyflash is not affected: it times each block by the flash work it causes, so the same image writes as it is.',
+    ],
+    confirm: 'A large compression ratio (a mostly empty image) and a timeout at or near 100 %; the same write with --no-compress passes.',
+  },
+  'chip-unsupported-by-tool': {
+    summary: 'The tool, or this version of it, does not support the connected chip.',
+    advice: [
+      'Unsupported by this tool version: update the tool (or use a web installer build made for this chip), or flash with a tool that supports the chip, such as anyflash.',
+      'Check which chip the board really has (module marking, `anyflash info`): a board revision can carry a newer chip than the project expects.',
+    ],
+    confirm: 'The link works (or the chip is named) but the tool stops at chip detection or says the chip is not supported; a current version or another tool works.',
+  },
   internal: {
     summary: 'An internal error occurred.',
     advice: ['Run again with --verbose and report the output (anyflash doctor --report FILE collects it).'],
@@ -330,6 +353,59 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   },
 };
 
-export function adviceFor(code: ErrorCode): Advice {
-  return ADVICE[code] ?? { summary: ErrorCodes[code], advice: [], confirm: '' };
+/** What the advice is for: the family and chip the failure happened on, and whether a web page flashed it. */
+export type AdviceContext = BootContext;
+
+/**
+ * The advice for a code, worded for the family and chip (the boot strap pin, Beken's CEN reset,
+ * SiFli's power-cycle) and the front end (a web page gets no command-line options). Lines made
+ * for the context come first; the general lines follow without repeats.
+ */
+export function adviceFor(code: ErrorCode, ctx: AdviceContext = {}): Advice {
+  const base = ADVICE[code] ?? { summary: ErrorCodes[code], advice: [], confirm: '' };
+  const family = ctx.family ?? bootFamilyOf(ctx.chip);
+  const specific = contextLines(code, { ...ctx, family });
+  if (specific.length === 0) return base;
+  const general = base.advice.filter((a) => !isReplaced(a, code, { ...ctx, family }) && !specific.includes(a));
+  return { ...base, advice: [...specific, ...general] };
+}
+
+/** Browser flashers: the port is chosen in a dialog and held by tabs; options like --before do not exist. */
+const WEB_LINK =
+  'Use a USB data cable (a charge-only cable powers the board but carries no data) and try the board\'s other USB port (native USB vs the USB-UART bridge); close other tabs and apps (serial monitors, IDEs) that hold the port.';
+
+function contextLines(code: ErrorCode, ctx: AdviceContext): string[] {
+  const entry = manualBootEntry(ctx);
+  const pin = bootStrapPin(ctx.chip);
+  switch (code) {
+    case 'no-response':
+      if (ctx.web) return [WEB_LINK, entry];
+      return ctx.family || ctx.chip ? [entry] : [];
+    case 'wrong-boot-mode':
+      if (ctx.family && ctx.family !== 'esp') return [entry];
+      return ctx.web || ctx.chip
+        ? [entry, `The board's auto-reset circuit did not pull ${bootButton(ctx.chip)} low at reset: check the DTR/RTS transistors or wiring, or use another cable/adapter.`]
+        : [];
+    case 'firmware-owns-uart':
+    case 'boot-window-missed':
+      return ctx.family || ctx.chip || ctx.web ? [entry] : [];
+    case 'port-busy':
+    case 'port-not-found':
+    case 'no-port':
+    case 'port-error':
+      return ctx.web ? [WEB_LINK] : [];
+    case 'usb-jtag-stuck':
+      return pin && ctx.web ? ['Unplug the board and plug it in again (a power cycle re-reads the strapping pins), then click Connect again.'] : [];
+    default:
+      return [];
+  }
+}
+
+/** General lines that the context-specific ones replace (the ESP manual entry, command-line options on the web). */
+function isReplaced(line: string, code: ErrorCode, ctx: AdviceContext): boolean {
+  const entryLine = /^Put the chip into download mode by hand|^Enter download mode by hand|^Start the command first, then reset|^Beken: the chip must be reset/;
+  if (entryLine.test(line) && ['no-response', 'wrong-boot-mode', 'firmware-owns-uart', 'boot-window-missed'].includes(code)) return true;
+  if (ctx.web && /--before|--baud|--after|--no-stub|`anyflash|anyflash doctor|fuser|usermod|udev/.test(line)) return true;
+  if (ctx.family && ctx.family !== 'esp' && /IO0|auto-reset circuit|EN to GND/.test(line)) return true;
+  return false;
 }

@@ -1,5 +1,8 @@
+import { bootFamilyOf, type BootFamily } from '../core/boot-entry.js';
 import type { ErrorCode } from '../core/errors.js';
-import { adviceFor } from './advice.js';
+import { adviceFor, type AdviceContext } from './advice.js';
+import { openQuestion, type Undecided } from './ambiguity.js';
+import { findClues } from './clues.js';
 import { reason, type Evidence, type Incident, type RankedCause } from './reason.js';
 import { TOOL_TABLES, generic } from './signatures/index.js';
 import type { LogFacts, Signature, Step, ToolSignatures } from './signatures/types.js';
@@ -32,8 +35,25 @@ export interface ExplainResult {
   notes: string[];
   /** When the top causes are close: for each, the observation that would confirm it. */
   distinguish?: string[];
+  /** When the log cannot decide between causes: which, and what to check. */
+  undecided?: Undecided;
+  /** The chip family the log is about (from the chip, else from the tool). */
+  family?: BootFamily;
+  /** The chip the log names (the connected one, not a wrong `--chip`). */
+  chip?: string;
+  /** The log comes from a browser flasher (ESP Web Tools, esptool-js pages). */
+  web?: boolean;
   facts: LogFacts;
 }
+
+/** The family each flasher works on, when the log names no chip. */
+const TOOL_FAMILY: Readonly<Record<string, BootFamily>> = {
+  esptool: 'esp', espflash: 'esp', 'esptool-js': 'esp', 'idf.py': 'esp', platformio: 'esp', arduino: 'esp', esphome: 'esp',
+  bk7231tools: 'beken', ltchiptool: 'beken', bk7231gui: 'beken', sftool: 'sifli',
+};
+
+/** Lines only a browser flasher prints (Web Serial API errors, installer pages). */
+const WEB_LINE = /Failed to execute '\w+' on 'SerialPort'|WebSerial|web\.esphome\.io|ESP Web Tools|esp-web-tools|installation failed/i;
 
 /** Failures that say the link or the flash stopped working at an address (pattern-rule input). */
 const INCIDENT_CODES = new Set<ErrorCode>(['timeout', 'garbled-reply', 'device-error', 'verify-mismatch']);
@@ -155,38 +175,50 @@ export function explain(text: string): ExplainResult {
   const success = lastSuccess >= 0 && lastSuccess > lastFatal;
   const primary = detected.primary;
   const recognised = primary !== undefined;
+  const tool = primary?.tool ?? 'unknown';
   const invocation = findInvocation(lines, workDirOf(lines));
-  const suggestion = invocation ? renderCommand(invocation, facts) : undefined;
+  // The chip actually connected: a wrong --chip is not carried over.
+  if (invocation && facts.wrongChip && facts.chip) invocation.chip = facts.chip;
+  const chip = facts.chip ?? (facts.wrongChip ? undefined : invocation?.chip);
+  const family = bootFamilyOf(chip) ?? TOOL_FAMILY[tool] ?? (detected.wrapper ? TOOL_FAMILY[detected.wrapper.tool] : undefined);
+  const web = tool === 'esptool-js' || lines.some((l) => WEB_LINE.test(l));
+  const context: AdviceContext = { ...(family ? { family } : {}), ...(chip ? { chip } : {}), ...(web ? { web } : {}) };
   const base = {
-    tool: primary?.tool ?? 'unknown',
+    tool,
     ...(primary?.version ? { version: primary.version } : {}),
     ...(detected.wrapper ? { wrapper: detected.wrapper.tool } : {}),
     recognised,
     facts,
-    ...(suggestion ? { suggestion } : {}),
+    ...(family ? { family } : {}),
+    ...(chip ? { chip } : {}),
+    ...(web ? { web } : {}),
   };
 
   if (success) {
     // A finished run can still have shown something wrong (a flash that does not answer its ID).
-    const { causes } = reason({ evidence: [...warnings, ...(stuckInDownload ? [stuckInDownload] : [])] });
+    const { causes } = reason({ evidence: [...warnings, ...(stuckInDownload ? [stuckInDownload] : [])], context });
     const summary = causes[0]
       ? `The run finished, but: ${adviceFor(causes[0].code).summary}`
       : 'The run finished successfully: nothing to fix.';
-    return { ...base, step: 'done', causes: causes.map(publicCause), success: true, summary, notes: notesBeside(notes, causes) };
+    const suggestion = invocation ? renderCommand(invocation, facts) : undefined;
+    return { ...base, ...(suggestion ? { suggestion } : {}), step: 'done', causes: causes.map(publicCause), success: true, summary, notes: notesBeside(notes, causes) };
   }
 
   // Only what happened after the last good run matters.
   const after = (o: number) => o > lastSuccess;
+  const clues = findClues({ lines, raw, lastSuccess, lastFatal, connected, chip, tool });
   const { causes, distinguish } = reason({
-    evidence: evidence.filter((e) => after(e.order)),
+    evidence: [...evidence.filter((e) => after(e.order)), ...clues.evidence],
     incidents: incidents.filter((x) => after(x.order)),
     goodWorkBeforeFailure,
     goodWork,
     connectAttempts: attempts,
     connected,
     shortBootWindow: primary !== undefined && SHORT_WINDOW_TOOLS.has(primary.tool),
+    context,
   });
   const top = causes[0];
+  const suggestion = invocation ? renderCommand(invocation, facts, { failedBaud: clues.failedBaud, lowerBaud: top?.code === 'baud-mismatch' }) : undefined;
   const summary = top
     ? adviceFor(top.code).summary
     : !recognised
@@ -195,14 +227,17 @@ export function explain(text: string): ExplainResult {
         ? 'The tool failed, but with a message anyflash does not know.'
         : 'The log shows no failure and no successful end (is it cut short?).';
   const resultStep = top?.step ?? failingStep ?? step;
+  const undecided = openQuestion({ causes, family, web, step: resultStep, clues: clues.found, connected });
   return {
     ...base,
+    ...(suggestion ? { suggestion } : {}),
     ...(resultStep ? { step: resultStep } : {}),
     causes: causes.map(publicCause),
     summary,
     success: false,
     notes: notesBeside(notes, causes),
     ...(distinguish ? { distinguish } : {}),
+    ...(undecided ? { undecided } : {}),
     ...(suggestion === undefined && top && facts.port && DOCTOR_CODES.has(top.code)
       ? { suggestion: renderDoctor(facts) }
       : {}),
@@ -364,6 +399,7 @@ function matchLine(table: ToolSignatures, line: string): Hit[] {
 function mergeFacts(into: LogFacts, f: LogFacts): void {
   if (f.port && f.port !== 'None') into.port = f.port;
   if (f.chip) into.chip = f.chip;
+  if (f.wrongChip) into.wrongChip = f.wrongChip;
   if (f.baud) into.baud = f.baud;
   if (f.flashId) into.flashId = f.flashId;
 }

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../core/errors.js';
-import { adviceFor } from './advice.js';
+import { adviceFor, type AdviceContext } from './advice.js';
 import type { Step } from './signatures/types.js';
 
 /** One observation pointing at a cause. */
@@ -36,6 +36,8 @@ export interface ReasonInput {
   connected?: boolean;
   /** The family's loader listens only briefly after reset (Beken, SiFli SF32LB52). */
   shortBootWindow?: boolean;
+  /** Family, chip and front end the advice is worded for. */
+  context?: AdviceContext;
 }
 
 export interface RankedCause {
@@ -60,7 +62,7 @@ const MIN_CONFIDENCE = 0.25;
 
 /** Combines evidence into ranked causes, adding what the pattern of evidence implies. */
 export function reason(input: ReasonInput): Reasoning {
-  const evidence = [...input.evidence, ...patternEvidence(input)];
+  const evidence = rankAcrossRun([...input.evidence, ...patternEvidence(input)]);
   const byCode = new Map<ErrorCode, Evidence[]>();
   for (const e of evidence) {
     const list = byCode.get(e.code) ?? [];
@@ -83,7 +85,7 @@ export function reason(input: ReasonInput): Reasoning {
       code,
       confidence: Math.round(Math.min(1 - miss, 0.97) * 100) / 100,
       evidence: texts.slice(0, MAX_EVIDENCE_LINES),
-      advice: [...adviceFor(code).advice],
+      advice: [...adviceFor(code, input.context).advice],
       step: latest.step,
       latest: latest.order,
     };
@@ -94,6 +96,30 @@ export function reason(input: ReasonInput): Reasoning {
     .slice(0, MAX_CAUSES)
     .map(({ latest: _latest, ...c }) => c);
   return { causes, distinguish: distinguish(causes) };
+}
+
+/** Causes that follow from a port that opened: they say nothing while the port itself failed to open. */
+const NEEDS_OPEN_PORT = new Set<ErrorCode>(['no-response', 'wrong-boot-mode', 'boot-window-missed', 'no-sync-reply', 'firmware-owns-uart', 'timeout', 'baud-mismatch']);
+const OPENING = new Set<ErrorCode>(['port-busy', 'port-permission', 'port-not-found', 'port-error', 'no-port', 'port-not-tty']);
+
+/**
+ * Weighs evidence by where it sits in the run:
+ * - a port that failed to open outranks "no reply" lines unless the tool later opened it and
+ *   talked to the chip (a transient open failure during retries is not the cause);
+ * - failures at varying addresses after a good start outrank a port that re-enumerates later
+ *   (people unplug and replug while debugging a weak supply).
+ */
+function rankAcrossRun(evidence: Evidence[]): Evidence[] {
+  const opening = evidence.filter((e) => OPENING.has(e.code) && e.step === 'open-port' && e.weight >= 0.5);
+  const lastOpen = Math.max(-1, ...opening.map((e) => e.order));
+  const talkedAfter = evidence.some((e) => e.order > lastOpen && NEEDS_OPEN_PORT.has(e.code) && e.step !== 'open-port' && e.weight >= 0.4);
+  const power = evidence.find((e) => e.code === 'brownout-suspected' && e.weight >= 0.9 && /varying addresses/.test(e.text));
+  return evidence.map((e) => {
+    if (lastOpen >= 0 && !talkedAfter && NEEDS_OPEN_PORT.has(e.code)) return { ...e, weight: e.weight * 0.5 };
+    if (lastOpen >= 0 && talkedAfter && OPENING.has(e.code) && e.order < lastOpen + 1) return { ...e, weight: e.weight * 0.5 };
+    if (power && e.code === 'port-vanished') return { ...e, weight: e.weight * 0.6 };
+    return e;
+  });
 }
 
 /** Evidence that no single line carries: where and how often things failed. */

@@ -10,8 +10,21 @@ export interface Invocation {
   before?: string;
   after?: string;
   noStub?: boolean;
+  /** ESP bootloader header settings the user asked for (esptool -fm/-ff/-fs, espflash -m/-f/-s). */
+  flashMode?: string;
+  flashFreq?: string;
+  flashSize?: string;
+  /** Erase the whole flash before writing (esptool write_flash -e, sftool --erase-all). */
+  eraseAll?: boolean;
   /** Operands in anyflash order (addresses, sizes, files, `file@addr`). */
   operands: string[];
+}
+
+export interface RenderOptions {
+  /** The baud the log's run failed at: never suggested again. */
+  failedBaud?: number;
+  /** The link could not carry the baud: suggest the safe 115200. */
+  lowerBaud?: boolean;
 }
 
 /** The executable names we can read a command line from, and the tool each belongs to. */
@@ -50,20 +63,39 @@ export function parseCommandLine(line: string, workDir?: string): Invocation | u
   return undefined;
 }
 
-/** Renders the equivalent anyflash command. */
-export function renderCommand(inv: Invocation, facts: LogFacts = {}): string {
-  const parts = ['anyflash', inv.op];
+/** Renders the equivalent anyflash command (an erase first when the user asked to erase everything). */
+export function renderCommand(inv: Invocation, facts: LogFacts = {}, options: RenderOptions = {}): string {
   const port = inv.port ?? facts.port;
   const chip = inv.chip ?? facts.chip;
-  const baud = inv.baud ?? facts.baud;
-  if (port) parts.push('--port', port);
-  if (chip) parts.push('--chip', chip);
-  if (baud) parts.push('--baud', String(baud));
-  if (inv.before && inv.before !== 'default-reset') parts.push('--before', inv.before);
+  let baud = inv.baud ?? facts.baud;
+  if (options.lowerBaud) baud = 115200;
+  else if (baud !== undefined && baud === options.failedBaud) baud = undefined;
+  const connection = (): string[] => {
+    const parts: string[] = [];
+    if (port) parts.push('--port', port);
+    if (chip) parts.push('--chip', chip);
+    if (baud) parts.push('--baud', String(baud));
+    if (inv.before && inv.before !== 'default-reset') parts.push('--before', inv.before);
+    return parts;
+  };
+  const parts = ['anyflash', inv.op, ...connection()];
   if (inv.after && inv.after !== 'hard-reset') parts.push('--after', inv.after);
   if (inv.noStub) parts.push('--no-stub');
+  if (inv.op === 'write') {
+    if (inv.flashMode) parts.push('--flash-mode', inv.flashMode);
+    if (inv.flashFreq) parts.push('--flash-freq', inv.flashFreq);
+    if (inv.flashSize) parts.push('--flash-size', inv.flashSize);
+  }
   parts.push(...inv.operands);
-  return parts.map(quote).join(' ');
+  const command = parts.map(quote).join(' ');
+  if (!inv.eraseAll || inv.op !== 'write') return command;
+  return `${['anyflash', 'erase', ...connection()].map(quote).join(' ')} && ${command}`;
+}
+
+/** Header settings that mean "leave as built". */
+function headerSetting(v: string | undefined): string | undefined {
+  if (!v || /^(?:keep|detect)$/i.test(v)) return undefined;
+  return v.replace(/^(\d+)(?:mb)$/i, '$1MB');
 }
 
 type Parser = (args: string[]) => Invocation | undefined;
@@ -99,7 +131,11 @@ const PARSERS: Record<string, Parser> = {
         continue;
       }
       if (name.startsWith('-')) {
-        if (ESPTOOL_VALUE_OPTS.has(name)) value();
+        if (name === '--flash-mode' || name === '-fm') inv.flashMode = headerSetting(value());
+        else if (name === '--flash-freq' || name === '-ff') inv.flashFreq = headerSetting(value());
+        else if (name === '--flash-size' || name === '-fs') inv.flashSize = headerSetting(value());
+        else if (name === '--erase-all' || name === '-e') inv.eraseAll = true;
+        else if (ESPTOOL_VALUE_OPTS.has(name)) value();
         continue;
       }
       inv.operands.push(args[i]!);
@@ -120,6 +156,11 @@ const PARSERS: Record<string, Parser> = {
         else if (name === '--before') inv.before = dashes(value());
         else if (name === '--after') inv.after = dashes(value());
         else if (name === '--no-stub') inv.noStub = true;
+        else if (name === '--board-info') sub ??= 'board-info';
+        else if (name === '--flash-mode' || name === '-m') inv.flashMode = headerSetting(value());
+        else if (name === '--flash-freq' || name === '-f') inv.flashFreq = headerSetting(value());
+        else if (name === '--flash-size' || name === '-s') inv.flashSize = headerSetting(value());
+        else if (name === '--erase-parts' || name === '--erase-data-parts') value();
         else if (/^--(?:bootloader|partition-table|partition-table-offset|target-app-partition|flash-mode|flash-freq|flash-size|format|log-format|monitor-baud|min-chip-rev|erase-parts|elf|mmu-page-size|block-size|max-in-flight)$|^-[TFMBLs]$/.test(name)) value();
         continue;
       }
@@ -133,11 +174,16 @@ const PARSERS: Record<string, Parser> = {
       flash: 'write', 'write-bin': 'write', 'read-flash': 'read', 'erase-flash': 'erase',
       'erase-region': 'erase', 'board-info': 'info',
     };
+    if (sub === 'board-info' && inv.operands.length > 0 && /^(?:COM\d+|\/dev\/)/i.test(inv.operands[0]!)) {
+      // espflash 1.x: `espflash --board-info PORT`.
+      return { ...inv, port: inv.port ?? inv.operands[0], op: 'info', operands: [] };
+    }
     if (!sub || !op[sub]) {
       // espflash 1.x: `espflash PORT ELF`.
       if (sub && (/^(?:COM\d+|\/dev\/)/i.test(sub))) return { ...inv, port: inv.port ?? sub, op: 'write' };
       return undefined;
     }
+    if (op[sub] === 'info') return { ...inv, op: 'info', operands: [] };
     if (sub === 'flash' && inv.operands.length === 0) return undefined;
     return { ...inv, op: op[sub]! };
   },
@@ -175,6 +221,7 @@ const PARSERS: Record<string, Parser> = {
         else if (name === '--baud' || name === '-b') inv.baud = Number(value());
         else if (name === '--before') inv.before = dashes(value());
         else if (name === '--after') inv.after = dashes(value());
+        else if (name === '--erase-all' || name === '-e') inv.eraseAll = true;
         else if (/^(?:--memory|-m|--connect-attempts|--compat|--stub|--stub-config)$/.test(name)) value();
         continue;
       }

@@ -93,14 +93,14 @@ const EXPECTED: Record<string, Expect> = {
   'sftool/success.log': { tool: 'sftool', step: 'done', top: null, success: true },
   'idf/flash-no-serial.log': {
     tool: 'esptool', version: '4.7.0', wrapper: 'idf.py', step: 'connect', top: 'no-response',
-    suggestion: 'anyflash write --port /dev/ttyUSB0 --chip esp32 --baud 460800 0x1000 /home/dev/esp/hello_world/build/bootloader/bootloader.bin 0x10000 /home/dev/esp/hello_world/build/hello_world.bin 0x8000 /home/dev/esp/hello_world/build/partition_table/partition-table.bin',
+    suggestion: 'anyflash write --port /dev/ttyUSB0 --chip esp32 --baud 460800 --flash-mode dio --flash-freq 40m --flash-size 2MB 0x1000 /home/dev/esp/hello_world/build/bootloader/bootloader.bin 0x10000 /home/dev/esp/hello_world/build/hello_world.bin 0x8000 /home/dev/esp/hello_world/build/partition_table/partition-table.bin',
   },
   'idf/no-ports.log': { tool: 'esptool', wrapper: 'idf.py', step: 'open-port', top: 'no-port' },
   'platformio/upload-no-serial.log': { tool: 'esptool', version: '4.5.1', wrapper: 'platformio', step: 'connect', top: 'no-response', suggestion: 'anyflash doctor --port COM7 --chip esp32' },
   'platformio/arduino-wrong-boot.log': { tool: 'esptool', wrapper: 'arduino', step: 'connect', top: 'wrong-boot-mode' },
   'west/esp32-wrong-boot.log': {
     tool: 'esptool', wrapper: 'west', step: 'connect', top: 'wrong-boot-mode',
-    suggestion: 'anyflash write --port /dev/ttyUSB0 --chip esp32 --baud 921600 0x1000 /home/z/app/build/zephyr/zephyr.bin',
+    suggestion: 'anyflash write --port /dev/ttyUSB0 --chip esp32 --baud 921600 --flash-mode dio --flash-freq 40m 0x1000 /home/z/app/build/zephyr/zephyr.bin',
   },
   'west/sftool-runner.log': {
     tool: 'sftool', wrapper: 'west', step: 'connect', top: 'no-response',

@@ -17,12 +17,12 @@ test('esptool write_flash becomes anyflash write with the same port, chip and fi
 test('esptool v5 dashes, --opt=value, python -m and non-default reset modes carry over', () => {
   assert.equal(
     suggest('python -m esptool --chip=esp32-c3 --port=/dev/ttyACM0 --baud 921600 --before=no_reset --after no-reset --no-stub write-flash -z --flash-mode dio 0x0 merged.bin'),
-    'anyflash write --port /dev/ttyACM0 --chip esp32c3 --baud 921600 --before no-reset --after no-reset --no-stub 0x0 merged.bin',
+    'anyflash write --port /dev/ttyACM0 --chip esp32c3 --baud 921600 --before no-reset --after no-reset --no-stub --flash-mode dio 0x0 merged.bin',
   );
   assert.equal(
-    suggest('esptool.py -p COM4 --before default_reset --after hard_reset write_flash --flash_mode dio --flash_size 4MB 0x10000 app.bin'),
+    suggest('esptool.py -p COM4 --before default_reset --after hard_reset write_flash --flash_mode keep --flash_size detect 0x10000 app.bin'),
     'anyflash write --port COM4 0x10000 app.bin',
-    'default reset modes are not repeated and flash parameters are dropped',
+    'default reset modes and "as built" flash parameters are not repeated',
   );
 });
 

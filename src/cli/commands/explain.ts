@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .command('explain')
     .description("Explain a failure from another flasher's log (esptool, espflash, esptool-js, bk7231tools, ltchiptool, BK7231 GUI, sftool, idf.py, west)")
     .argument('[input...]', 'a log file, - for stdin (the default); or, after --, a command to run and explain')
-    .option('--json', 'print {tool, version, step, causes, suggestion} as JSON')
+    .option('--json', 'print {tool, version, step, causes, suggestion, family, chip, undecided, …} as JSON')
     .option('--timeout <seconds>', 'stop a command run after -- when it takes longer', String(DEFAULT_TIMEOUT_S))
     .addHelpText('after', '\nExamples:\n  anyflash explain flash.log\n  esptool.py write_flash 0x0 fw.bin 2>&1 | anyflash explain\n  anyflash explain -- idf.py -p /dev/ttyUSB0 flash')
     .action(async (input: string[], opts: { json?: boolean; timeout: string }, cmd: Command) => {
@@ -52,6 +52,10 @@ export function toJson(r: ExplainResult): Record<string, unknown> {
     summary: r.summary,
     notes: r.notes,
     distinguish: r.distinguish ?? null,
+    family: r.family ?? null,
+    chip: r.chip ?? null,
+    web: r.web ?? false,
+    undecided: r.undecided ?? null,
   };
 }
 
@@ -113,6 +117,7 @@ export function renderExplanation(r: ExplainResult, c: Colors): string {
     ? `${r.tool}${r.version ? ` v${r.version}` : ''}${r.wrapper ? ` (run by ${r.wrapper})` : ''}`
     : 'not recognised (no known flasher output found)';
   out.push(`${c.bold('Tool:')} ${tool}`);
+  if (r.chip || r.family) out.push(`${c.bold('Chip:')} ${r.chip ?? `${r.family} family`}${r.web ? ' (browser flasher)' : ''}`);
   if (r.step) out.push(`${c.bold('Step:')} ${r.step === 'done' ? 'finished' : r.step}`);
   const [top, ...others] = r.causes;
   const headline = r.success && !top ? c.green(r.summary) : top ? c.red(r.summary) : c.yellow(r.summary);
@@ -128,6 +133,7 @@ export function renderExplanation(r: ExplainResult, c: Colors): string {
       out.push(`  - ${o.code} (${Math.round(o.confidence * 100)}%): ${o.advice[0] ?? ''}`);
     }
   }
+  if (r.undecided) out.push(`${c.yellow('Undecided:')} ${r.undecided.text}`);
   if (r.distinguish) {
     out.push(c.bold('To tell them apart:'));
     for (const d of r.distinguish) out.push(`  - ${d}`);

@@ -5,24 +5,34 @@ export const esptool: ToolSignatures = {
   tool: 'esptool',
   banners: [
     { pattern: /\besptool(?:\.py)? v(\d+\.\d+(?:\.\d+)?(?:[-.\w]*)?)/i, version: (m) => m[1] },
+    // esptool's own wording; esptool-js never prints it.
+    { pattern: /^A fatal error occurred: / },
     { pattern: /\besptool(?:\.py)?\s.*\b(?:write[-_]flash|read[-_]flash|erase[-_]flash|erase[-_]region|verify[-_]flash|chip[-_]id|flash[-_]id|read[-_]mac)\b/i },
   ],
   signatures: [
     // Connecting.
     { pattern: /^Serial port (\S+?):?$/, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
     { pattern: /^Connecting\.*[._]*$/, kind: 'attempt', step: 'connect' },
-    { pattern: /Failed to connect to ([\w-]+): No serial data received/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.8]], facts: chip },
-    { pattern: /Failed to connect to ([\w-]+): Wrong boot mode detected \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.9]], facts: chip },
+    { pattern: /Failed to connect to ([\w-]+(?: device)?): No serial data received/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.8]], facts: chip },
+    { pattern: /Failed to connect to ([\w-]+(?: device)?): Wrong boot mode detected \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.9]], facts: chip },
     { pattern: /Wrong boot mode detected \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.9]] },
     { pattern: /Download mode successfully detected, but getting no sync reply/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.9]] },
-    { pattern: /Failed to connect to ([\w-]+): Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['firmware-owns-uart', 0.6], ['baud-mismatch', 0.35]], facts: chip },
+    { pattern: /Failed to connect to ([\w-]+(?: device)?): Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['firmware-owns-uart', 0.6], ['baud-mismatch', 0.35]], facts: chip },
     { pattern: /Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['firmware-owns-uart', 0.3]] },
     { pattern: /Invalid SLIP escape/i, kind: 'fatal', implies: [['garbled-reply', 0.7]] },
-    { pattern: /Failed to connect to ([\w-]+): Serial data stream stopped/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.5], ['garbled-reply', 0.4]], facts: chip },
-    { pattern: /Failed to connect to ([\w-]+): Timed out waiting for packet header/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.5], ['no-response', 0.45]], facts: chip },
+    { pattern: /Failed to connect to ([\w-]+(?: device)?): Serial data stream stopped/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.5], ['garbled-reply', 0.4]], facts: chip },
+    // Nothing but a missing header during the SYNC loop: no usable reply at all, as with no data.
+    { pattern: /Failed to connect to ([\w-]+(?: device)?): Timed out waiting for packet header/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['no-sync-reply', 0.35]], facts: chip },
     { pattern: /Failed to connect to ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]], facts: chip },
-    { pattern: /This chip is ([\w-]+), not ([\w-]+)\. Wrong --chip argument/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.8]], facts: (m) => ({ chip: espChipName(m[1]!) }) },
-    { pattern: /Unexpected chip ID value|Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.7]] },
+    // The chip found is not the one the tool (or the IDE's board setting) named: the fix is the board/chip choice.
+    { pattern: /This chip is ([\w-]+),? not ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.85]], facts: (m) => ({ chip: espChipName(m[1]!), wrongChip: espChipName(m[2]!) }) },
+    { pattern: /Unexpected chip id in image\. Expected (\d+) but value was (\d+)/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.85]] },
+    { pattern: /Unexpected (?:chip ID value|CHIP magic value).*Wrong --chip argument/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.7], ['unknown-device', 0.3]] },
+    { pattern: /Unexpected chip ID value|Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.6], ['unknown-chip', 0.4]] },
+    { pattern: /Wrong --chip argument\?/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.75]] },
+    // The first flash command after connecting (and after a baud change) got no usable reply.
+    { pattern: /Unable to verify flash chip connection \((.*)\)/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.4], ['timeout', 0.4]] },
+    { pattern: /Failed to get flash ID|Failed to communicate with the flash chip/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.55]] },
     { pattern: /It's not possible to reset the chip over a TCP socket/i, kind: 'info', step: 'connect' },
 
     // Chip facts.
@@ -43,6 +53,7 @@ export const esptool: ToolSignatures = {
     { pattern: /^Writing at (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
     { pattern: /^Wrote \d+ bytes.* at (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
     { pattern: /Write failed, the written flash region is empty/i, kind: 'fatal', step: 'verify', implies: [['nothing-written', 0.85]] },
+    { pattern: /^MD5 of 0xFF is ([0-9a-f]{32})/i, kind: 'info', step: 'verify' },
     { pattern: /MD5 of file does not match data in flash|Verification failed|verify[- ]flash.*differ/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },
     { pattern: /^Hash of data verified|^-- verify OK|^Verification successful/i, kind: 'progress', step: 'verify' },
     { pattern: /Lost connection, retrying/i, kind: 'retry', implies: [['port-vanished', 0.55]] },
@@ -61,6 +72,7 @@ export const esptool: ToolSignatures = {
 
     // The end of a good run.
     { pattern: /^(?:Leaving\.\.\.|Hard resetting via RTS pin|Staying in bootloader|Soft resetting)/i, kind: 'success', step: 'done' },
+    { pattern: /Reading chip details failed/i, kind: 'fatal', step: 'connect', implies: [['timeout', 0.4]] },
     { pattern: /^A fatal error occurred:?\s*(.*)/i, kind: 'fatal' },
   ],
 };

@@ -3,6 +3,7 @@ import { bk7231tools } from './bk7231tools.js';
 import { esptool } from './esptool.js';
 import { esptoolJs } from './esptool-js.js';
 import { espflash } from './espflash.js';
+import { esphome } from './esphome.js';
 import { generic } from './generic.js';
 import { idf } from './idf.js';
 import { ltchiptool } from './ltchiptool.js';
@@ -11,9 +12,12 @@ import { sftool } from './sftool.js';
 import { west } from './west.js';
 import type { ToolSignatures } from './types.js';
 
-/** Every tool's table. Order breaks ties when a log has no banner: more specific tools first. */
+/**
+ * Every tool's table. Order breaks ties when a log has no banner: more specific tools first, and
+ * esptool before esptool-js (lines both print, like "Connecting....", are far more often esptool's).
+ */
 export const TOOL_TABLES: readonly ToolSignatures[] = [
-  idf, west, platformio, arduino, esptoolJs, espflash, esptool, bk7231tools, ltchiptool, bk7231gui, sftool,
+  idf, west, platformio, arduino, esphome, espflash, esptool, esptoolJs, bk7231tools, ltchiptool, bk7231gui, sftool,
 ];
 
 export { generic };

@@ -23,6 +23,8 @@ export interface LogFacts {
   /** Address the line is about (a progress position or where a failure happened). */
   address?: number;
   flashId?: string;
+  /** The chip a tool was told to expect when the log says the connected one is another (`This chip is X, not Y`). */
+  wrongChip?: string;
 }
 
 export interface Signature {

@@ -1,0 +1,103 @@
+/**
+ * What a log cannot decide. Some failures print the same words for different causes (no reply at
+ * all; a port that will not open; a link timeout on a Beken chip); then `explain` says which causes
+ * it cannot tell apart and what to check, instead of pretending. Rules are data, tried in order.
+ */
+import type { BootFamily } from '../core/boot-entry.js';
+import type { ErrorCode } from '../core/errors.js';
+import { adviceFor } from './advice.js';
+import type { ClueId } from './clues.js';
+import type { RankedCause } from './reason.js';
+import type { Step } from './signatures/types.js';
+
+export interface Situation {
+  causes: readonly RankedCause[];
+  family?: BootFamily;
+  web?: boolean;
+  step?: Step;
+  clues: ReadonlySet<ClueId>;
+  /** The tool reached the chip (chip facts, a reply) before it failed. */
+  connected: boolean;
+}
+
+export interface Undecided {
+  /** The causes (codes where one exists) the log cannot tell apart. */
+  between: string[];
+  /** "the log cannot tell X from Y; check …" */
+  text: string;
+}
+
+interface OpenQuestion {
+  applies: (s: Situation, top: ErrorCode) => boolean;
+  between: (s: Situation) => [string, string];
+  check: string;
+}
+
+/** Clues that show the line worked and say which boot mode the chip took. */
+const BANNER: readonly ClueId[] = ['boot-banner-flash', 'boot-banner-download'];
+const CONNECT_CODES: readonly ErrorCode[] = ['no-response', 'boot-window-missed', 'firmware-owns-uart'];
+
+const QUESTIONS: readonly OpenQuestion[] = [
+  {
+    // The same open failure for a port held elsewhere and a driver that cannot open it.
+    applies: (s, top) => (top === 'port-busy' || top === 'port-error') && s.causes.some((c) => c.code === (top === 'port-busy' ? 'port-error' : 'port-busy')),
+    between: () => ['port-busy (another tab or program holds the port)', 'port-error (the USB-serial driver cannot open it)'],
+    check: 'close every other tab and serial program and reconnect; if it still fails, check the adapter\'s driver (Windows: Device Manager, CH340/CP210x driver version)',
+  },
+  {
+    applies: (s, top) => s.web === true && top === 'no-response',
+    between: () => ['a charge-only cable or the wrong USB port of the board (no-response)', 'a chip that did not enter download mode (wrong-boot-mode)'],
+    check: 'whether the browser lists the board on its other USB port or with another cable; then hold BOOT while clicking Connect',
+  },
+  {
+    applies: (s, top) => s.family === 'beken' && CONNECT_CODES.includes(top) && !s.clues.has('chip-unknown-to-tool') && !s.connected,
+    between: () => ['a missed CEN reset or wrong wiring (no-response)', 'a chip this tool version does not support, e.g. BK7238/BK7236/BK7252N (chip-unsupported-by-tool)'],
+    check: 'the chip marking on the module, TX/RX crossed to RX1/TX1, and a CEN reset while the tool is linking; a current tool version (or anyflash) links chips older versions do not know',
+  },
+  {
+    applies: (s, top) => s.family === 'sifli' && CONNECT_CODES.includes(top),
+    between: () => ['a firmware that holds the debug UART (firmware-owns-uart)', 'no working line to the chip (no-response)'],
+    check: 'power-cycle the board while the tool is already connecting: if it answers then, the firmware was holding the UART',
+  },
+  {
+    applies: (s, top) => top === 'no-response' && (s.family === 'esp' || s.family === undefined) && !BANNER.some((b) => s.clues.has(b)),
+    between: () => ['a chip that never entered download mode (wrong-boot-mode)', 'no working line to it: wiring, solder joints, power or the wrong port (no-response)'],
+    check: 'open a serial monitor at 115200 and press RESET: a ROM banner (rst:… boot:…) proves the line works and shows the boot mode, silence points to wiring, power or the port',
+  },
+  {
+    // A reply lost right after connecting: a line problem looks the same as a chip that refuses the command.
+    applies: (s, top) => top === 'timeout' && s.family === 'esp' && s.step === 'connect' && !s.clues.has('baud-switch'),
+    between: () => ['a line that loses replies (timeout)', 'a chip in Secure Download Mode refusing the command (secure-download-mode)'],
+    check: '`espefuse summary` or `anyflash info` (Secure Download Mode is an eFuse; plain writes with --no-stub still work), then a lower baud and a shorter cable',
+  },
+  {
+    applies: (s, top) => top === 'garbled-reply' || (top === 'timeout' && s.family === 'beken'),
+    between: (s) => [`a line that loses or damages bytes: power, wiring or baud (${s.causes[0]!.code})`, 'a limit or known bug of this tool version (its reply timeout or read size)'],
+    check: 'run again at a lower baud with a solid 3.3 V supply, and with the tool\'s current version',
+  },
+];
+
+/** Close causes whose distinguishing observations exist: the generic case. */
+const CLOSE = 0.8;
+
+export function openQuestion(s: Situation): Undecided | undefined {
+  const [top, second] = s.causes;
+  if (!top) return undefined;
+  for (const q of QUESTIONS) {
+    if (!q.applies(s, top.code)) continue;
+    const between = q.between(s);
+    return { between, text: `The log cannot tell ${between[0]} from ${between[1]}; check ${q.check}.` };
+  }
+  if (second && second.confidence >= top.confidence * CLOSE) {
+    const between = [top.code, second.code];
+    return {
+      between,
+      text: `The log cannot tell ${top.code} from ${second.code}; check which holds: ${lowerFirst(adviceFor(top.code).confirm)} / ${lowerFirst(adviceFor(second.code).confirm)}`,
+    };
+  }
+  return undefined;
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 1 && /^[A-Z][a-z]/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
+}
