@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SimClock } from '../../src/sim/clock.js';
 import type { SimDevice } from '../../src/sim/device.js';
 import { SimLink } from '../../src/sim/link.js';
@@ -18,10 +18,13 @@ export interface CliResult {
 /** Backups and journals of CLI runs go to a scratch home, never the user's ~/.anyflash. */
 const scratchHome = mkdtempSync(join(tmpdir(), 'anyflash-home-'));
 
+const cliMain = resolve('dist/cli/main.js');
+
 /** Runs the real, built CLI (`npm test` builds first) in a child process, as a user would. */
-export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
+    const child = spawn(process.execPath, [cliMain, ...args], {
+      cwd: options.cwd,
       env: { ...plainEnv(process.env), ANYFLASH_HOME: scratchHome, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

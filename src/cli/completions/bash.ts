@@ -1,4 +1,4 @@
-import { allCommands, valueFlags, type CompletionCommand } from './tree.js';
+import { allCommands, nextWords, takesFiles, valueFlags, type CompletionCommand } from './tree.js';
 
 /** Single-quoted for the shell: safe for any text. */
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -16,8 +16,8 @@ export function bashScript(root: CompletionCommand, name: string): string {
   const subCases = commands.flatMap((c) => c.subcommands.flatMap((s) => s.names.map((n) => `    ${key(c.path, n)}) REPLY=${id(s.path)} ;;`)));
   const valueCases = commands.filter((c) => valueFlags(c).length).map((c) => `    ${valueFlags(c).map((f) => key(c.path, f)).join('|')}) return 0 ;;`);
   const optionCases = commands.map((c) => `    ${id(c.path)}) REPLY=${q(c.options.flatMap((o) => o.flags).join(' '))} ;;`);
-  const listCases = commands.map((c) => `    ${id(c.path)}) REPLY=${q(c.subcommands.flatMap((s) => s.names).join(' '))} ;;`);
-  const fileCases = commands.filter((c) => c.takesArguments && c.subcommands.length === 0).map((c) => id(c.path));
+  const listCases = commands.map((c) => `    ${id(c.path)}) REPLY=${q(nextWords(c).map((w) => w.value).join(' '))} ;;`);
+  const fileCases = commands.filter(takesFiles).map((c) => id(c.path));
   const choiceCases = commands.flatMap((c) =>
     c.options
       .filter((o) => o.kind === 'choices' || o.kind === 'port')

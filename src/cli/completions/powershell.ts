@@ -1,4 +1,4 @@
-import { allCommands, valueFlags, type CompletionCommand } from './tree.js';
+import { allCommands, nextWords, valueFlags, type CompletionCommand } from './tree.js';
 
 /** PowerShell single-quoted string: a quote is doubled. */
 const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -14,7 +14,7 @@ export function powershellScript(root: CompletionCommand, name: string): string 
   const table = (variable: string, entries: Array<[string, string]>): string =>
     [`  $${variable} = [System.Collections.Hashtable]::new([System.StringComparer]::Ordinal)`, ...entries.map(([k, v]) => `  $${variable}[${q(k)}] = ${v}`)].join('\n');
   const subs = commands.flatMap((c) => c.subcommands.flatMap((s) => s.names.map((n): [string, string] => [`${c.path.join(' ')}|${n}`, q(s.path.join(' '))])));
-  const names = commands.map((c): [string, string] => [c.path.join(' '), list(c.subcommands.flatMap((s) => s.names))]);
+  const names = commands.map((c): [string, string] => [c.path.join(' '), list(nextWords(c).map((w) => w.value))]);
   const options = commands.map((c): [string, string] => [c.path.join(' '), list(c.options.flatMap((o) => o.flags))]);
   const takesValue = commands.flatMap((c) => valueFlags(c).map((f) => `${c.path.join(' ')}|${f}`));
   const valued = commands.flatMap((c) => c.options.filter((o) => o.kind === 'choices' || o.kind === 'port').map((o) => ({ c, o })));

@@ -25,6 +25,8 @@ export interface CompletionCommand {
   subcommands: CompletionCommand[];
   /** Takes positional arguments (files, addresses, names): the shell falls back to file names. */
   takesArguments: boolean;
+  /** The allowed values of its positional arguments, when commander knows them (`completions <shell>`). */
+  argumentChoices: Array<{ value: string; description: string }>;
 }
 
 /** Values for options commander knows only as free text, by the option's name. */
@@ -60,13 +62,24 @@ export function completionTree(cmd: Command, parent: string[] = []): CompletionC
       .visibleCommands(cmd)
       .filter((c) => c.name() !== 'help')
       .map((c) => completionTree(c, path)),
-    takesArguments: help.visibleArguments(cmd).length > 0 || cmd.registeredArguments.length > 0,
+    takesArguments: cmd.registeredArguments.length > 0,
+    argumentChoices: cmd.registeredArguments.flatMap((a) => (a.argChoices ?? []).map((value) => ({ value, description: a.description }))),
   };
 }
 
 /** Every command in the tree, the program first. */
 export function allCommands(root: CompletionCommand): CompletionCommand[] {
   return [root, ...root.subcommands.flatMap(allCommands)];
+}
+
+/** The words that may follow a command: its subcommands (and aliases) and its arguments' choices. */
+export function nextWords(cmd: CompletionCommand): Array<{ value: string; description: string }> {
+  return [...cmd.subcommands.flatMap((s) => s.names.map((value) => ({ value, description: s.description }))), ...cmd.argumentChoices];
+}
+
+/** Takes file names: positional arguments without known choices and no subcommands. */
+export function takesFiles(cmd: CompletionCommand): boolean {
+  return cmd.takesArguments && cmd.subcommands.length === 0 && cmd.argumentChoices.length === 0;
 }
 
 /** Options of a command that take a value (their next word is not a command or a file argument). */

@@ -1,4 +1,4 @@
-import { allCommands, valueFlags, type CompletionCommand } from './tree.js';
+import { allCommands, nextWords, takesFiles, valueFlags, type CompletionCommand } from './tree.js';
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 const key = (path: string[], word: string): string => q(`${path.join(' ')}|${word}`);
@@ -17,9 +17,9 @@ export function zshScript(root: CompletionCommand, name: string): string {
   const valueCases = commands.filter((c) => valueFlags(c).length).map((c) => `    ${valueFlags(c).map((f) => key(c.path, f)).join('|')}) return 0 ;;`);
   const optionCases = commands.map((c) => `    ${id(c.path)}) reply=( ${c.options.flatMap((o) => o.flags.map((f) => described(f, o.description))).join(' ')} ) ;;`);
   const listCases = commands
-    .filter((c) => c.subcommands.length)
-    .map((c) => `    ${id(c.path)}) reply=( ${c.subcommands.flatMap((s) => s.names.map((n) => described(n, s.description))).join(' ')} ) ;;`);
-  const fileCases = commands.filter((c) => c.takesArguments && c.subcommands.length === 0).map((c) => id(c.path));
+    .filter((c) => nextWords(c).length)
+    .map((c) => `    ${id(c.path)}) reply=( ${nextWords(c).map((w) => described(w.value, w.description)).join(' ')} ) ;;`);
+  const fileCases = commands.filter(takesFiles).map((c) => id(c.path));
   const choiceCases = commands.flatMap((c) =>
     c.options
       .filter((o) => o.kind === 'choices' || o.kind === 'port')
