@@ -88,6 +88,15 @@ describe('device commands take port, chip and baud from anyflash.toml', () => {
     assert.equal(info.baud, 230400);
   });
 
+  it('a board chosen by [usb] that is not plugged in is a no-port error naming the file', async () => {
+    const t = layout('[usb]\nvid = "dead"\npid = "beef"\n');
+    const r = await runCli(['info', '--json'], { cwd: t.cwd, env: { ANYFLASH_HOME: t.home } });
+    assert.equal(r.code, 1, r.stderr);
+    const { error } = JSON.parse(r.stdout) as { error: { code: string; summary: string } };
+    assert.equal(error.code, 'no-port');
+    assert.equal(error.summary, `No serial port is USB dead:beef ([usb] at ${t.projectFile}:1).`);
+  });
+
   it('--port on the command line wins over the file', async () => {
     const t = layout('port = "/dev/does-not-exist-anyflash"\nchip = "esp32"\n');
     const r = await runCli(['info', '--json', '--port', 'sim:esp32'], { cwd: t.cwd, env: { ANYFLASH_HOME: t.home } });

@@ -1,4 +1,4 @@
-import { CommanderError, type Command, type Option } from 'commander';
+import type { Command, Option } from 'commander';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { listPorts } from '../../diagnose/ports.js';
 import { Output } from '../output.js';
@@ -114,10 +114,11 @@ export function installConfigHook(program: Command): void {
     try {
       await applyConfig(action);
     } catch (e) {
-      const err = toAnyflashError(e);
-      const code = new Output(action.opts()).fail(err);
-      // Commander stops the command on its own error type; the message was printed above.
-      throw new CommanderError(code, 'anyflash.config', err.message);
+      const code = new Output(action.opts()).fail(toAnyflashError(e));
+      // Commander calls the action after this hook: for this run it only reports the failure.
+      action.action(() => {
+        process.exitCode = code;
+      });
     }
   });
 }
