@@ -118,7 +118,7 @@ function shortPath(file: string): string {
 
 const DEFAULT_TEXT: Record<string, string> = {
   port: '(the only USB serial port, else asked)',
-  baud: "(the family's fastest reliable rate)",
+  baud: "(each family's default)",
   chip: '(detected)',
   before: '(default-reset)',
 };
