@@ -1,4 +1,6 @@
 /** UF2 (512-byte blocks): parsing with family id, and writing as esptool's merge-bin does. */
+import { BEKEN_CHIP_RECORDS } from '../chips/beken.js';
+import { ESP_CHIP_RECORDS } from '../chips/esp.js';
 import { AnyflashError } from '../core/errors.js';
 import { md5 } from '../core/md5.js';
 import type { Chunk } from './regions.js';
@@ -12,24 +14,10 @@ export const UF2_FLAG_FAMILY_ID = 0x2000;
 export const UF2_FLAG_MD5 = 0x4000;
 export const UF2_FLAG_TAGS = 0x8000;
 
-/** Family ids of the chips anyflash flashes (ESP: esptool; Beken: LibreTiny). */
+/** Family ids of the chips anyflash flashes (ESP: esptool; Beken: LibreTiny), from the chip records. */
 export const UF2_FAMILIES: ReadonlyArray<{ id: number; chip: string; family: 'esp' | 'beken' }> = [
-  { id: 0x7eab61ed, chip: 'esp8266', family: 'esp' },
-  { id: 0x1c5f21b0, chip: 'esp32', family: 'esp' },
-  { id: 0xbfdd4eee, chip: 'esp32s2', family: 'esp' },
-  { id: 0xc47e5767, chip: 'esp32s3', family: 'esp' },
-  { id: 0xd42ba06c, chip: 'esp32c3', family: 'esp' },
-  { id: 0x2b88d29c, chip: 'esp32c2', family: 'esp' },
-  { id: 0x540ddf62, chip: 'esp32c6', family: 'esp' },
-  { id: 0x77d850c4, chip: 'esp32c61', family: 'esp' },
-  { id: 0xf71c0343, chip: 'esp32c5', family: 'esp' },
-  { id: 0x332726f6, chip: 'esp32h2', family: 'esp' },
-  { id: 0x3d308e94, chip: 'esp32p4', family: 'esp' },
-  { id: 0x675a40b0, chip: 'bk7231t', family: 'beken' },
-  { id: 0x7b3ef230, chip: 'bk7231n', family: 'beken' },
-  { id: 0xafe81d49, chip: 'bk7231q', family: 'beken' },
-  { id: 0x159ac324, chip: 'bk7238', family: 'beken' },
-  { id: 0x6a82cc42, chip: 'bk7252', family: 'beken' },
+  ...ESP_CHIP_RECORDS.map((c) => ({ id: c.image.uf2FamilyId, chip: c.name, family: 'esp' as const })),
+  ...BEKEN_CHIP_RECORDS.flatMap((c) => (c.uf2FamilyId === undefined ? [] : [{ id: c.uf2FamilyId, chip: c.name, family: 'beken' as const }])),
 ];
 
 export function uf2FamilyName(id: number): string {

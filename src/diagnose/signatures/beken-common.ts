@@ -1,3 +1,4 @@
+import { BEKEN_CHIP_RECORDS } from '../../chips/beken.js';
 import { hex, type LogFacts, type Signature } from './types.js';
 
 /**
@@ -6,6 +7,7 @@ import { hex, type LogFacts, type Signature } from './types.js';
  */
 export const bekenProtocolRows: readonly Signature[] = [
   // Retries: the reason in brackets says what failed; where it failed feeds the pattern rules.
+  { pattern: /(?:Erasing|Writing 4k) failure @ (0x[0-9a-f]+) \(Erase failed - flash protected/i, kind: 'retry', step: 'erase', implies: [['flash-protected', 0.85]], facts: addr },
   { pattern: /Writing 4k failure @ (0x[0-9a-f]+) \(Chip CRC value.*\), retrying/i, kind: 'retry', step: 'write', implies: [['verify-mismatch', 0.2]], facts: addr },
   { pattern: /Writing 4k failure @ (0x[0-9a-f]+).*, retrying \(attempt \d+\)/i, kind: 'retry', step: 'write', implies: [['timeout', 0.2]], facts: addr },
   { pattern: /Erasing failure @ (0x[0-9a-f]+).*, retrying \(attempt \d+\)/i, kind: 'retry', step: 'erase', implies: [['timeout', 0.2]], facts: addr },
@@ -35,9 +37,10 @@ export const bekenProtocolRows: readonly Signature[] = [
   { pattern: /Reading 4k page at (0x[0-9a-f]+)/i, kind: 'progress', step: 'read', facts: addr },
 ];
 
-const BEKEN_CHIP_IDS: Record<string, string> = {
-  '0x7231c': 'bk7231n', '0x7231a': 'bk7231t', '0x7231': 'bk7231q', '0x7238': 'bk7238', '0x7252': 'bk7252',
-};
+/** `0x7231c` → `bk7231n`: the chip ids the tools print, from the chip records. */
+const BEKEN_CHIP_IDS: Readonly<Record<string, string>> = Object.fromEntries(
+  BEKEN_CHIP_RECORDS.flatMap((c) => (c.chipId === undefined ? [] : [[`0x${c.chipId.toString(16)}`, c.name]])),
+);
 
 /** `Chip info: BK7231N` or `Chip info: 0x7231c`, plus the flash ID. */
 export function bekenInfo(m: RegExpExecArray): LogFacts {

@@ -8,6 +8,7 @@ import type { EventSink } from '../../core/events.js';
 import {
   BOOTLOADER_END,
   bootloaderByCrc,
+  CHIPS,
   chipById,
   chipByName,
   otherChipName,
@@ -94,7 +95,7 @@ export async function detect(link: BekenLink, events: EventSink, requested: stri
       throw new AnyflashError('unknown-device', `The chip id ${hex32(chipId)}${other ? ` (${other})` : ''} is not a supported BK72xx.`, {
         family: 'beken',
         evidence: [`SCTRL_CHIP_ID = ${hex32(chipId)}`],
-        advice: ['Supported: BK7231N, BK7231T, BK7231U, BK7231Q, BK7238, BK7252.'],
+        advice: [`Supported: ${CHIPS.map((c) => c.description).join(', ')}.`],
       });
     }
     jedecId = await agreed('the flash JEDEC id', () => session.flashGetMID(signal));

@@ -6,59 +6,68 @@
  */
 import { pseudoRandomBytes } from '../../core/bytes.js';
 import { crc32Update, forgeCrcTail } from '../../families/beken/crc.js';
-import type { Protocol } from '../../families/beken/chips.js';
+import { BEKEN_CHIP_RECORDS, type BekenProtocol } from '../../chips/beken.js';
 import { MAC_TLV_MARKER } from '../../families/beken/chips.js';
 
-export interface SimChipProfile {
-  chip: string;
-  protocol: Protocol;
-  chipId: number;
+/** One simulated board: the simulator-only facts; protocol, chip id and MAC block come from the chip record. */
+export interface SimChipSpec {
   /** MID and TYPE bytes of the JEDEC id; CAP follows from the flash size. */
   jedecPrefix: number;
   defaultFlashSize: number;
   /** zlib-form CRC-32 of the real bootloader this one poses as. */
   bootloaderCrc: number;
   bootVersion?: string;
-  macTlv?: number;
   /** Printed by the flash bootloader when it starts (BASIC), before the download window. */
   bootBanner?: string;
   /** Printed when the window closes and the application starts. */
   firmwareLog: string;
 }
 
-export const SIM_CHIPS: Readonly<Record<string, SimChipProfile>> = {
+export interface SimChipProfile extends SimChipSpec {
+  chip: string;
+  protocol: BekenProtocol;
+  chipId: number;
+  macTlv?: number;
+}
+
+const SIM_SPECS: Readonly<Record<string, SimChipSpec>> = {
   bk7231n: {
-    chip: 'bk7231n',
-    protocol: 'FULL',
-    chipId: 0x7231c,
     jedecPrefix: 0xc840,
     defaultFlashSize: 0x200000,
     bootloaderCrc: 0xe14191ba,
-    macTlv: 0x1d0000,
     firmwareLog: '\r\nV:BK7231N_1.0.1\r\nCPSR:000000D3\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7231N firmware running\r\n',
   },
   bk7231t: {
-    chip: 'bk7231t',
-    protocol: 'BASIC_TUYA',
-    chipId: 0x7231a,
     jedecPrefix: 0x8542,
     defaultFlashSize: 0x200000,
     bootloaderCrc: 0xe5cbc953,
     bootVersion: 'BK7231S_1.0.6',
-    macTlv: 0x1e0000,
     bootBanner: '\r\nbeken bk7231s bootloader\r\nwait uart download timeout: 400\r\n',
     firmwareLog: '\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7231T firmware running\r\n',
   },
   bk7238: {
-    chip: 'bk7238',
-    protocol: 'FULL',
-    chipId: 0x7238,
     jedecPrefix: 0x0b40,
     defaultFlashSize: 0x200000,
     bootloaderCrc: 0x6beb0924,
     firmwareLog: '\r\nV:BK7238_1.0.14\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7238 firmware running\r\n',
   },
 };
+
+/** Every simulated BK72xx: its chip record joined with its simulator facts. */
+export const SIM_CHIPS: Readonly<Record<string, SimChipProfile>> = Object.fromEntries(
+  BEKEN_CHIP_RECORDS.flatMap((r) => {
+    const spec = SIM_SPECS[r.name];
+    if (!spec) return [];
+    const profile: SimChipProfile = {
+      ...spec,
+      chip: r.name,
+      protocol: r.protocol,
+      chipId: r.chipId ?? 0,
+      ...(r.macTlv === undefined ? {} : { macTlv: r.macTlv }),
+    };
+    return [[r.name, profile]];
+  }),
+);
 
 export const SIM_MAC = Uint8Array.of(0xc8, 0x47, 0x8c, 0x12, 0x34, 0x56);
 

@@ -1,7 +1,11 @@
+import { espChipRecord, type EspChipRecord, type SecurityInfoKind, type WatchdogRegs } from '../../chips/esp.js';
+
 /**
- * The simulated Espressif chips as data rows: one row per model, no per-chip code. Values follow
- * docs/reference esp.md §1–§3 and the chips' register maps; eFuse words are chosen so that the
- * decoders in the host tools read a plausible MAC, revision and package.
+ * The simulated Espressif chips. What identifies a chip and where its registers are comes from the
+ * chip records (chips/esp.ts); a simulator row adds only what one simulated board has: which ECO
+ * (magic), its crystal, eFuse words (MAC, revision, package), its flash and its boot log. Values
+ * follow reference/esp.md §1–§3; eFuse words are chosen so host tools read a plausible MAC,
+ * revision and package.
  */
 
 /** SPI1 "user command" registers, as offsets from `base` (§2 "Flash ID"). */
@@ -18,29 +22,13 @@ export interface EspSpiRegisters {
   addrMsb: boolean;
 }
 
-/** Answer to GET_SECURITY_INFO: none (command rejected), 12 bytes (S2, no chip id) or 20 bytes. */
-export type SecurityInfoKind = 'none' | 'short' | 'full';
+export type { SecurityInfoKind } from '../../chips/esp.js';
 
-export interface EspChipRow {
-  name: string;
-  label: string;
-  /** Value at 0x40001000 (`CHIP_DETECT_MAGIC_REG_ADDR`). */
+/** One simulated board: the simulator-only facts, on top of its chip record. */
+export interface EspSimSpec {
+  chip: string;
+  /** Value at 0x40001000 (`CHIP_DETECT_MAGIC_REG_ADDR`) of the ECO simulated; one of the record's. */
   magic: number;
-  /** IMAGE_CHIP_ID, reported in the 20-byte security info. */
-  chipId: number;
-  securityInfo: SecurityInfoKind;
-  /** Status bytes at the end of every ROM reply (the stub always uses 2). */
-  romStatusBytes: 2 | 4;
-  /**
-   * The ROM routes the SPI1 pins to the flash by itself at boot (esptool's tests skip the
-   * "flash unreachable before SPI_ATTACH" check on the S2 and P4 for this reason); on the other
-   * chips the flash reads 0xFF until SPI_ATTACH (ESP8266: FLASH_BEGIN) or the stub attaches it.
-   */
-  romAttachesFlash?: boolean;
-  /** Opcodes the ROM loader accepts; everything else is rejected with "invalid message" (0x05). */
-  romCommands: readonly number[];
-  spi: EspSpiRegisters;
-  uartClkdivReg: number;
   /** Clock the UART divider divides (crystal on ESP32-family ROMs, 2 × crystal on ESP8266). */
   uartClockHz: number;
   crystalMhz: number;
@@ -54,7 +42,6 @@ export interface EspChipRow {
   flashSize: number;
   /** JEDEC id as esptool prints it: manufacturer in the low byte, size code in the high byte. */
   jedecId: number;
-  bootloaderOffset: number;
   /** The ROM prints its boot log at this rate (ESP8266: 74880 with a 26 MHz crystal). */
   bootLogBaud: number;
   /** Boot log pieces: banner + rst… + download|flash + waiting. */
@@ -64,11 +51,32 @@ export interface EspChipRow {
     rstPin: string;
     rstSoftware: string;
     rstBrownout: string;
+    /** After the RTC/LP watchdog's system reset (`--after watchdog-reset`). */
+    rstWatchdog: string;
     download: string;
     flash: string;
     /** The ROM's "waiting for download" line (absent on ESP8266). */
     waiting: string;
   };
+}
+
+/** The row the simulator runs on: the spec plus what it needs from the chip record. */
+export interface EspChipRow extends EspSimSpec {
+  name: string;
+  label: string;
+  /** IMAGE_CHIP_ID, reported in the 20-byte security info (0 on chips without one). */
+  chipId: number;
+  securityInfo: SecurityInfoKind;
+  /** Status bytes at the end of every ROM reply (the stub always uses 2). */
+  romStatusBytes: 2 | 4;
+  /** Opcodes the ROM loader accepts; everything else is rejected with "invalid message" (0x05). */
+  romCommands: readonly number[];
+  /** The ROM attaches the SPI flash at boot; elsewhere it reads 0xFF until SPI_ATTACH. */
+  romAttachesFlash: boolean;
+  spi: EspSpiRegisters;
+  uartClkdivReg: number;
+  bootloaderOffset: number;
+  watchdog?: WatchdogRegs;
 }
 
 const ESP32_ROM_COMMANDS = [
@@ -77,18 +85,14 @@ const ESP32_ROM_COMMANDS = [
 const NEWER_ROM_COMMANDS = [...ESP32_ROM_COMMANDS, 0x14];
 const ESP8266_ROM_COMMANDS = [0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a];
 
-/** S2/S3/C-series/H-series SPI1 layout. */
-function newerSpi(base: number): EspSpiRegisters {
-  return { base, usr: 0x18, usr1: 0x1c, usr2: 0x20, mosiDlen: 0x24, misoDlen: 0x28, w0: 0x58, addrMsb: false };
-}
-
-function newerBoot(banner: string, download: string, flash: string): EspChipRow['boot'] {
+function newerBoot(banner: string, download: string, flash: string, rstWatchdog = 'rst:0x10 (RTCWDT_RTC_RST),'): EspSimSpec['boot'] {
   return {
     banner,
     rstPowerOn: 'rst:0x1 (POWERON),',
     rstPin: 'rst:0x1 (POWERON),',
     rstSoftware: 'rst:0x3 (RTC_SW_SYS_RST),',
     rstBrownout: 'rst:0xf (BROWN_OUT_RST),',
+    rstWatchdog,
     download,
     flash,
     waiting: 'waiting for download\r\n',
@@ -97,17 +101,10 @@ function newerBoot(banner: string, download: string, flash: string): EspChipRow[
 
 const MiB = 0x100000;
 
-export const ESP_CHIPS: readonly EspChipRow[] = [
+export const ESP_SIM_SPECS: readonly EspSimSpec[] = [
   {
-    name: 'esp32',
-    label: 'ESP32',
+    chip: 'esp32',
     magic: 0x00f01d83,
-    chipId: 0,
-    securityInfo: 'none',
-    romStatusBytes: 4,
-    romCommands: ESP32_ROM_COMMANDS,
-    spi: { base: 0x3ff42000, usr: 0x1c, usr1: 0x20, usr2: 0x24, mosiDlen: 0x28, misoDlen: 0x2c, w0: 0x80, addrMsb: true },
-    uartClkdivReg: 0x3ff40014,
     uartClockHz: 40e6,
     crystalMhz: 40,
     registers: {
@@ -123,7 +120,6 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     },
     flashSize: 4 * MiB,
     jedecId: 0x1640c8,
-    bootloaderOffset: 0x1000,
     bootLogBaud: 115200,
     boot: {
       banner: 'ets Jun  8 2016 00:22:57\r\n\r\n',
@@ -131,22 +127,15 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
       rstPin: 'rst:0x1 (POWERON_RESET),',
       rstSoftware: 'rst:0xc (SW_CPU_RESET),',
       rstBrownout: 'rst:0xf (RTCWDT_BROWN_OUT_RESET),',
+      rstWatchdog: 'rst:0x10 (RTCWDT_RTC_RESET),',
       download: 'boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\n',
       flash: 'boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n',
       waiting: 'waiting for download\r\n',
     },
   },
   {
-    name: 'esp32s2',
-    label: 'ESP32-S2',
+    chip: 'esp32s2',
     magic: 0x000007c6,
-    chipId: 2,
-    securityInfo: 'short',
-    romAttachesFlash: true,
-    romStatusBytes: 4,
-    romCommands: NEWER_ROM_COMMANDS,
-    spi: newerSpi(0x3f402000),
-    uartClkdivReg: 0x3f400014,
     uartClockHz: 40e6,
     crystalMhz: 40,
     registers: {
@@ -155,7 +144,6 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     },
     flashSize: 4 * MiB,
     jedecId: 0x1640c8,
-    bootloaderOffset: 0x1000,
     bootLogBaud: 115200,
     boot: newerBoot(
       'ESP-ROM:esp32s2-rc4-20191025\r\nBuild:Oct 25 2019\r\n',
@@ -164,15 +152,8 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     ),
   },
   {
-    name: 'esp32s3',
-    label: 'ESP32-S3',
+    chip: 'esp32s3',
     magic: 0x00000009,
-    chipId: 9,
-    securityInfo: 'full',
-    romStatusBytes: 4,
-    romCommands: NEWER_ROM_COMMANDS,
-    spi: newerSpi(0x60002000),
-    uartClkdivReg: 0x60000014,
     uartClockHz: 40e6,
     crystalMhz: 40,
     registers: {
@@ -182,7 +163,6 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     },
     flashSize: 8 * MiB,
     jedecId: 0x1740c8,
-    bootloaderOffset: 0x0,
     bootLogBaud: 115200,
     boot: newerBoot(
       'ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n',
@@ -191,15 +171,8 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     ),
   },
   {
-    name: 'esp32c3',
-    label: 'ESP32-C3',
+    chip: 'esp32c3',
     magic: 0x1b31506f,
-    chipId: 5,
-    securityInfo: 'full',
-    romStatusBytes: 4,
-    romCommands: NEWER_ROM_COMMANDS,
-    spi: newerSpi(0x60002000),
-    uartClkdivReg: 0x60000014,
     uartClockHz: 40e6,
     crystalMhz: 40,
     registers: {
@@ -209,7 +182,6 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     },
     flashSize: 4 * MiB,
     jedecId: 0x1640c8,
-    bootloaderOffset: 0x0,
     bootLogBaud: 115200,
     boot: newerBoot(
       'ESP-ROM:esp32c3-api1-20210207\r\nBuild:Feb  7 2021\r\n',
@@ -218,15 +190,8 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     ),
   },
   {
-    name: 'esp32c6',
-    label: 'ESP32-C6',
+    chip: 'esp32c6',
     magic: 0x2ce0806f,
-    chipId: 13,
-    securityInfo: 'full',
-    romStatusBytes: 4,
-    romCommands: NEWER_ROM_COMMANDS,
-    spi: newerSpi(0x60003000),
-    uartClkdivReg: 0x60000014,
     uartClockHz: 40e6,
     crystalMhz: 40,
     registers: {
@@ -236,7 +201,6 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     },
     flashSize: 4 * MiB,
     jedecId: 0x1640c8,
-    bootloaderOffset: 0x0,
     bootLogBaud: 115200,
     boot: newerBoot(
       'ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\n',
@@ -245,15 +209,8 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     ),
   },
   {
-    name: 'esp32c2',
-    label: 'ESP32-C2',
+    chip: 'esp32c2',
     magic: 0x7c41a06f,
-    chipId: 12,
-    securityInfo: 'full',
-    romStatusBytes: 4,
-    romCommands: NEWER_ROM_COMMANDS,
-    spi: newerSpi(0x60002000),
-    uartClkdivReg: 0x60000014,
     // The common 26 MHz variant: esptool finds the crystal from the UART divider.
     uartClockHz: 26e6,
     crystalMhz: 26,
@@ -264,7 +221,6 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     },
     flashSize: 2 * MiB,
     jedecId: 0x1540c8,
-    bootloaderOffset: 0x0,
     bootLogBaud: 74880,
     boot: newerBoot(
       'ESP-ROM:esp8684-api2-20220127\r\nBuild:Jan 27 2022\r\n',
@@ -273,15 +229,8 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     ),
   },
   {
-    name: 'esp32h2',
-    label: 'ESP32-H2',
+    chip: 'esp32h2',
     magic: 0xd7b73e80,
-    chipId: 16,
-    securityInfo: 'full',
-    romStatusBytes: 4,
-    romCommands: NEWER_ROM_COMMANDS,
-    spi: newerSpi(0x60003000),
-    uartClkdivReg: 0x60000014,
     uartClockHz: 32e6,
     crystalMhz: 32,
     registers: {
@@ -291,7 +240,6 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     },
     flashSize: 4 * MiB,
     jedecId: 0x1640c8,
-    bootloaderOffset: 0x0,
     bootLogBaud: 115200,
     boot: newerBoot(
       'ESP-ROM:esp32h2-20221101\r\nBuild:Nov  1 2022\r\n',
@@ -300,15 +248,8 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     ),
   },
   {
-    name: 'esp8266',
-    label: 'ESP8266',
+    chip: 'esp8266',
     magic: 0xfff0c101,
-    chipId: 0,
-    securityInfo: 'none',
-    romStatusBytes: 2,
-    romCommands: ESP8266_ROM_COMMANDS,
-    spi: { base: 0x60000200, usr: 0x1c, usr1: 0x20, usr2: 0x24, mosiDlen: null, misoDlen: null, w0: 0x40, addrMsb: true },
-    uartClkdivReg: 0x60000014,
     uartClockHz: 52e6,
     crystalMhz: 26,
     registers: {
@@ -318,7 +259,6 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
     },
     flashSize: 4 * MiB,
     jedecId: 0x1640e0,
-    bootloaderOffset: 0x0,
     bootLogBaud: 74880,
     boot: {
       banner: '\r\n ets Jan  8 2013,',
@@ -326,12 +266,41 @@ export const ESP_CHIPS: readonly EspChipRow[] = [
       rstPin: 'rst cause:2, ',
       rstSoftware: 'rst cause:4, ',
       rstBrownout: 'rst cause:1, ',
+      rstWatchdog: 'rst cause:4, ',
       download: 'boot mode:(1,7)\r\n\r\n',
       flash: 'boot mode:(3,6)\r\n\r\n',
       waiting: '',
     },
   },
 ];
+
+function romCommands(record: EspChipRecord): readonly number[] {
+  if (record.romStatusLen === 2) return ESP8266_ROM_COMMANDS;
+  return record.securityInfo === 'none' ? ESP32_ROM_COMMANDS : NEWER_ROM_COMMANDS;
+}
+
+function simRow(spec: EspSimSpec): EspChipRow {
+  const record = espChipRecord(spec.chip);
+  if (!record) throw new Error(`simulator row ${spec.chip} has no chip record`);
+  if (!record.magic.includes(spec.magic)) throw new Error(`simulator row ${spec.chip}: magic is not one of the chip's`);
+  const { spi } = record;
+  return {
+    ...spec,
+    name: record.name,
+    label: record.description,
+    chipId: record.imageChipId ?? 0,
+    securityInfo: record.securityInfo,
+    romStatusBytes: record.romStatusLen,
+    romCommands: romCommands(record),
+    romAttachesFlash: record.romAttachesFlash === true,
+    spi: { ...spi, mosiDlen: spi.mosiDlen ?? null, misoDlen: spi.misoDlen ?? null, addrMsb: spi.addrMsb === true },
+    uartClkdivReg: record.uartClkdiv,
+    bootloaderOffset: record.bootloaderOffset,
+    ...(record.watchdog ? { watchdog: record.watchdog } : {}),
+  };
+}
+
+export const ESP_CHIPS: readonly EspChipRow[] = ESP_SIM_SPECS.map(simRow);
 
 export function findEspChip(name: string): EspChipRow | undefined {
   const key = name.toLowerCase().replace(/[-_]/g, '');
