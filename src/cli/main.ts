@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { buildProgram } from './program.js';
-import { runMain } from './run.js';
+import { runCommandLine } from './compat/run.js';
 
 // `anyflash … | head` closes stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -8,4 +7,5 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-await runMain(buildProgram(), process.argv);
+// Also reads esptool, espflash, bk7231tools, ltchiptool and sftool command lines (src/cli/compat).
+process.exitCode = await runCommandLine(process.argv.slice(2));

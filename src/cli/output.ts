@@ -163,7 +163,15 @@ function regionText(r: { address: number; size: number; name?: string }): string
   return `${r.name ? r.name + ' ' : ''}${hexAddr(r.address)}..${hexAddr(r.address + r.size)}`;
 }
 
+/** Another tool's exit codes, for an entry point that stands in for it (anyflash-esptool). */
+let exitCodePolicy: ((e: AnyflashError) => number) | undefined;
+
+export function setExitCodePolicy(policy: ((e: AnyflashError) => number) | undefined): void {
+  exitCodePolicy = policy;
+}
+
 export function exitCodeFor(e: AnyflashError): number {
+  if (exitCodePolicy) return exitCodePolicy(e);
   if (e.code === 'aborted') return 130;
   return INPUT_CODES.has(e.code) ? 2 : 1;
 }

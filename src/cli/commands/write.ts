@@ -6,7 +6,11 @@ import { describeRecoveries } from '../../engine/recovery.js';
 import { validateRegions, type Region } from '../../engine/regions.js';
 import { espImageChipCheck } from '../../formats/esp-image.js';
 import { checkFitsPartition, parsePartitionBinary, PARTITION_TABLE_OFFSET, PARTITION_TABLE_SIZE } from '../../formats/partition-table.js';
-import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
+import { deviceCommand, withDevice, type DeviceContext, type GlobalFlags } from '../common.js';
+import { backupBeforeWrite } from '../backup-store.js';
+import { eraseRange } from '../../engine/ops.js';
+import { findEspImageChip } from '../../formats/esp-chips.js';
+import { patchBootloaderHeader } from '../../formats/esp-image.js';
 import { protectedWrite } from '../journal-store.js';
 import { loadFileArgs, parseFileArgs, readInputFile, type FileArg, type FlashSettings } from '../inputs.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
@@ -20,6 +24,7 @@ export interface WriteFlags extends GlobalFlags, FlashSettings {
   force?: boolean;
   partition?: string;
   backup?: boolean;
+  eraseAll?: boolean;
 }
 
 /** Regions whose partial state can brick the device are written last (engine orders by this). */
@@ -61,7 +66,9 @@ export async function run(files: string[], flags: WriteFlags): Promise<number> {
     async ({ device, out, signal, recovery }) => {
       for (const w of warnings) out.say(`warning: ${w}`);
       if (flags.partition) regions = await placeInPartition(device, flags.partition, regions);
+      regions = patchBootloader(device, regions, flags);
       await checkImages(device, regions, flags.force === true);
+      if (flags.eraseAll) await eraseAllFirst(device, flags, out, signal);
       const { device: _last, ...summary } = await protectedWrite(device, markCritical(device, regions), {
         skipUnchanged: flags.skip !== false,
         verify: flags.verify !== false,
@@ -70,7 +77,7 @@ export async function run(files: string[], flags: WriteFlags): Promise<number> {
         signal,
         out,
         port: flags.port ?? '',
-        backup: flags.backup !== false,
+        backup: flags.backup !== false && !flags.eraseAll,
       });
       const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
       // Families also recover on their own (a Beken re-link after a lost reply) without the engine reconnecting.
@@ -107,7 +114,8 @@ export async function run(files: string[], flags: WriteFlags): Promise<number> {
       const loaded = loadFileArgs(
         flags.partition ? args.map((a) => ({ ...a, address: 0 })) : args,
         flags.chip,
-        { flashMode: flags.flashMode, flashFreq: flags.flashFreq, flashSize: flags.flashSize },
+        // `detect` is known once connected (patchBootloader); an ELF converted now keeps its size.
+        { flashMode: flags.flashMode, flashFreq: flags.flashFreq, flashSize: flags.flashSize?.toLowerCase() === 'detect' ? 'keep' : flags.flashSize },
       );
       regions = loaded.regions;
       warnings = loaded.warnings;
@@ -143,6 +151,29 @@ function fileRange(args: readonly FileArg[], flags: WriteFlags): Region | undefi
   return { name: `${only.file}[${hexAddr(skip)}..${hexAddr(skip + length)}]`, address: start, data: bytes.subarray(skip, skip + length) };
 }
 
+/**
+ * As esptool: --flash-mode/--flash-freq/--flash-size rewrite the header of the image written at the
+ * chip's bootloader offset (an image, checked by its magic); `detect` is the connected flash's size.
+ */
+function patchBootloader(device: FlashDevice, regions: Region[], flags: WriteFlags): Region[] {
+  const chip = device.family === 'esp' ? findEspImageChip(device.chip) : undefined;
+  if (!chip) return regions;
+  const detect = flags.flashSize?.toLowerCase() === 'detect';
+  const size = detect ? Object.keys(chip.flashSizes).find((k) => parseSize(k.replace(/B$/i, ''), 'flash size') === device.flashSize) ?? 'keep' : flags.flashSize;
+  const params = { chip: chip.id, flashMode: flags.flashMode, flashFreq: flags.flashFreq, flashSize: size };
+  return regions.map((r) => (r.address === chip.bootloaderOffset ? { ...r, data: patchBootloaderHeader(r.data, params) } : r));
+}
+
+/** `--erase-all`: the whole flash goes, so a first write to this device saves all of it first. */
+async function eraseAllFirst(device: FlashDevice, flags: WriteFlags, out: DeviceContext['out'], signal: AbortSignal): Promise<void> {
+  if (flags.backup !== false && device.transport.kind !== 'sim') {
+    const whole: Region = { name: 'whole flash', address: device.flashBase ?? 0, data: new Uint8Array(device.flashSize) };
+    const saved = await backupBeforeWrite(device, [whole], { events: out.events, signal });
+    if (saved) out.say(`Saved the original flash first: ${saved.dir} (anyflash restore ${saved.id})`);
+  }
+  await eraseRange(device, undefined, undefined, { events: out.events, signal });
+}
+
 export function writeOptions(cmd: Command): Command {
   return cmd
     .option('-s, --start <address>', 'write one file (or part of it) at this address, as raw bytes (bk7231tools/ltchiptool -s)')
@@ -153,7 +184,8 @@ export function writeOptions(cmd: Command): Command {
     .option('--no-backup', 'do not save the flash about to be overwritten on the first write to a device')
     .option('--flash-mode <mode>', 'ESP: rewrite the bootloader header: keep, qio, qout, dio, dout', 'keep')
     .option('--flash-freq <freq>', 'ESP: rewrite the bootloader header: keep, 80m, 40m, 26m, 20m, …', 'keep')
-    .option('--flash-size <size>', 'ESP: rewrite the bootloader header: keep, 1MB, 2MB, 4MB, …', 'keep')
+    .option('--flash-size <size>', 'ESP: rewrite the bootloader header: keep, detect (this flash), 1MB, 2MB, 4MB, …', 'keep')
+    .option('--erase-all', 'erase the whole flash before writing (esptool -e); the first write to a device saves all of it first')
     .option('--force', 'ESP: write images built for another chip or revision')
     .option('--partition <name>', "write the file into the device's partition NAME (checks that it fits)");
 }

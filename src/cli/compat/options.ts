@@ -1,0 +1,162 @@
+import { AnyflashError } from '../../core/errors.js';
+
+/**
+ * One option of a foreign tool's grammar. `arity`: 0 a flag, 1 one value, 'many' values up to the
+ * next option (esptool's --diff-with), 'bool?' an optional true/false (sftool's --compat).
+ */
+export interface OptSpec {
+  names: readonly string[];
+  key: string;
+  arity: 0 | 1 | 'many' | 'bool?';
+}
+
+export interface FoundOpt {
+  key: string;
+  /** As typed, for messages. */
+  name: string;
+  value?: string;
+  values?: string[];
+}
+
+export interface Scanned {
+  opts: FoundOpt[];
+  positionals: string[];
+}
+
+export const opt = (key: string, arity: OptSpec['arity'], ...names: string[]): OptSpec => ({ key, arity, names });
+
+/** `--flash_mode` and `--flash-mode` are one option; short options keep their case (`-s` ≠ `-S`). */
+export function normaliseOptionName(name: string): string {
+  return name.startsWith('--') ? name.toLowerCase().replace(/_/g, '-') : name;
+}
+
+/** Looks like an option (not a lone `-` or a negative number). */
+export function isOptionToken(t: string): boolean {
+  return t.length > 1 && t.startsWith('-') && !/^-\d/.test(t);
+}
+
+export function findSpec(name: string, tables: ReadonlyArray<readonly OptSpec[]>): OptSpec | undefined {
+  const n = normaliseOptionName(name);
+  for (const table of tables) {
+    const hit = table.find((s) => s.names.includes(n));
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * Reads options and positionals in any order, as argparse/click/clap do. Unknown options are
+ * refused with the closest known name; `--` ends the options.
+ */
+export function scanArgs(tokens: readonly string[], tables: ReadonlyArray<readonly OptSpec[]>, where: string): Scanned {
+  const opts: FoundOpt[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === '--') {
+      positionals.push(...tokens.slice(i + 1));
+      break;
+    }
+    if (!isOptionToken(t)) {
+      positionals.push(t);
+      continue;
+    }
+    const eq = t.startsWith('--') ? t.indexOf('=') : -1;
+    const name = eq > 0 ? t.slice(0, eq) : t;
+    const inline = eq > 0 ? t.slice(eq + 1) : undefined;
+    const spec = findSpec(name, tables);
+    if (!spec) throw unknownOption(name, tables.flatMap((tb) => tb.flatMap((s) => s.names)), where);
+    if (spec.arity === 0) {
+      opts.push({ key: spec.key, name });
+    } else if (spec.arity === 1) {
+      const value = inline ?? tokens[++i];
+      if (value === undefined) throw missingValue(name, where);
+      opts.push({ key: spec.key, name, value });
+    } else if (spec.arity === 'bool?') {
+      const next = inline ?? tokens[i + 1];
+      const isBool = next !== undefined && /^(true|false)$/i.test(next);
+      if (isBool && inline === undefined) i++;
+      opts.push({ key: spec.key, name, value: isBool ? next!.toLowerCase() : 'true' });
+    } else {
+      const values = inline !== undefined ? [inline] : [];
+      while (i + 1 < tokens.length && !isOptionToken(tokens[i + 1]!)) values.push(tokens[++i]!);
+      opts.push({ key: spec.key, name, values });
+    }
+  }
+  return { opts, positionals };
+}
+
+export function missingValue(name: string, where: string): AnyflashError {
+  return new AnyflashError('bad-input', `Option ${name} of ${where} needs a value.`, { advice: [`Give it after the option: ${name} VALUE.`] });
+}
+
+export function unknownOption(name: string, known: readonly string[], where: string): AnyflashError {
+  const near = closest(normaliseOptionName(name), known);
+  return new AnyflashError('unknown-option', `Unknown option ${name} for ${where}.`, {
+    advice: [near ? `Did you mean ${near}?` : `Run anyflash --help for the options it accepts.`],
+  });
+}
+
+/** The nearest candidate by edit distance, if it is near enough to be a likely typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of new Set(candidates)) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Last value of an option, refusing two different values for one that takes a single value. */
+export function single(opts: readonly FoundOpt[], key: string): string | undefined {
+  const values = [...new Set(opts.filter((o) => o.key === key && o.value !== undefined).map((o) => o.value!))];
+  if (values.length > 1) {
+    const name = opts.find((o) => o.key === key)!.name;
+    if (key === 'port') throw repeatedPort(values);
+    throw new AnyflashError('bad-input', `${name} was given ${values.length} different values (${values.join(', ')}).`, {
+      advice: [`Give ${name} once.`],
+    });
+  }
+  return values[0];
+}
+
+export const has = (opts: readonly FoundOpt[], key: string): boolean => opts.some((o) => o.key === key);
+
+export function repeatedPort(ports: readonly string[]): AnyflashError {
+  return new AnyflashError('bad-input', `--port was given ${ports.length} times (${ports.join(', ')}), but this command works on one device.`, {
+    advice: [`Run one command per port, e.g. ${ports.map((p) => `--port ${p}`).join(' then ')}; writing several devices at once is not supported yet.`],
+  });
+}
+
+/**
+ * The options before the command word (global options, with their values) and where the command
+ * word is. Unknown options count as flags here; scanning them later refuses them.
+ */
+export function leadingOptions(tokens: readonly string[], tables: ReadonlyArray<readonly OptSpec[]>): { leading: string[]; index: number } {
+  let i = 0;
+  while (i < tokens.length && isOptionToken(tokens[i]!)) {
+    const t = tokens[i++]!;
+    const inline = t.startsWith('--') && t.includes('=');
+    const spec = findSpec(inline ? t.slice(0, t.indexOf('=')) : t, tables);
+    if (spec?.arity === 1 && !inline) i++;
+    else if (spec?.arity === 'bool?' && !inline && /^(true|false)$/i.test(tokens[i] ?? '')) i++;
+    else if (spec?.arity === 'many') while (i < tokens.length && !isOptionToken(tokens[i]!)) i++;
+  }
+  return { leading: tokens.slice(0, Math.min(i, tokens.length)), index: i };
+}
