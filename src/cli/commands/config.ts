@@ -61,7 +61,7 @@ export function register(program: Command): void {
     const out = new Output(flags);
     try {
       const loaded = loadConfigs();
-      // Resolve --after's choices as the device commands do, so a bad value shows here too.
+      // A device command's own options (environment variables, --after's choices and default) decide what applies.
       const device = deviceCommand(new Command(), 'probe', '');
       for (const o of ['port', 'baud', 'chip', 'before', 'after']) {
         const source = cmd.getOptionValueSource(o);
@@ -87,6 +87,10 @@ export function register(program: Command): void {
     }
   });
   readsConfigItself.add(config);
+  program.addHelpText(
+    'after',
+    '\nDefaults for --port (or the board by USB VID:PID), --baud, --chip, --before and --after, and named flash\nprofiles, can live in anyflash.toml: see `anyflash config --help`. Shell completion: `anyflash completions --help`.',
+  );
 
   writeOptions(deviceCommand(program, 'flash-profile', 'write the files of a profile in anyflash.toml (see `anyflash config --help`)'))
     .argument('<name>', 'profile name: a [profile.NAME] section of the project or user anyflash.toml')
