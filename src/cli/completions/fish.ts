@@ -12,9 +12,10 @@ function flagArgs(o: CompletionOption): string {
 
 function optionLine(name: string, fn: string, c: CompletionCommand, o: CompletionOption): string {
   const at = `-n ${q(`${fn}_at ${q(c.path.join(' '))}`)}`;
-  const value = o.kind === 'none' ? '' : o.kind === 'file' ? ' -r -F' : ` -x -a ${q(o.values.join(' '))}`;
-  const ports = o.kind === 'port' ? ` -a '(__fish_complete_path /dev/tty)'` : '';
-  return `complete -c ${name} ${at} ${flagArgs(o)}${value}${ports} -d ${q(o.description)}`;
+  // fish expands the -a text, so a port's list also runs the device-node completion.
+  const values = [...o.values, ...(o.kind === 'port' ? ['(__fish_complete_path /dev/tty)'] : [])].join(' ');
+  const value = o.kind === 'none' ? '' : o.kind === 'file' ? ' -r -F' : ` -x -a ${q(values)}`;
+  return `complete -c ${name} ${at} ${flagArgs(o)}${value} -d ${q(o.description)}`;
 }
 
 /** A fish completion script: a path function walks the typed words; `complete` lines per command. */
