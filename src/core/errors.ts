@@ -58,6 +58,7 @@ export const ErrorCodes = {
   // Limits of other flashers, named by `explain` (anyflash itself does not raise these).
   'compressed-write-timeout': "The other tool timed out writing a very compressible image (esptool's compressed-write timeout).",
   'chip-unsupported-by-tool': 'The other tool, or this version of it, does not support the connected chip.',
+  'tool-outdated': "A known bug of the other tool's version, fixed in a newer release.",
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -154,9 +154,9 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   'wrong-boot-mode': {
     summary: 'The chip booted its firmware instead of the download mode.',
     advice: [
+      wrongBootEntry(),
       manualBootEntry(),
       'If the board has no auto-reset circuit (DTR→IO0, RTS→EN), that manual sequence is needed every time.',
-      'A capacitor (1–10 µF) from EN to GND fixes boards whose auto-reset pulse is too short.',
     ],
     confirm: 'The boot log shows boot:0x13 / SPI_FAST_FLASH_BOOT (firmware) and no "waiting for download".',
   },
@@ -221,7 +221,10 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   },
   'unknown-device': {
     summary: 'The device answered, but not as any supported chip.',
-    advice: ['Check --chip and the family of the board.', 'Report the chip id / bootloader CRC printed above so support can be added.'],
+    advice: [
+      'Update the tool: a newer chip or chip revision reports identification values that older versions do not know (or name the chip with --chip).',
+      'Check --chip and the family of the board; report the chip id / bootloader CRC printed above so support can be added.',
+    ],
     confirm: 'Replies are well-formed but the identification values are unknown.',
   },
   'boot-window-missed': {
@@ -264,9 +267,9 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   'verify-mismatch': {
     summary: 'Flash contents differ from the image after writing.',
     advice: [
+      'Check the power supply: writes that brown out leave wrong data; power the board from a supply that gives 300+ mA (the adapter\'s 5 V through the board regulator, or a separate 3.3 V), not a weak 3.3 V pin.',
       'Write again; if it keeps failing, erase the flash first.',
       'Check the flash size/mode: a counterfeit or smaller flash than declared fails verification.',
-      'Check the power supply: writes that brown out leave wrong data.',
     ],
     confirm: 'The write completed, but the digest of the flash differs from the file.',
   },
@@ -346,6 +349,14 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
     ],
     confirm: 'The link works (or the chip is named) but the tool stops at chip detection or says the chip is not supported; a current version or another tool works.',
   },
+  'tool-outdated': {
+    summary: 'This version of the tool has a known bug that a newer release fixes.',
+    advice: [
+      'Update the tool (or use a web page built on its current version); anyflash handles the same chip and port without this bug.',
+      'If you cannot update, flash through the board\'s USB-UART bridge port instead of the chip\'s own USB port.',
+    ],
+    confirm: 'The same board and port work with a current version of the tool or with another flasher.',
+  },
   internal: {
     summary: 'An internal error occurred.',
     advice: ['Run again with --verbose and report the output (anyflash doctor --report FILE collects it).'],
@@ -371,29 +382,42 @@ export function adviceFor(code: ErrorCode, ctx: AdviceContext = {}): Advice {
 }
 
 /** Browser flashers: the port is chosen in a dialog and held by tabs; options like --before do not exist. */
-const WEB_LINK =
-  'Use a USB data cable (a charge-only cable powers the board but carries no data) and try the board\'s other USB port (native USB vs the USB-UART bridge); close other tabs and apps (serial monitors, IDEs) that hold the port.';
+const WEB_CABLE =
+  'Use a USB data cable (a charge-only cable powers the board but carries no data) and try the board\'s other USB port (native USB vs the USB-UART bridge).';
+const WEB_BUSY = 'Close other browser tabs and apps (serial monitors, IDEs, other flashers) that hold the port, then reload the page and connect again.';
+const WEB_DRIVER = 'Install or update the USB-serial driver for the adapter (CH340/CH341, CP210x; Windows: Device Manager), use a data cable, then reload the page.';
+
+/**
+ * Wrong boot mode after an automatic reset: the reset reached the chip but the strap was already
+ * released when it started (the auto-reset pulse is too short), or the board has no DTR→BOOT link.
+ */
+function wrongBootEntry(ctx: AdviceContext = {}): string {
+  const how = ctx.web ? 'hold it while clicking Connect' : 'hold it while the tool connects (or enter download mode by hand and use --before no-reset)';
+  return `The reset reached the chip but ${bootButton(ctx.chip)} was not low when it started: ${how}; the lasting fix for boards with auto-reset is a 1–10 µF capacitor from EN to GND, which lengthens the reset pulse.`;
+}
 
 function contextLines(code: ErrorCode, ctx: AdviceContext): string[] {
   const entry = manualBootEntry(ctx);
   const pin = bootStrapPin(ctx.chip);
   switch (code) {
     case 'no-response':
-      if (ctx.web) return [WEB_LINK, entry];
+      // In a browser the port was picked from a list, so it exists; a chip not in download mode
+      // and the board's other USB port / a bad cable are the two quick checks, in that order.
+      if (ctx.web) return [`${entry.replace(/\.$/, '')}; if it still does not answer, use a USB data cable and the board's other USB port (native USB vs the USB-UART bridge).`, WEB_CABLE];
       return ctx.family || ctx.chip ? [entry] : [];
     case 'wrong-boot-mode':
       if (ctx.family && ctx.family !== 'esp') return [entry];
-      return ctx.web || ctx.chip
-        ? [entry, `The board's auto-reset circuit did not pull ${bootButton(ctx.chip)} low at reset: check the DTR/RTS transistors or wiring, or use another cable/adapter.`]
-        : [];
+      return ctx.web || ctx.chip ? [wrongBootEntry(ctx), entry] : [];
     case 'firmware-owns-uart':
     case 'boot-window-missed':
       return ctx.family || ctx.chip || ctx.web ? [entry] : [];
     case 'port-busy':
+      return ctx.web ? [WEB_BUSY] : [];
     case 'port-not-found':
     case 'no-port':
+      return ctx.web ? [WEB_CABLE, WEB_DRIVER] : [];
     case 'port-error':
-      return ctx.web ? [WEB_LINK] : [];
+      return ctx.web ? [WEB_DRIVER, WEB_BUSY] : [];
     case 'usb-jtag-stuck':
       return pin && ctx.web ? ['Unplug the board and plug it in again (a power cycle re-reads the strapping pins), then click Connect again.'] : [];
     default:
@@ -403,7 +427,7 @@ function contextLines(code: ErrorCode, ctx: AdviceContext): string[] {
 
 /** General lines that the context-specific ones replace (the ESP manual entry, command-line options on the web). */
 function isReplaced(line: string, code: ErrorCode, ctx: AdviceContext): boolean {
-  const entryLine = /^Put the chip into download mode by hand|^Enter download mode by hand|^Start the command first, then reset|^Beken: the chip must be reset/;
+  const entryLine = /^Put the chip into download mode by hand|^Enter download mode by hand|^Start the command first, then reset|^Beken: the chip must be reset|^The reset reached the chip/;
   if (entryLine.test(line) && ['no-response', 'wrong-boot-mode', 'firmware-owns-uart', 'boot-window-missed'].includes(code)) return true;
   if (ctx.web && /--before|--baud|--after|--no-stub|`anyflash|anyflash doctor|fuser|usermod|udev/.test(line)) return true;
   if (ctx.family && ctx.family !== 'esp' && /IO0|auto-reset circuit|EN to GND/.test(line)) return true;

@@ -18,6 +18,7 @@ export interface Situation {
   clues: ReadonlySet<ClueId>;
   /** The tool reached the chip (chip facts, a reply) before it failed. */
   connected: boolean;
+  port?: string;
 }
 
 export interface Undecided {
@@ -29,7 +30,7 @@ export interface Undecided {
 
 interface OpenQuestion {
   applies: (s: Situation, top: ErrorCode) => boolean;
-  between: (s: Situation) => [string, string];
+  between: (s: Situation) => string[];
   check: string;
 }
 
@@ -45,8 +46,18 @@ const QUESTIONS: readonly OpenQuestion[] = [
     check: 'close every other tab and serial program and reconnect; if it still fails, check the adapter\'s driver (Windows: Device Manager, CH340/CP210x driver version)',
   },
   {
+    // Linux tools that report any open failure as a missing port.
+    applies: (s, top) => top === 'port-not-found' && /^\/dev\//.test(s.port ?? '') && s.causes.length > 1,
+    between: () => ['a port that does not exist (port-not-found)', 'one you may not open (port-permission)'],
+    check: '`ls -l` on the port (it exists and belongs to group dialout/uucp?) and `groups` (are you in it?)',
+  },
+  {
     applies: (s, top) => s.web === true && top === 'no-response',
-    between: () => ['a charge-only cable or the wrong USB port of the board (no-response)', 'a chip that did not enter download mode (wrong-boot-mode)'],
+    between: (s) => [
+      'a charge-only cable or the wrong USB port of the board (no-response)',
+      'a chip that did not enter download mode (wrong-boot-mode)',
+      ...(s.clues.has('native-usb') ? ["a browser or page version that cannot talk to the chip's native USB (tool-outdated)"] : []),
+    ],
     check: 'whether the browser lists the board on its other USB port or with another cable; then hold BOOT while clicking Connect',
   },
   {
@@ -71,8 +82,14 @@ const QUESTIONS: readonly OpenQuestion[] = [
     check: '`espefuse summary` or `anyflash info` (Secure Download Mode is an eFuse; plain writes with --no-stub still work), then a lower baud and a shorter cable',
   },
   {
+    // Beken flashers handle replies at a high baud differently by version (reply waits, read sizes).
+    applies: (s, top) => top === 'baud-mismatch' && s.family === 'beken' && s.clues.has('baud-switch'),
+    between: () => ['a link that cannot carry the faster baud (baud-mismatch)', "the tool's own reply handling at that rate, fixed in later versions (tool-outdated)"],
+    check: 'the same operation at 115200, and with the tool\'s current version',
+  },
+  {
     applies: (s, top) => top === 'garbled-reply' || (top === 'timeout' && s.family === 'beken'),
-    between: (s) => [`a line that loses or damages bytes: power, wiring or baud (${s.causes[0]!.code})`, 'a limit or known bug of this tool version (its reply timeout or read size)'],
+    between: (s) => [`a line that loses or damages bytes: a weak supply (brownout-suspected), wiring or baud (${s.causes[0]!.code})`, 'a limit or known bug of this tool version, such as its reply timeout (tool-outdated)'],
     check: 'run again at a lower baud with a solid 3.3 V supply, and with the tool\'s current version',
   },
 ];
@@ -86,7 +103,9 @@ export function openQuestion(s: Situation): Undecided | undefined {
   for (const q of QUESTIONS) {
     if (!q.applies(s, top.code)) continue;
     const between = q.between(s);
-    return { between, text: `The log cannot tell ${between[0]} from ${between[1]}; check ${q.check}.` };
+    const others = between.slice(1);
+    const from = others.length > 1 ? `${others.slice(0, -1).join(', ')} or ${others[others.length - 1]}` : others[0];
+    return { between, text: `The log cannot tell ${between[0]} from ${from}; check ${q.check}.` };
   }
   if (second && second.confidence >= top.confidence * CLOSE) {
     const between = [top.code, second.code];

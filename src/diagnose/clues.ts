@@ -9,7 +9,9 @@ import { strapMeaning } from '../core/boot-entry.js';
 import type { Evidence } from './reason.js';
 import type { Step } from './signatures/types.js';
 
-export type ClueId = 'boot-banner-flash' | 'boot-banner-download' | 'baud-switch' | 'compressed-write' | 'erased-digest' | 'chip-unknown-to-tool' | 'web';
+export type ClueId =
+  | 'boot-banner-flash' | 'boot-banner-download' | 'baud-switch' | 'compressed-write' | 'erased-digest' | 'chip-unknown-to-tool'
+  | 'native-usb' | 'old-tool-native-usb' | 'macos-cdc-bridge';
 
 export interface ClueInput {
   /** Lines with prefixes stripped, and the raw lines for quoting. */
@@ -29,6 +31,8 @@ export interface Clues {
   found: Set<ClueId>;
   /** The baud the link failed at, right after switching to it. */
   failedBaud?: number;
+  /** A first step that applies whatever the link failure is (e.g. the driver that cannot work). */
+  linkLead?: string;
 }
 
 /** Baud changes as the tools print them. */
@@ -61,6 +65,8 @@ export function findClues(input: ClueInput): Clues {
   compressedWrite(input, start, end, add);
   erasedDigest(input, start, end, add);
   chipUnknownToTool(input, start, end, add);
+  nativeUsb(input, start, end, add, out);
+  macosCdcBridge(input, start, end, out);
   return out;
 }
 
@@ -128,11 +134,11 @@ function compressedWrite(input: ClueInput, start: number, end: number, add: Add)
   if (at < 0 || ratio < 4) return;
   let percent = -1;
   let wrote = false;
-  for (let i = at + 1; i <= end; i++) {
+  for (let i = at; i <= end; i++) {
     const line = input.lines[i]!;
     const p = PERCENT.exec(line);
     if (p) percent = Number(p[1]);
-    if (/^Wrote \d+ bytes/i.test(line)) wrote = true;
+    if (/\bWrote \d+ bytes/i.test(line)) wrote = true;
   }
   if (!wrote && percent < 90) return;
   add('compressed-write', {
@@ -177,4 +183,44 @@ function chipUnknownToTool(input: ClueInput, start: number, end: number, add: Ad
     }
     return;
   }
+}
+
+/** Chips whose own USB port (USB-Serial/JTAG or USB-OTG) can be the flashing port. */
+const NATIVE_USB_CHIPS = new Set(['esp32s2', 'esp32s3', 'esp32c3', 'esp32c5', 'esp32c6', 'esp32c61', 'esp32h2', 'esp32p4']);
+const ESPRESSIF_VID = /VendorID 0x303a|VID:PID=303A|\b303a:[0-9a-f]{4}\b/i;
+/** Flashers whose early versions timed out over the chips' USB-Serial/JTAG (esptool-js #41/#47, espflash #171/#200). */
+const NATIVE_USB_FIXED_LATER = new Set(['esptool-js', 'espflash']);
+
+/**
+ * The chip's own USB port: Espressif's USB ids, or a CDC-ACM port on a chip that has one. Early
+ * esptool-js and espflash versions lost replies there (stub upload, register writes) — fixed in
+ * later releases, so a timeout there before any data moved points to the tool version.
+ */
+function nativeUsb(input: ClueInput, start: number, end: number, add: Add, out: Clues): void {
+  const text = input.lines.slice(Math.max(0, start), end + 1);
+  const byId = text.some((l) => ESPRESSIF_VID.test(l));
+  const byPort = text.some((l) => /\/dev\/ttyACM\d|\/dev\/cu\.usbmodem/i.test(l)) && input.chip !== undefined && NATIVE_USB_CHIPS.has(input.chip);
+  if (!byId && !byPort) return;
+  out.found.add('native-usb');
+  if (!NATIVE_USB_FIXED_LATER.has(input.tool) || input.lastFatal < 0 || !input.connected) return;
+  const failure = input.lines[input.lastFatal]!;
+  const moved = text.some((l) => DATA_MOVED.test(l));
+  if (moved || !/Timeout|timed out/i.test(failure)) return;
+  add('old-tool-native-usb', {
+    code: 'tool-outdated', weight: 0.9, step: 'stub',
+    text: `${failure.trim()} — over the chip's own USB port, right after connecting: early ${input.tool} versions lose replies there (fixed in later releases).`,
+  });
+}
+
+/**
+ * macOS names a port /dev/cu.usbmodem… when its own CDC driver runs it. A chip without native USB
+ * behind such a port is a WCH bridge (CH34x/CH9102) on Apple's driver, which fails under load;
+ * the vendor driver gives /dev/cu.wchusbserial….
+ */
+function macosCdcBridge(input: ClueInput, start: number, end: number, out: Clues): void {
+  if (!input.chip || NATIVE_USB_CHIPS.has(input.chip)) return;
+  const port = input.lines.slice(Math.max(0, start), end + 1).find((l) => /\/dev\/cu\.usbmodem/i.test(l));
+  if (!port) return;
+  out.found.add('macos-cdc-bridge');
+  out.linkLead = `macOS runs this adapter with its built-in CDC driver (${/\/dev\/cu\.usbmodem\w*/i.exec(port)![0]}), but the ${input.chip.toUpperCase()} has no USB of its own, so it is a WCH bridge: install the WCH driver (CH34xVCPDriver) and use the /dev/cu.wchusbserial… port it creates.`;
 }

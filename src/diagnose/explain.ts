@@ -64,6 +64,9 @@ const DOCTOR_CODES = new Set<ErrorCode>([
   'port-busy', 'port-not-found', 'port-permission', 'port-error',
 ]);
 
+/** Failures of the link to the chip, where a clue about the adapter's driver comes first. */
+const LINK_CODES = new Set<ErrorCode>(['no-response', 'no-sync-reply', 'stub-failed', 'timeout', 'garbled-reply', 'wrong-boot-mode', 'port-vanished']);
+
 /** Lines are matched up to this length (pasted binary junk can make single lines huge). */
 const MAX_LINE = 1000;
 /** Lines of a bannerless log that vote on which tool wrote it. */
@@ -166,7 +169,7 @@ export function explain(text: string): ExplainResult {
       for (const [code, weight] of row.implies ?? []) {
         if ((seen.get(code) ?? 0) >= weight) continue;
         seen.set(code, weight);
-        evidence.push({ code, weight, text: quote(raw[i]!), order: i, step: here });
+        evidence.push({ code, weight, text: quote(raw[i]!), order: i, step: here, ...(row.lead ? { lead: row.lead } : {}) });
         if (row.kind === 'warning') warnings.add(evidence[evidence.length - 1]!);
       }
     }
@@ -195,8 +198,10 @@ export function explain(text: string): ExplainResult {
   };
 
   if (success) {
-    // A finished run can still have shown something wrong (a flash that does not answer its ID).
-    const { causes } = reason({ evidence: [...warnings, ...(stuckInDownload ? [stuckInDownload] : [])], context });
+    // A finished run can still have shown something wrong (a flash that does not answer its ID),
+    // and an earlier failed run in the same paste may say why it failed (a lower baud worked).
+    const lowered = baudThatWorked(lines, lastSuccess);
+    const { causes } = reason({ evidence: [...warnings, ...(stuckInDownload ? [stuckInDownload] : []), ...(lowered ? [lowered] : [])], context });
     const summary = causes[0]
       ? `The run finished, but: ${adviceFor(causes[0].code).summary}`
       : 'The run finished successfully: nothing to fix.';
@@ -218,6 +223,7 @@ export function explain(text: string): ExplainResult {
     context,
   });
   const top = causes[0];
+  if (top && clues.linkLead && LINK_CODES.has(top.code)) top.advice = [clues.linkLead, ...top.advice];
   const suggestion = invocation ? renderCommand(invocation, facts, { failedBaud: clues.failedBaud, lowerBaud: top?.code === 'baud-mismatch' }) : undefined;
   const summary = top
     ? adviceFor(top.code).summary
@@ -227,7 +233,7 @@ export function explain(text: string): ExplainResult {
         ? 'The tool failed, but with a message anyflash does not know.'
         : 'The log shows no failure and no successful end (is it cut short?).';
   const resultStep = top?.step ?? failingStep ?? step;
-  const undecided = openQuestion({ causes, family, web, step: resultStep, clues: clues.found, connected });
+  const undecided = openQuestion({ causes, family, web, step: resultStep, clues: clues.found, connected, ...(facts.port ?? invocation?.port ? { port: facts.port ?? invocation?.port } : {}) });
   return {
     ...base,
     ...(suggestion ? { suggestion } : {}),
@@ -241,6 +247,27 @@ export function explain(text: string): ExplainResult {
     ...(suggestion === undefined && top && facts.port && DOCTOR_CODES.has(top.code)
       ? { suggestion: renderDoctor(facts) }
       : {}),
+  };
+}
+
+/**
+ * A paste with a failed run and then a successful one whose command differs by a lower --baud:
+ * the failure was the baud.
+ */
+function baudThatWorked(lines: readonly string[], lastSuccess: number): Evidence | undefined {
+  const runs: Array<{ at: number; baud: number; rest: string }> = [];
+  lines.forEach((line, i) => {
+    if (i > lastSuccess) return;
+    const m = /(?:^|\s)(?:-b|--baud)[ =](\d+)/.exec(line);
+    if (m && findInvocation([line])) runs.push({ at: i, baud: Number(m[1]), rest: line.replace(m[0], ' ').replace(/^.*?(?=esptool|espflash|bk7231tools|ltchiptool|sftool)/, '') });
+  });
+  const good = runs[runs.length - 1];
+  if (!good) return undefined;
+  const failed = runs.slice(0, -1).reverse().find((r) => r.rest === good.rest && r.baud > good.baud);
+  if (!failed) return undefined;
+  return {
+    code: 'baud-mismatch', weight: 0.8, order: lastSuccess, step: 'connect',
+    text: `The same command failed at ${failed.baud} baud and worked at ${good.baud} baud.`,
   };
 }
 
@@ -269,6 +296,8 @@ export function stripPrefixes(line: string): string {
   for (let k = 0; k < 4; k++) {
     const before = s;
     s = s
+      // Escape sequences pasted as text ("^[[1m").
+      .replace(/^\^\[(?:\[[0-9;]*[a-zA-Z])?/, '')
       .replace(/^\[\d{4}-\d\d-\d\dT[\d:.]+Z?\s+[A-Z]+\s*\]\s*/, '')
       .replace(/^\[\s*(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\s*\]\s*/i, '')
       .replace(/^[VDIWEC] \[\s*[\d.]+\] \(\+[\d.]+s\)\s*/, '')

@@ -1,3 +1,4 @@
+import type { BootContext } from '../core/boot-entry.js';
 import type { ErrorCode } from '../core/errors.js';
 import { adviceFor, type AdviceContext } from './advice.js';
 import type { Step } from './signatures/types.js';
@@ -12,6 +13,8 @@ export interface Evidence {
   /** Position in the log (or any monotonic order); later evidence is closer to the failure. */
   order: number;
   step?: Step;
+  /** The first step this observation calls for, ahead of the code's general advice. */
+  lead?: (ctx: BootContext) => string;
 }
 
 /** A failure the tool hit at a flash address (retried or final). */
@@ -80,12 +83,15 @@ export function reason(input: ReasonInput): Reasoning {
     let miss = 1;
     for (const w of strongest.values()) miss *= 1 - Math.min(Math.max(w, 0), 1);
     const latest = list.reduce((a, b) => (b.order > a.order ? b : a));
-    const texts = [...new Set(list.sort((a, b) => b.weight - a.weight || a.order - b.order).map((e) => e.text))];
+    const ranked = list.sort((a, b) => b.weight - a.weight || a.order - b.order);
+    const texts = [...new Set(ranked.map((e) => e.text))];
+    const lead = ranked.find((e) => e.lead)?.lead?.(input.context ?? {});
+    const general = adviceFor(code, input.context).advice;
     return {
       code,
       confidence: Math.round(Math.min(1 - miss, 0.97) * 100) / 100,
       evidence: texts.slice(0, MAX_EVIDENCE_LINES),
-      advice: [...adviceFor(code, input.context).advice],
+      advice: lead ? [lead, ...general.filter((a) => a !== lead)] : [...general],
       step: latest.step,
       latest: latest.order,
     };
@@ -163,13 +169,16 @@ function patternEvidence(input: ReasonInput): Evidence[] {
       }
     } else if (goodStart) {
       // One failure after good work: power is the usual answer; a rerun tells it from a bad sector.
-      out.push({ code: 'brownout-suspected', weight: 0.45, text: `Stopped answering at ${hexAddr(addresses[0]!)} after a good start.`, order, step });
+      out.push({ code: 'brownout-suspected', weight: 0.55, text: `Stopped answering at ${hexAddr(addresses[0]!)} after a good start.`, order, step });
       out.push({ code: 'flash-fault', weight: 0.2, text: `Only ${hexAddr(addresses[0]!)} failed.`, order, step });
     }
   }
-  // The link failing while the RAM stub is uploaded or starting is a stub failure, whatever the message.
+  // ESP: the link failing while the RAM stub is uploaded or starting is a stub failure, whatever
+  // the message (corrupted bytes over native USB). Beken and SiFli chips going silent during their
+  // first large transfer are the ordinary mid-operation silence: power first.
   const inStub = input.evidence.filter((e) => e.step === 'stub' && (e.code === 'timeout' || e.code === 'garbled-reply') && e.weight >= 0.5);
-  if (inStub.length > 0) {
+  const family = input.context?.family;
+  if (inStub.length > 0 && (family === undefined || family === 'esp')) {
     out.push({ code: 'stub-failed', weight: 0.65, text: `${inStub[inStub.length - 1]!.text} (while starting the flasher stub)`, order });
   }
   const vanished = input.evidence.some((e) => e.code === 'port-vanished' && e.weight >= 0.5);

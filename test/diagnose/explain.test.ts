@@ -85,10 +85,10 @@ const EXPECTED: Record<string, Expect> = {
   'bk7231gui/unauthorized.log': { tool: 'bk7231gui', top: 'port-vanished' },
   'bk7231gui/mid-zero.log': { tool: 'bk7231gui', top: 'flash-not-found' },
   'sftool/connect-panic.log': {
-    tool: 'sftool', step: 'connect', top: 'no-response', also: ['firmware-owns-uart', 'boot-window-missed'],
+    tool: 'sftool', step: 'connect', top: 'firmware-owns-uart', also: ['no-response', 'boot-window-missed'],
     suggestion: 'anyflash write --port COM9 --chip sf32lb52 --baud 1000000 C:\\Users\\Me\\Desktop\\nuttx.bin@0x12020000',
   },
-  'sftool/stub-timeout.log': { tool: 'sftool', step: 'stub', top: 'stub-failed', also: ['timeout', 'brownout-suspected'] },
+  'sftool/stub-timeout.log': { tool: 'sftool', step: 'stub', top: 'timeout', also: ['brownout-suspected'], never: ['stub-failed'] },
   'sftool/port-busy.log': { tool: 'sftool', step: 'open-port', top: 'port-busy' },
   'sftool/success.log': { tool: 'sftool', step: 'done', top: null, success: true },
   'idf/flash-no-serial.log': {
@@ -103,7 +103,7 @@ const EXPECTED: Record<string, Expect> = {
     suggestion: 'anyflash write --port /dev/ttyUSB0 --chip esp32 --baud 921600 --flash-mode dio --flash-freq 40m 0x1000 /home/z/app/build/zephyr/zephyr.bin',
   },
   'west/sftool-runner.log': {
-    tool: 'sftool', wrapper: 'west', step: 'connect', top: 'no-response',
+    tool: 'sftool', wrapper: 'west', step: 'connect', top: 'firmware-owns-uart',
     suggestion: 'anyflash write --port /dev/ttyUSB0 --chip sf32lb52 /home/z/app/build/zephyr/zephyr.hex',
   },
   'generic/mixed-fail-then-success.log': { tool: 'esptool', top: null, success: true },
@@ -155,7 +155,7 @@ for (const [file, want] of Object.entries(EXPECTED)) {
 test('the evidence quotes the line that decided it', () => {
   const r = explain(readFileSync(join(LOGS, 'esptool/wrong-boot-mode.log'), 'utf8'));
   assert.match(r.causes[0]!.evidence[0]!, /Wrong boot mode detected \(0x13\)/);
-  assert.match(r.causes[0]!.advice[0]!, /hold BOOT/i);
+  assert.match(r.causes[0]!.advice[0]!, /BOOT \(GPIO0 on the ESP32\).*capacitor .*from EN to GND/);
 });
 
 test('ANSI colours and CRLF do not hide lines or leak into evidence', () => {

@@ -22,7 +22,10 @@ export const bk7231gui: ToolSignatures = {
     { pattern: /Flash MID loaded: ([0-9A-F]+)/i, kind: 'progress', step: 'connect', facts: (m) => ({ flashId: m[1]!.toUpperCase() }) },
     { pattern: /Data is entirely filled with 0x00/i, kind: 'fatal', step: 'read', implies: [['flash-not-found', 0.65]] },
     // Before the progress rows: the GUI prints a failure at the end of a line of "ok!" items.
-    { pattern: /failed with serial\.BytesToRead (\d+) \(expected (\d+)\)/i, kind: 'fatal', implies: [['timeout', 0.5], ['garbled-reply', 0.3]] },
+    { pattern: /failed with serial\.BytesToRead 0\b/i, kind: 'fatal', implies: [['timeout', 0.5], ['garbled-reply', 0.3]] },
+    // Part of the reply arrived: cut short rather than missing.
+    { pattern: /failed with serial\.BytesToRead (\d+)/i, kind: 'fatal', implies: [['garbled-reply', 0.5], ['timeout', 0.3]] },
+    { pattern: /CheckRespond_\w+: ERROR/i, kind: 'fatal', implies: [['timeout', 0.45]] },
     { pattern: /Writing sector (\d+) failed!/i, kind: 'fatal', step: 'write', implies: [['timeout', 0.45]], facts: (m) => ({ address: Number(m[1]) }) },
     { pattern: /Erasing sector (\d+) failed!?/i, kind: 'fatal', step: 'erase', implies: [['timeout', 0.45]], facts: (m) => ({ address: Number(m[1]) }) },
     { pattern: /Writing sector (0x[0-9A-F]+)\.\.\. ok!/i, kind: 'progress', step: 'write', repeat: true, facts: (m) => ({ address: hex(m[1]!) }) },

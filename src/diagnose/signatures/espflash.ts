@@ -17,6 +17,8 @@ export const espflash: ToolSignatures = {
     { pattern: /Unable to connect, retrying with (?:extra|default) delay/i, kind: 'attempt', step: 'connect' },
     { pattern: /espflash::connection_failed/, kind: 'fatal', step: 'connect', implies: [['no-response', 0.7], ['wrong-boot-mode', 0.3]] },
     { pattern: /Failed to connect to the device|Error while connecting to device/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.5]] },
+    // The chip answered; this espflash version does not know its identification value.
+    { pattern: /Unrecognized magic value: (0x[0-9a-f]+)|espflash::chip_detect_error/i, kind: 'fatal', step: 'connect', implies: [['chip-unsupported-by-tool', 0.75], ['unknown-device', 0.4]] },
     { pattern: /espflash::timeout|Timeout while running (?:\w+ )?command/i, kind: 'fatal', implies: [['timeout', 0.65]] },
     { pattern: /espflash::serial_not_found|Serial port not found|No serial ports? (?:could be )?(?:found|detected)/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.7], ['no-port', 0.4]] },
     { pattern: /espflash::serial_error/, kind: 'fatal', implies: [['port-error', 0.5]] },

@@ -11,7 +11,9 @@ export const esphome: ToolSignatures = {
   ],
   signatures: [
     { pattern: /^Using '([^']+)' as serial port/, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
-    { pattern: /^Unexpected error: Cannot configure port/i, kind: 'fatal', step: 'open-port', implies: [['port-error', 0.6]] },
+    { pattern: /^Unexpected error: Cannot configure port/i, kind: 'fatal', step: 'open-port' },
+    { pattern: /^ERROR Running command failed/i, kind: 'fatal' },
+    { pattern: /^INFO Successfully uploaded program/i, kind: 'success', step: 'done' },
     { pattern: /^Chip Info:$|^ - Chip (?:Family|Model): /, kind: 'progress', step: 'connect' },
     { pattern: /^Unexpected error: /, kind: 'fatal' },
   ],

@@ -6,10 +6,15 @@ export const esptoolJs: ToolSignatures = {
   banners: [
     { pattern: /\besptool[.-]js(?:@| v)?(\d+\.\d+\.\d+)?/i, version: (m) => m[1] },
     { pattern: /\bESP Web Tools\b|esp-web-install-button|esp-web-tools/i },
+    { pattern: /WebSerial ESPTool|esp-web-flasher/i },
   ],
   signatures: [
     { pattern: /Serial port WebSerial VendorID (0x[0-9a-f]+) ProductID (0x[0-9a-f]+)/i, kind: 'info', step: 'open-port' },
     { pattern: /^Connecting\.*[._]*$/, kind: 'attempt', step: 'connect' },
+    { pattern: /^Connected successfully\.?$/i, kind: 'info', step: 'open-port' },
+    // esp-web-flasher (ESP Web Tools before esptool-js, Adafruit WebSerial ESPTool).
+    { pattern: /Couldn't sync to ESP/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.7]] },
+    { pattern: /Your ([\w-]+) board is not supported/i, kind: 'fatal', step: 'connect', implies: [['chip-unsupported-by-tool', 0.85]], facts: (m) => ({ chip: espChipName(m[1]!) }) },
     { pattern: /Failed to connect with the device/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.75]] },
     { pattern: /Failed to initialize\. Try resetting your device or holding the BOOT button/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['wrong-boot-mode', 0.35]] },
     { pattern: /Wrong boot mode detected/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.85]] },

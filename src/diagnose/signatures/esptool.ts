@@ -59,7 +59,8 @@ export const esptool: ToolSignatures = {
     { pattern: /Lost connection, retrying/i, kind: 'retry', implies: [['port-vanished', 0.55]] },
     { pattern: /Timed out waiting for packet/i, kind: 'fatal', implies: [['timeout', 0.6]] },
     { pattern: /Packet content transfer stopped/i, kind: 'fatal', implies: [['garbled-reply', 0.55], ['port-error', 0.35]] },
-    { pattern: /Serial data stream stopped/i, kind: 'fatal', implies: [['timeout', 0.55]] },
+    // "Possible serial noise or corruption": bytes arrived but broke off.
+    { pattern: /Serial data stream stopped/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]], lead: () => 'Use a shorter, good USB cable plugged straight into the computer (no hub or extension), and a common GND.' },
     { pattern: /Failed to write compressed data to flash|Failed to write to target Flash/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.6]] },
     { pattern: /Corrupt data, expected/i, kind: 'fatal', step: 'read', implies: [['garbled-reply', 0.7]] },
     { pattern: /^Erasing flash \(this may take a while\)|^Erasing region/i, kind: 'progress', step: 'erase' },
@@ -73,6 +74,8 @@ export const esptool: ToolSignatures = {
     // The end of a good run.
     { pattern: /^(?:Leaving\.\.\.|Hard resetting via RTS pin|Staying in bootloader|Soft resetting)/i, kind: 'success', step: 'done' },
     { pattern: /Reading chip details failed/i, kind: 'fatal', step: 'connect', implies: [['timeout', 0.4]] },
+    // argparse refusing the command line (e.g. esptool-ck options given to esptool.py).
+    { pattern: /^(?:esptool(?:\.py)?|esptool\.exe): error: (?:argument|unrecognized arguments|the following arguments)/i, kind: 'fatal', step: 'open-port', implies: [['bad-input', 0.85]] },
     { pattern: /^A fatal error occurred:?\s*(.*)/i, kind: 'fatal' },
   ],
 };

@@ -1,3 +1,4 @@
+import { manualBootEntry, type BootContext } from '../../core/boot-entry.js';
 import { type ToolSignatures } from './types.js';
 
 /**
@@ -9,6 +10,11 @@ export const generic: ToolSignatures = {
   banners: [],
   signatures: [
     // Opening the port: the OS error names the cause.
+    { pattern: /Path '(\/dev\/[^']+)' is not readable|Path '(\/dev\/[^']+)' is not writable/i, kind: 'fatal', step: 'open-port', implies: [['port-permission', 0.8]], facts: (m) => ({ port: m[1] ?? m[2] }) },
+    { pattern: /Cannot configure port.*(?:OSError\(22|does not exist)/i, kind: 'fatal', step: 'open-port', implies: [['port-error', 0.85]] },
+    // pySerial could not set DTR/RTS on a native USB port: the automatic reset cannot work.
+    { pattern: /failed to connect: \[Errno 71\] Protocol error|\[Errno 71\] Protocol error/i, kind: 'fatal', step: 'connect', implies: [['port-error', 0.75]], lead: (ctx) => `The host could not drive the reset lines of this USB port: ${lowerFirst(manualBootEntry(ctx))}` },
+    { pattern: /^error: Failed to open (COM\d+|\/dev\/\S+)|espcomm_open failed/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.6], ['port-not-found', 0.35]], facts: (m) => (m[1] ? { port: m[1] } : {}) },
     { pattern: /could not open port .*(?:PermissionError\(13|Access is denied)/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.85]], facts: portFromOpen },
     { pattern: /could not open port .*(?:FileNotFoundError|No such file or directory|cannot find the file)/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.85]], facts: portFromOpen },
     { pattern: /could not open port .*(?:Errno 16|Device or resource busy|Resource busy)/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.85]], facts: portFromOpen },
@@ -21,7 +27,10 @@ export const generic: ToolSignatures = {
     { pattern: /The port '(\w+)' does not exist/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.8]], facts: (m) => ({ port: m[1] }) },
     { pattern: /No serial ports? (?:were |was )?found|No serial ports could be detected/i, kind: 'fatal', step: 'open-port', implies: [['no-port', 0.75]] },
     { pattern: /Inappropriate ioctl for device/i, kind: 'fatal', implies: [['port-not-tty', 0.7]] },
-    { pattern: /Failed to execute 'open' on 'SerialPort'/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.75]] },
+    // The page itself still holds the port (it opened it before): reload the page.
+    { pattern: /Failed to execute 'open' on 'SerialPort':? The port is already open/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.8]] },
+    // The browser could not open it: another program or tab holds it, or the driver cannot open it.
+    { pattern: /Failed to execute 'open' on 'SerialPort'/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.65], ['port-error', 0.55]] },
 
     // An open port failing: on Windows the driver reports a vanished USB device this way.
     { pattern: /A device which does not exist was specified/i, kind: 'fatal', implies: [['port-vanished', 0.9]] },
@@ -30,7 +39,7 @@ export const generic: ToolSignatures = {
     { pattern: /The device does not recognize the command/i, kind: 'fatal', implies: [['port-vanished', 0.7]] },
     { pattern: /The semaphore timeout period has expired/i, kind: 'fatal', implies: [['port-vanished', 0.55], ['port-error', 0.3]] },
     { pattern: /device reports readiness to read but returned no data/i, kind: 'fatal', implies: [['port-vanished', 0.65], ['port-busy', 0.35]] },
-    { pattern: /\[Errno 5\] Input\/output error|\[Errno 19\] No such device/i, kind: 'fatal', implies: [['port-vanished', 0.7]] },
+    { pattern: /\[Errno 5\] Input\/output error|\(5, 'Input\/output error'\)|\[Errno 19\] No such device/i, kind: 'fatal', implies: [['port-vanished', 0.7]] },
     { pattern: /The device has been lost|NetworkError: The device has been lost/i, kind: 'fatal', implies: [['port-vanished', 0.85]] },
     { pattern: /Device (?:unplugged|disconnected)\b/i, kind: 'retry', implies: [['port-vanished', 0.6]] },
     { pattern: /Found new device\b/i, kind: 'info', implies: [['port-vanished', 0.3]] },
@@ -47,11 +56,30 @@ export const generic: ToolSignatures = {
     { pattern: /Fatal exception \(\d+\)/i, kind: 'fatal', step: 'boot', implies: [['firmware-owns-uart', 0.5], ['wrong-boot-mode', 0.3]] },
     { pattern: /boot:(0x[0-9a-f]+) \((?:DOWNLOAD|UART)/i, kind: 'progress', step: 'connect' },
     { pattern: /waiting for download/i, kind: 'progress', step: 'connect' },
-    { pattern: /rst:0x[0-9a-f]+ \([A-Z_]+\),\s*boot:(0x[0-9a-f]+) \((?:SPI_FAST_FLASH_BOOT|SPI_FLASH_BOOT)/i, kind: 'info', step: 'boot', implies: [['wrong-boot-mode', 0.45]] },
+    // What the banner says about the strapping pins is a cross-tool clue (clues.ts), judged by where it sits.
+    { pattern: /rst:0x[0-9a-f]+ \([A-Z_]+\),\s*boot:(0x[0-9a-f]+) \((?:SPI_FAST_FLASH_BOOT|SPI_FLASH_BOOT)/i, kind: 'info', step: 'boot' },
+    // The ESP32 second-stage loader reads the flash as all 0xFF: the flash does not answer.
+    { pattern: /invalid header: 0xffffffff/i, kind: 'fatal', step: 'boot', implies: [['flash-not-found', 0.7]], lead: flashVoltageStrap },
+    // Old esptool (2015–2016) raised bare exceptions.
+    { pattern: /^Exception: Failed to connect/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]] },
+    { pattern: /^Exception: Invalid head of packet/i, kind: 'fatal', implies: [['garbled-reply', 0.5]] },
+    { pattern: /^Exception: Timed out waiting for packet header/i, kind: 'fatal', implies: [['timeout', 0.55]] },
+    // hid_download_py (uartprogram) and other Beken loaders switching to the working baud.
+    { pattern: /Set baudrate failed|Failed to set baud ?rate/i, kind: 'fatal', step: 'connect', implies: [['baud-mismatch', 0.6], ['garbled-reply', 0.3]] },
   ],
 };
 
 function portFromOpen(m: RegExpExecArray): { port?: string } {
   const p = /could not open port '?([^':\s]+)'?/i.exec(m.input);
   return p ? { port: p[1] } : {};
+}
+
+/** On the ESP32, GPIO12 (MTDI) high at reset selects 1.8 V for a 3.3 V flash, which then reads as all 0xFF. */
+function flashVoltageStrap(ctx: BootContext): string {
+  if (ctx.chip && ctx.chip !== 'esp32') return 'The flash reads as all 0xFF: check its power and the SPI flash pins (nothing else may drive them).';
+  return 'The flash reads as all 0xFF: on an ESP32, GPIO12 (MTDI) held high at reset selects 1.8 V for the flash; keep GPIO12 low at boot (move pull-ups or peripherals off it), or check the flash power and pins.';
+}
+
+function lowerFirst(s: string): string {
+  return s[0]!.toLowerCase() + s.slice(1);
 }

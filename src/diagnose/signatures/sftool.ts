@@ -10,7 +10,9 @@ export const sftool: ToolSignatures = {
   signatures: [
     { pattern: /Failed to connect to the chip, retrying/i, kind: 'attempt', step: 'connect' },
     { pattern: /Connecting to chip\.\.\./i, kind: 'attempt', step: 'connect' },
-    { pattern: /Failed to download stub:.*Failed to connect to the chip|Failed to connect to the chip/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.55], ['firmware-owns-uart', 0.45], ['boot-window-missed', 0.35]] },
+    // The SF32 debug UART doubles as the firmware console: a chip that never answers is most often
+    // running firmware that took the pins; power-cycling into the ROM window fixes both.
+    { pattern: /Failed to download stub:.*Failed to connect to the chip|Failed to connect to the chip/i, kind: 'fatal', step: 'connect', implies: [['firmware-owns-uart', 0.55], ['no-response', 0.5], ['boot-window-missed', 0.35]] },
     { pattern: /Invalid frame end/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.5], ['garbled-reply', 0.4]] },
     { pattern: /Receive data timeout/i, kind: 'fatal', implies: [['timeout', 0.55], ['brownout-suspected', 0.4]] },
     { pattern: /No stub file found/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.85]] },
@@ -25,6 +27,7 @@ export const sftool: ToolSignatures = {
     { pattern: /Checking whether a re-download is necessary at address (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
     { pattern: /Download at (0x[0-9a-f]+)/i, kind: 'progress', step: 'write', facts: (m) => ({ address: hex(m[1]!) }) },
     { pattern: /Downloaded successfully for|No need to re-download, skip!/i, kind: 'progress', step: 'write' },
+    { pattern: /write flash failed to start at (0x[0-9a-f]+)/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.5], ['stub-missing', 0.45], ['flash-not-found', 0.3]], facts: (m) => ({ address: hex(m[1]!) }) },
     { pattern: /Download failed: /, kind: 'fatal', step: 'write', implies: [['timeout', 0.45], ['device-error', 0.3]] },
     { pattern: /Verifying data\.\.\./i, kind: 'progress', step: 'verify' },
     { pattern: /Verify failed/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },

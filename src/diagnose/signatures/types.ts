@@ -1,3 +1,4 @@
+import type { BootContext } from '../../core/boot-entry.js';
 import type { ErrorCode } from '../../core/errors.js';
 
 /** Where in a flashing run a log line belongs. */
@@ -41,6 +42,11 @@ export interface Signature {
   note?: string;
   /** Count every occurrence on the line (tools that print many progress items on one line). */
   repeat?: boolean;
+  /**
+   * The first step for this message when it decides the cause, ahead of the code's general advice
+   * (e.g. esptool's "[Errno 71] Protocol error" is fixed by entering download mode by hand).
+   */
+  lead?: (ctx: BootContext) => string;
 }
 
 export interface ToolSignatures {
