@@ -9,7 +9,8 @@
  * unchanged data, one verify pass over what was written) at the simulated CRC rate.
  * Efficiency = physical bound / measured time.
  *
- * Usage: npm run bench:beken [-- --quick]   (--quick: 921600 only)
+ * Usage: npm run bench:beken [-- --quick] [--case SUBSTRING] [--latency MS]
+ *   --quick: 921600 only; --case/--latency keep only the matching rows (steadier on a loaded machine).
  */
 import { writeRegions } from '../src/engine/write.js';
 import { bekenFamily } from '../src/families/beken/index.js';
@@ -18,10 +19,16 @@ import { createBekenSim } from '../src/sim/beken/index.js';
 import { SimClock } from '../src/sim/clock.js';
 import type { FlashTimings } from '../src/sim/flash.js';
 import { SimLink } from '../src/sim/link.js';
-import { SimTransport } from '../src/transport/sim.js';
+import { SimTransport } from '../src/sim/transport.js';
 import { pseudoRandomBytes } from '../src/core/bytes.js';
 
 const quick = process.argv.includes('--quick');
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const onlyCase = arg('--case');
+const onlyLatency = arg('--latency') ? Number(arg('--latency')) : undefined;
 const MiB = 0x100000;
 const CRC_RATE = 400_000;
 const FRAME = 4108;
@@ -128,7 +135,9 @@ console.log(
 );
 for (const baud of quick ? [921600] : [921600, 115200]) {
   for (const latency of [1, 16]) {
+    if (onlyLatency !== undefined && latency !== onlyLatency) continue;
     for (const c of cases) {
+      if (onlyCase && !c.name.includes(onlyCase)) continue;
       const r = await run(c, baud, latency);
       rows.push(r);
       console.log(

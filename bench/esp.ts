@@ -2,14 +2,23 @@
  * ESP flashing benchmark against the realtime simulator (1 ms USB latency): full writes of a 1 MiB
  * app and a 4 MiB random image at 115200/460800/921600, and a reflash of the 4 MiB image with one
  * 4 KiB sector changed. Prints seconds, wire bytes, the physical bound and efficiency = bound/time.
- * Usage: npm run bench:esp [-- --quick]   (--quick skips the 4 MiB image at 115200)
+ * Usage: npm run bench:esp [-- --quick] [--case SUBSTRING] [--baud N] [--repeat N]
+ *   --quick skips the 4 MiB image at 115200; --case/--baud keep only the matching rows (a loaded
+ *   machine gives steadier figures on a short run); --repeat runs each row N times and prints the median.
  */
 import { connectDevice } from '../src/families/index.js';
-import { openSimPort } from '../src/engine/sim-port.js';
+import { openSimPort } from '../src/sim/port.js';
 import { writeRegions } from '../src/engine/write.js';
 import { realisticApp, randomImage } from './images.js';
 
 const quick = process.argv.includes('--quick');
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const onlyCase = arg('--case');
+const onlyBaud = arg('--baud') ? Number(arg('--baud')) : undefined;
+const repeat = Number(arg('--repeat') ?? 1);
 const MiB = 0x100000;
 
 interface Row {
@@ -61,16 +70,26 @@ async function run(name: string, baud: number, image: Uint8Array, options: { pre
   };
 }
 
+/** Runs a row `repeat` times and keeps the run with the median time. */
+async function median(name: string, baud: number, image: Uint8Array, options: { prefill?: Uint8Array } = {}): Promise<void> {
+  if (onlyCase && !name.includes(onlyCase)) return;
+  if (onlyBaud && baud !== onlyBaud) return;
+  const runs: Row[] = [];
+  for (let i = 0; i < repeat; i++) runs.push(await run(name, baud, image, options));
+  runs.sort((a, b) => a.seconds - b.seconds);
+  rows.push(runs[Math.floor(runs.length / 2)]!);
+}
+
 const app = realisticApp(MiB);
 const random4 = randomImage(4 * MiB - 0x10000);
 const rows: Row[] = [];
 for (const baud of [115200, 460800, 921600]) {
-  rows.push(await run('app 1 MiB', baud, app));
-  if (!(quick && baud === 115200)) rows.push(await run('random 4 MiB', baud, random4));
+  await median('app 1 MiB', baud, app);
+  if (!(quick && baud === 115200)) await median('random 4 MiB', baud, random4);
 }
 const changed = random4.slice();
 changed.fill(0x5a, 0x200000, 0x201000);
-rows.push(await run('reflash 4 MiB, 1 sector changed', 921600, changed, { prefill: random4 }));
+await median('reflash 4 MiB, 1 sector changed', 921600, changed, { prefill: random4 });
 
 console.log('| case | baud | seconds | wire out B | wire in B | bound s | efficiency | note |');
 console.log('|---|---|---|---|---|---|---|---|');

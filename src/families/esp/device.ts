@@ -1,4 +1,3 @@
-import { Unzlib, zlibSync } from 'fflate';
 import { AnyflashError, isLineGlitch } from '../../core/errors.js';
 import { bytesEqual, hexAddr, toHex, u32le } from '../../core/bytes.js';
 import type { EventSink, Operation } from '../../core/events.js';
@@ -7,6 +6,7 @@ import { deadlineIn, throwIfAborted } from '../../core/time.js';
 import type { Transport } from '../../transport/types.js';
 import type { DeviceInfo, DigestScheme, FlashDevice, OpOptions, ResetMode } from '../types.js';
 import type { EspChip } from './chips.js';
+import { deflateBlocks, deflateBound } from './deflate-stream.js';
 import type { SecurityInfo } from './detect.js';
 import { isChecksumReject, type EspLoader } from './loader.js';
 import {
@@ -121,22 +121,6 @@ export function esp8266EraseSize(offset: number, size: number): number {
   if (numSectors < headSectors) headSectors = numSectors;
   if (numSectors < 2 * headSectors) return Math.floor((numSectors + 1) / 2) * SECTOR;
   return (numSectors - headSectors) * SECTOR;
-}
-
-/** Uncompressed bytes each `blockSize` slice of a zlib stream inflates to. */
-function inflatedPerBlock(compressed: Uint8Array, blockSize: number): number[] {
-  const sizes: number[] = [];
-  let produced = 0;
-  const inflater = new Unzlib((chunk) => {
-    produced += chunk.length;
-  });
-  for (let off = 0; off < compressed.length; off += blockSize) {
-    const before = produced;
-    const end = Math.min(off + blockSize, compressed.length);
-    inflater.push(compressed.subarray(off, end), end === compressed.length);
-    sizes.push(produced - before);
-  }
-  return sizes;
 }
 
 export class EspDevice implements FlashDevice {
@@ -280,30 +264,35 @@ export class EspDevice implements FlashDevice {
   }
 
   private async writeSession(address: number, data: Uint8Array, deflate: boolean, session: Session, options: OpOptions): Promise<void> {
-    if (deflate) {
-      const compressed = zlibSync(data, { level: 9 });
-      if (compressed.length < data.length) return this.writeDeflated(address, data, compressed, session, options);
-    }
-    return this.writeRaw(address, data, session, options);
+    return deflate ? this.writeDeflated(address, data, session, options) : this.writeRaw(address, data, session, options);
   }
 
-  private async writeDeflated(address: number, data: Uint8Array, compressed: Uint8Array, session: Session, options: OpOptions): Promise<void> {
+  /**
+   * Compresses while it sends: the first block leaves once its slice is deflated, and the next
+   * ones are compressed while earlier ones cross the wire and are programmed. The block count in
+   * FLASH_DEFL_BEGIN is an upper bound (the stub only bounds the compressed input by it and ends
+   * with the zlib stream); the chip's MD5 verify afterwards checks what was written.
+   */
+  private async writeDeflated(address: number, data: Uint8Array, session: Session, options: OpOptions): Promise<void> {
     const { signal, onProgress } = options;
     const block = this.blockSize;
     const noisy = block < this.fullBlock;
-    const blocks = Math.ceil(compressed.length / block);
-    const inflated = inflatedPerBlock(compressed, block);
+    const blocks = Math.ceil(deflateBound(data.length) / block);
     await this.loader.flashDeflBegin([data.length, blocks, block, address], DEFAULT_TIMEOUT_MS, signal);
     // The reply to block N arrives before block N is written, so its cost lands on the next command.
     let timeout = DEFAULT_TIMEOUT_MS;
-    for (let seq = 0; seq < blocks; seq++) {
+    let seq = 0;
+    for await (const b of deflateBlocks(data, block)) {
       throwIfAborted(signal);
       const t = timeout;
-      await this.sendBlock(seq, session, signal, () => this.loader.flashDeflData(compressed.subarray(seq * block, (seq + 1) * block), seq, t, signal));
-      timeout = noisy ? noisyBlockTimeout(inflated[seq]!) : stubDeflBlockTimeout(inflated[seq]!);
+      const n = seq;
+      await this.sendBlock(n, session, signal, () => this.loader.flashDeflData(b.data, n, t, signal));
+      const inflated = b.inflatedAtMost - session.accepted;
+      timeout = noisy ? noisyBlockTimeout(inflated) : stubDeflBlockTimeout(inflated);
       // The last block's data is certain only once FLASH_DEFL_END has answered.
-      if (seq < blocks - 1) session.accepted += inflated[seq]!;
-      onProgress?.(Math.min(session.accepted, data.length));
+      if (b.inflatedAtLeast < data.length) session.accepted = b.inflatedAtLeast;
+      onProgress?.(session.accepted);
+      seq++;
     }
     // FLASH_DEFL_END answers only after the last block is in flash: the completion barrier.
     await this.loader.flashDeflEnd(true, timeout, signal);
@@ -513,8 +502,8 @@ export class EspDevice implements FlashDevice {
     try {
       await this.loader.writeReg([{ addr: wdt.wprotect, value: 0 }], { timeoutMs: 500 });
     } catch (e) {
-      // The chip may already be resetting; the missing reply is expected.
-      if (!(e instanceof AnyflashError) || (e.code !== 'timeout' && e.code !== 'no-response')) throw e;
+      // The chip may already be resetting: a missing reply, or its boot text instead, is what was asked for.
+      if (!(e instanceof AnyflashError) || !['timeout', 'no-response', 'device-rebooted'].includes(e.code)) throw e;
     }
   }
 
