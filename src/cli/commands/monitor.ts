@@ -1,92 +1,135 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { toAnyflashError } from '../../core/errors.js';
-import { resolvePort } from './list.js';
-import { deadlineIn, sleep } from '../../core/time.js';
+import { readFileSync } from 'node:fs';
+import { AnyflashError, toAnyflashError } from '../../core/errors.js';
+import { createSymbolizer } from '../../formats/symbolizer.js';
+import { CrashDecoder } from '../../monitor/crash-decoder.js';
+import type { IdfLevel } from '../../monitor/idf-log.js';
 import { parseNumber } from '../../engine/parse.js';
+import { resolvePort } from './list.js';
 import { outputOptions } from '../common.js';
-import { openPort } from '../open-port.js';
 import { Output } from '../output.js';
+import { outColors } from '../colors.js';
+import { resolveElfArgs } from '../monitor/find-elf.js';
+import { keyHelp, runMonitor } from '../monitor/session.js';
 
-interface MonitorFlags {
+export interface MonitorFlags {
   port?: string;
   baud: string;
-  mode: 'raw' | 'line';
   reset?: boolean;
   seconds?: string;
+  elf?: string[];
+  timestamps?: boolean;
+  log?: string;
+  logLevel?: string;
   json?: boolean;
   jsonEvents?: boolean;
   verbose?: boolean;
 }
 
-const CTRL_C = 0x03;
-const CTRL_R = 0x12;
+/** Loads the ELFs to decode against (the app first, then e.g. ROM ELFs); says what it indexed. */
+export function loadDecoder(paths: readonly string[], out: Output): CrashDecoder | undefined {
+  if (!paths.length) return undefined;
+  const symbolizers = paths.map((path) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(path));
+    } catch (e) {
+      throw new AnyflashError('bad-input', `Cannot read the ELF ${path}: ${(e as Error).message}.`, {
+        file: path, advice: ['Pass the .elf your build produced (e.g. build/<project>.elf, .pio/build/<env>/firmware.elf).'],
+      });
+    }
+    const t0 = performance.now();
+    const s = createSymbolizer(bytes, path);
+    const ms = performance.now() - t0;
+    out.say(`--- ${path}: ${s.stats.functions || s.stats.symbols} functions, ${s.stats.lineRows} line rows indexed in ${ms.toFixed(0)} ms`);
+    if (!s.stats.lineRows) out.say(`--- ${path} has no DWARF line table: crashes decode to function names only (build with -g for file:line)`);
+    return s;
+  });
+  return new CrashDecoder(symbolizers);
+}
 
-/** Resets the chip into its firmware: EN pulsed through RTS with IO0 released (DevKit wiring). */
-async function hardReset(transport: Awaited<ReturnType<typeof openPort>>): Promise<void> {
-  await transport.setSignals({ dtr: false, rts: true });
-  await sleep(100);
-  await transport.setSignals({ dtr: false, rts: false });
+export interface StartMonitorOptions {
+  port: string;
+  baud: number;
+  reset: boolean;
+  elfPaths: string[];
+  timestamps?: boolean;
+  logFile?: string;
+  logLevel?: string;
+  seconds?: number;
+  reflash?: () => Promise<boolean>;
+}
+
+/** Runs the monitor on the process's terminal (raw keys when stdin is a TTY). */
+export async function startMonitor(o: StartMonitorOptions, out: Output, json: boolean): Promise<void> {
+  const level = o.logLevel?.toUpperCase();
+  if (level !== undefined && !['E', 'W', 'I', 'D', 'V'].includes(level)) {
+    throw new AnyflashError('bad-input', `--log-level ${o.logLevel}: use E, W, I, D or V (ESP-IDF levels).`);
+  }
+  const decoder = loadDecoder(o.elfPaths, out);
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  // Piped input that ends (a script) ends the monitor, unless it is meant to run for --seconds.
+  const onEnd = (): void => abort.abort();
+  if (!raw && o.seconds === undefined) stdin.once('end', onEnd);
+  out.say(`--- monitor on ${o.port} at ${o.baud} baud${decoder ? ', decoding crashes' : ''} | ${keyHelp(Boolean(o.reflash))}`);
+  try {
+    await runMonitor(
+      {
+        port: o.port, baud: o.baud, reset: o.reset, decoder, timestamps: o.timestamps, json, logFile: o.logFile,
+        logLevel: level as IdfLevel | undefined, colour: !json && outColors.isColorSupported, reflash: o.reflash,
+        seconds: o.seconds, events: out.events, signal: abort.signal,
+      },
+      { keys: stdin, write: (t) => process.stdout.write(t), say: (t) => out.say(t) },
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+    stdin.off('end', onEnd);
+    if (raw) stdin.setRawMode(false);
+    stdin.pause();
+  }
+}
+
+export function monitorOptions(cmd: Command): Command {
+  return cmd
+    .option('--elf <file>', 'decode crash addresses against this ELF (a build folder finds it); repeat for ROM ELFs', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--timestamps', 'prefix each line with the time it arrived')
+    .option('--log <file>', 'also write the console (without colours) to FILE')
+    .option('--log-level <level>', 'hide ESP-IDF log lines below E, W, I, D or V');
 }
 
 export function register(program: Command): void {
-  outputOptions(
-    program
-      .command('monitor')
-      .description('serial console: Ctrl-R resets the chip, Ctrl-C quits')
-      .addOption(new Option('-p, --port <port>', 'serial port, tcp://, rfc2217:// or sim:<chip>').env('ANYFLASH_PORT'))
-      .addOption(new Option('-b, --baud <baud>', 'console baud rate').default('115200').env('MONITOR_BAUD'))
-      .addOption(new Option('--mode <mode>', 'raw: every key goes to the chip; line: send whole lines').choices(['raw', 'line']).default('raw'))
-      .option('--no-reset', 'do not reset the chip when the monitor starts')
-      .option('--seconds <n>', 'stop after N seconds (for scripts)'),
+  monitorOptions(
+    outputOptions(
+      program
+        .command('monitor')
+        .description('serial console: decodes crashes against --elf; Ctrl-R resets the chip, Ctrl-C or Ctrl-] quits')
+        .addOption(new Option('-p, --port <port>', 'serial port, tcp://, rfc2217:// or sim:<chip>').env('ANYFLASH_PORT'))
+        .addOption(new Option('-b, --baud <baud>', 'console baud rate').default('115200').env('MONITOR_BAUD'))
+        .option('--no-reset', 'do not reset the chip when the monitor starts')
+        .option('--seconds <n>', 'stop after N seconds (for scripts)'),
+    ),
   ).action(async (flags: MonitorFlags) => {
-    const out = new Output(flags);
-    let transport: Awaited<ReturnType<typeof openPort>> | undefined;
-    const abort = new AbortController();
+    const out = new Output({ ...flags, json: false });
     try {
-      const portUrl = await resolvePort(flags.port, out.events);
-      const baud = parseNumber(flags.baud, '--baud');
-      const seconds = flags.seconds === undefined ? undefined : parseNumber(flags.seconds, '--seconds');
-      transport = await openPort(portUrl, out.events);
-      const port = transport;
-      await port.setBaud(baud);
-      await port.setSignals({ dtr: false, rts: false });
-      if (flags.reset !== false) await hardReset(port);
-      out.say(`--- monitor on ${portUrl} at ${baud} baud (Ctrl-R reset, Ctrl-C quit) ---`);
-      if (seconds !== undefined) setTimeout(() => abort.abort(), seconds * 1000).unref();
-      process.once('SIGINT', () => abort.abort());
-      const stdin = process.stdin;
-      const raw = flags.mode === 'raw' && stdin.isTTY;
-      if (raw) stdin.setRawMode(true);
-      const onKeys = (chunk: Buffer): void => {
-        if (raw && chunk.includes(CTRL_C)) return abort.abort();
-        if (raw && chunk.includes(CTRL_R)) {
-          void hardReset(port);
-          return;
-        }
-        const text = raw ? chunk : Buffer.from(chunk.toString('utf8').replace(/\r?\n/g, '\r\n'));
-        void port.write(new Uint8Array(text));
-      };
-      stdin.on('data', onKeys);
-      if (!stdin.isTTY && seconds === undefined) stdin.on('end', () => abort.abort());
-      try {
-        while (!abort.signal.aborted) {
-          const data = await port.read({ deadline: deadlineIn(200), signal: abort.signal }).catch((e) => {
-            if (abort.signal.aborted) return new Uint8Array(0);
-            throw e;
-          });
-          if (data.length) process.stdout.write(data);
-        }
-      } finally {
-        stdin.off('data', onKeys);
-        if (raw) stdin.setRawMode(false);
-        stdin.pause();
-      }
+      const port = await resolvePort(flags.port, out.events);
+      await startMonitor(
+        {
+          port, baud: parseNumber(flags.baud, '--baud'), reset: flags.reset !== false, elfPaths: resolveElfArgs(flags.elf ?? []),
+          timestamps: flags.timestamps, logFile: flags.log, logLevel: flags.logLevel,
+          seconds: flags.seconds === undefined ? undefined : parseNumber(flags.seconds, '--seconds'),
+        },
+        out,
+        flags.json === true,
+      );
       process.exitCode = 0;
     } catch (e) {
       process.exitCode = out.fail(toAnyflashError(e));
-    } finally {
-      await transport?.close().catch(() => {});
     }
   });
 }

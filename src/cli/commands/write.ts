@@ -14,8 +14,9 @@ import { patchBootloaderHeader } from '../../formats/esp-image.js';
 import { protectedWrite } from '../journal-store.js';
 import { loadFileArgs, parseFileArgs, readInputFile, type FileArg, type FlashSettings } from '../inputs.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
+import { monitorAfterOptions, writeThenMonitor, type MonitorAfterFlags } from '../monitor/after-write.js';
 
-export interface WriteFlags extends GlobalFlags, FlashSettings {
+export interface WriteFlags extends GlobalFlags, FlashSettings, MonitorAfterFlags {
   skip?: boolean;
   start?: string;
   skipBytes?: string;
@@ -191,16 +192,16 @@ export function writeOptions(cmd: Command): Command {
 }
 
 export function register(program: Command): void {
-  writeOptions(deviceCommand(program, 'write', 'write files to flash (skips unchanged sectors, verifies after writing)'))
+  monitorAfterOptions(writeOptions(deviceCommand(program, 'write', 'write files to flash (skips unchanged sectors, verifies after writing)')))
     .aliases(['write-flash', 'write_flash'])
     .argument('<files...>', 'ADDRESS FILE pairs (0x1000 boot.bin), FILE@ADDRESS, .hex/.uf2/.elf files, or a build folder')
     .action(async (files: string[], flags: WriteFlags) => {
-      process.exitCode = await run(files, flags);
+      process.exitCode = await writeThenMonitor(files, flags, run);
     });
-  writeOptions(deviceCommand(program, 'flash-project', "write an ESP-IDF build (flasher_args.json) or PlatformIO build: bootloader, partition table and app"))
+  monitorAfterOptions(writeOptions(deviceCommand(program, 'flash-project', "write an ESP-IDF build (flasher_args.json) or PlatformIO build: bootloader, partition table and app")))
     .argument('<dir>', 'project or build folder')
     .action(async (dir: string, flags: WriteFlags) => {
-      process.exitCode = await run([dir], flags);
+      process.exitCode = await writeThenMonitor([dir], flags, run);
     });
 }
 
