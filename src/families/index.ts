@@ -31,41 +31,87 @@ export function normaliseChip(chip: string): string {
   return chip.toLowerCase().replace(/[-_\s]/g, '');
 }
 
-/** How bad a connect failure is as evidence: a specific diagnosis beats plain silence. */
-const SILENT = new Set(['no-response', 'timeout']);
+/**
+ * How much a failed handshake says about the board, highest first. Readable evidence (a console,
+ * a boot log) names what is wrong; unreadable bytes at one family's baud are most often another
+ * family's speech; silence says least.
+ */
+function weight(code: string): number {
+  if (code === 'no-response' || code === 'timeout' || code === 'bad-input') return 0;
+  if (code === 'garbled-reply' || code === 'echo-loopback') return 1;
+  return 2;
+}
 
 /**
- * Finds the family and chip: each family's handshake in turn, cheapest first. With one candidate
- * family the family's own attempt budget applies; while searching, each family gets a short one.
+ * Finds the family and chip. With one candidate family (`--chip`, or a simulator that names its
+ * chip) that family's own attempt budget applies. While searching, every family first gets one
+ * short attempt, cheapest first, so the last family is reached about a second later than its own
+ * handshake takes; only when none answered does each get its full attempts. Once a family's chip
+ * answered its handshake, that family's outcome is the answer.
  */
 export async function connectDevice(options: ConnectOptions): Promise<FlashDevice> {
-  const families = familiesFor(options.chip);
-  const chip = options.chip && familyByName(normaliseChip(options.chip)) ? undefined : options.chip && normaliseChip(options.chip);
+  const named = options.chip ?? options.transport.facts.chip;
+  const families = familiesFor(named);
+  const chip = named && familyByName(normaliseChip(named)) ? undefined : named && normaliseChip(named);
   if (families.length === 1) return families[0]!.connect({ ...options, chip });
   const failures: AnyflashError[] = [];
-  for (const family of families) {
-    try {
-      options.events({ type: 'note', level: 'info', message: `Trying ${family.title} handshake…` });
-      return await family.connect({ ...options, chip, connectAttempts: options.connectAttempts ?? 2, wait: false });
-    } catch (e) {
-      if (!isAnyflashError(e) || e.code === 'aborted') throw e;
-      // An option only another family understands (e.g. --before power-cycle) is not fatal while searching.
-      if (INPUT_CODES.has(e.code) && e.code !== 'bad-input') throw e;
-      failures.push(e);
+  // Each round repeats the families' warnings about the port (e.g. no reset over TCP): say each once.
+  const warned = new Set<string>();
+  const events: ConnectOptions['events'] = (e) => {
+    if (e.type === 'note' && e.code) {
+      if (warned.has(e.code)) return;
+      warned.add(e.code);
+    }
+    options.events(e);
+  };
+  for (const probe of [true, false]) {
+    for (const family of families) {
+      let answered = false;
+      try {
+        options.events({ type: 'note', level: 'info', message: `Trying ${family.title} handshake${probe ? ' (short)' : ''}…` });
+        return await family.connect({
+          ...options,
+          events,
+          chip,
+          probe,
+          connectAttempts: probe ? 1 : (options.connectAttempts ?? 2),
+          wait: false,
+          onHandshake: () => (answered = true),
+        });
+      } catch (e) {
+        if (!isAnyflashError(e) || e.code === 'aborted' || answered) throw e;
+        // An option only another family understands (e.g. --before power-cycle) is not fatal while searching.
+        if (INPUT_CODES.has(e.code) && e.code !== 'bad-input') throw e;
+        failures.push(e);
+      }
     }
   }
-  const loud = failures.filter((f) => !SILENT.has(f.code) && f.code !== 'bad-input');
-  if (loud.length > 1 && loud.every((f) => f.code === loud[0]!.code)) throw sharedFailure(loud, families);
-  const best = loud[0] ?? failures.find((f) => f.code === 'bad-input');
+  const top = Math.max(...failures.map((f) => weight(f.code)));
+  const loud = top > 0 ? failures.filter((f) => weight(f.code) === top) : [];
+  const first = loud[0];
+  if (first && loud.some((f) => f.code === first.code && f.family !== first.family)) {
+    throw sharedFailure(
+      dedupe(loud.filter((f) => f.code === first.code)),
+      families,
+    );
+  }
+  const best = first ?? failures.find((f) => f.code === 'bad-input');
   if (best) throw best;
   throw new AnyflashError('no-response', 'No supported chip answered (tried ' + families.map((f) => f.name).join(', ') + ').', {
-    evidence: failures.map((f) => `${f.family ?? '?'}: ${f.message}`),
+    evidence: dedupe(failures).map((f) => `${f.family ?? '?'}: ${f.message}`),
     advice: [
       'Check that the board is powered and the port is the right one (anyflash list).',
       'Put the chip in download mode by hand (ESP: hold BOOT, tap RESET; Beken: power-cycle while connecting; SiFli: power the board within 2 s).',
       'Give --chip to narrow the search and use the family-specific guided entry.',
     ],
   });
+}
+
+/** One failure per family (the full attempt's, which saw most), in the order tried. */
+function dedupe(failures: readonly AnyflashError[]): AnyflashError[] {
+  const last = new Map<string | undefined, AnyflashError>();
+  for (const f of failures) last.set(f.family, f);
+  return [...last.values()];
 }
 
 /**

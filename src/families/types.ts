@@ -30,6 +30,13 @@ export interface ConnectOptions {
   waitMs?: number;
   /** Family-specific extra options (e.g. `stub` path for SiFli, `bootloader` for Beken). */
   extra?: Record<string, unknown>;
+  /**
+   * Detection is searching several families: make one short attempt, because another family may
+   * own the port (each family gets its full attempts only after every family had its short one).
+   */
+  probe?: boolean;
+  /** Called when the chip answered this family's handshake: any later failure is this family's to report. */
+  onHandshake?: () => void;
   events: EventSink;
   signal?: AbortSignal;
 }

@@ -12,6 +12,8 @@ export interface PortFacts {
   product?: string;
   /** USB interface number on multi-channel bridges (FT2232 channel A = 0, B = 1). */
   interfaceNumber?: number;
+  /** The chip behind the port when the port itself knows it (an in-process simulator). */
+  chip?: string;
 }
 
 export interface ModemSignals {

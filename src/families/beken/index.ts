@@ -11,6 +11,9 @@ import { BekenLink } from './link.js';
 
 export { bekenDigest, BekenFlashDevice } from './device.js';
 
+/** Detection's short attempt: a loader answers the first LinkChecks after its reset, or at once when already in download mode. */
+const PROBE_KNOCK_MS = 300;
+
 export const bekenFamily: Family = {
   name: 'beken',
   chips: CHIP_NAMES,
@@ -29,12 +32,14 @@ export const bekenFamily: Family = {
       attempts: options.connectAttempts ?? 3,
       wait: options.wait ?? false,
       waitMs: options.waitMs ?? 30000,
+      knockMs: options.probe ? PROBE_KNOCK_MS : undefined,
       events: options.events,
       signal: options.signal,
     });
     try {
       const target = options.baud ?? DEFAULT_BAUD;
       await link.connect(target);
+      options.onHandshake?.();
       const detection = await detect(link, options.events, requested, options.signal);
       const baud = await link.setWorkingBaud(target);
       options.events({ type: 'connected', family: 'beken', chip: detection.chip.name, strategy: link.strategy, baud });

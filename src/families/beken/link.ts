@@ -20,6 +20,8 @@ export interface LinkSettings {
   /** Keep knocking while the person power-cycles the device. */
   wait: boolean;
   waitMs: number;
+  /** Knock round after each reset (detection's short attempt uses less than the default 1 s). */
+  knockMs?: number;
   events: EventSink;
   signal?: AbortSignal;
 }
@@ -86,7 +88,7 @@ export class BekenLink {
       this.events({ type: 'connect-attempt', attempt, strategy });
       if (reset) await this.pulseReset();
       if (askReboot) await this.transport.write(FIRMWARE_REBOOT);
-      if (await this.knock(KNOCK_MS, seen)) {
+      if (await this.knock(s.knockMs ?? KNOCK_MS, seen)) {
         this.strategy = strategy;
         return this.settle();
       }

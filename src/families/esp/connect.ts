@@ -25,6 +25,8 @@ export interface ConnectLoopOptions {
   signal?: AbortSignal;
   /** Chip name for messages (`ESP32-S3` when `--chip` was given). */
   target?: string;
+  /** Detection's short attempt: the first reset strategy, a short boot-log read, fewer SYNCs. */
+  probe?: boolean;
 }
 
 export interface ConnectLoopResult {
@@ -36,6 +38,10 @@ export interface ConnectLoopResult {
 }
 
 const SYNC_TRIES_PER_ATTEMPT = 5;
+/** Detection's short attempt: a chip in download mode answers the first SYNC after its boot log. */
+const PROBE_SYNC_TRIES = 3;
+const BOOT_LOG_MS = 250;
+const PROBE_BOOT_LOG_MS = 100;
 const DEFAULT_CONNECT_ATTEMPTS = 7;
 const DEFAULT_WAIT_MS = 60_000;
 const NO_RESET: ResetStrategy = { name: 'no-reset', steps: [] };
@@ -124,14 +130,14 @@ async function attemptOnce(
   const { signal, events } = options;
   await loader.reader.flush();
   if (strategy.steps.length > 0) await resetReopening(options.transport, strategy, options);
-  const boot = await loader.reader.readRaw(250, 40, signal);
+  const boot = await loader.reader.readRaw(options.probe ? PROBE_BOOT_LOG_MS : BOOT_LOG_MS, 40, signal);
   if (boot.length > 0) {
     evidence.anyBytes = true;
     const text = textDecoder.decode(boot);
     if (evidence.bootText.length < 8192) evidence.bootText += text;
     events({ type: 'boot-log', text });
   }
-  for (let i = 0; i < SYNC_TRIES_PER_ATTEMPT; i++) {
+  for (let i = 0; i < (options.probe ? PROBE_SYNC_TRIES : SYNC_TRIES_PER_ATTEMPT); i++) {
     throwIfAborted(signal);
     await loader.reader.flush();
     loader.statusLen = undefined;

@@ -151,12 +151,19 @@ async function connect(options: ConnectOptions): Promise<FlashDevice> {
   const initialBaud = options.transport.baud;
   let baud = options.baud;
   let restarts = 0;
+  // Whether the ROM answered SYNC: a line glitch before that is no reason to start over (the
+  // bytes may be another family's chip talking at its own baud).
+  let reached = false;
+  const onHandshake = (): void => {
+    reached = true;
+    options.onHandshake?.();
+  };
   for (;;) {
     try {
-      return await connectAt({ ...options, baud }, initialBaud);
+      return await connectAt({ ...options, baud, onHandshake }, initialBaud);
     } catch (e) {
       const canRetry = options.transport.canSignal && !/^no-reset/.test(options.before?.replace(/_/g, '-') ?? '');
-      if (canRetry && isAfterLinkGlitch(e) && restarts++ < CONNECT_RESTARTS) {
+      if (canRetry && reached && isAfterLinkGlitch(e) && restarts++ < CONNECT_RESTARTS) {
         // A noisy line can damage a request into another command (a baud change, a jump) and leave
         // the ROM deaf: a reset brings it back to a known state.
         options.events({ type: 'recover', what: 'connect', detail: `${(e as Error).message} Resetting the chip and connecting again.` });
@@ -195,7 +202,9 @@ async function connectAt(options: ConnectOptions, initialBaud: number): Promise<
     events,
     signal,
     target: wanted?.description,
+    probe: options.probe,
   });
+  options.onHandshake?.();
   if (link.stubRunning) {
     loader.stub = true;
     loader.statusLen = 2;

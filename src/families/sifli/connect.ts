@@ -2,7 +2,7 @@ import { AnyflashError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { deadlineIn, sleep, throwIfAborted } from '../../core/time.js';
 import { ROM_BAUD } from './chips.js';
-import type { DebugLink } from './debug-link.js';
+import type { DebugLink, NoiseLog } from './debug-link.js';
 import { REPLY_ENTER } from './frames.js';
 
 /** `default-reset`: sftool's RTS pulse; `power-cycle`: RTS holds a load switch off long enough to drain the rail. */
@@ -57,13 +57,14 @@ export async function catchDebugIp(o: CatchOptions): Promise<string> {
     if (await knock(o, window)) return o.before;
   }
   if (o.wait) {
-    o.events({
-      type: 'wait-for-user',
-      message: `Power-cycle or reset the board now (unplug and replug it, or press its reset/power key). Waiting up to ${Math.round(o.waitMs / 1000)} s…`,
-    });
+    o.events({ type: 'wait-for-user', message: waitMessage(o.waitMs) });
     if (await knock(o, o.waitMs)) return 'power-cycle-by-hand';
   }
-  throw diagnose(o);
+  throw diagnoseSilence(o.link.noise, o.chip, o.before);
+}
+
+export function waitMessage(waitMs: number): string {
+  return `Power-cycle or reset the board now (unplug and replug it, or press its reset/power key). Waiting up to ${Math.round(waitMs / 1000)} s…`;
 }
 
 /** Sends Enter every knock period until a D1 reply or the window ends. */
@@ -88,9 +89,9 @@ async function knock(o: CatchOptions, windowMs: number): Promise<boolean> {
   return false;
 }
 
-function diagnose(o: CatchOptions): AnyflashError {
-  const noise = o.link.noise;
-  const base = { family: 'sifli', chip: o.chip };
+/** Why no SF32 answered, from what the line showed meanwhile. */
+export function diagnoseSilence(noise: NoiseLog, chip: string | undefined, before: SifliBefore): AnyflashError {
+  const base = { family: 'sifli', chip };
   const manual = 'Run again in a terminal and power-cycle the board (unplug/replug, or its power key) when asked: anyflash keeps knocking and catches the 2 s ROM window.';
   if (noise.sawRomBanner) {
     return new AnyflashError('no-sync-reply', 'The SF32 ROM started (SFBL) but its debug interface did not answer Enter.', {
@@ -122,7 +123,7 @@ function diagnose(o: CatchOptions): AnyflashError {
     advice: [
       manual,
       'Check the wiring: the adapter\'s TX and RX crossed to the DBG_UART pins PA18/PA19, and a common ground.',
-      o.before === 'no-reset' ? 'The chip may be off or crashed: power-cycle it.' : 'The RTS pulse only resets boards with an RTS-driven power switch; others need a power-cycle by hand.',
+      before === 'no-reset' ? 'The chip may be off or crashed: power-cycle it.' : 'The RTS pulse only resets boards with an RTS-driven power switch; others need a power-cycle by hand.',
     ],
   });
 }

@@ -7,6 +7,8 @@ import type { StubShell } from './stub-shell.js';
 /** Header of a signed 55/58 stub: 32 bytes plus a 296-byte signature block, sent as the first record. */
 const SIGNED_HEADER = 328;
 const CHUNK = 548;
+/** An RT-Thread shell's answer to a command it does not have. */
+const NOT_FOUND = 'command not found';
 
 export interface DfuOptions {
   shell: StubShell;
@@ -16,6 +18,8 @@ export interface DfuOptions {
   sigPub: Uint8Array;
   events: EventSink;
   signal?: AbortSignal;
+  /** Called when the ROM accepted the first record: the shell is the ROM's, not a firmware's. */
+  onAccepted?: () => void;
 }
 
 /**
@@ -37,6 +41,7 @@ export async function loadStubViaDfu(o: DfuOptions): Promise<void> {
   const t0 = performance.now();
   o.events({ type: 'start', op: 'stub', total: o.stub.length });
   await record(o, 3, 10, o.sigPub, 3000);
+  o.onAccepted?.();
   await record(o, 1, 9, o.stub.subarray(0, SIGNED_HEADER), 3000);
   for (let off = SIGNED_HEADER; off < o.stub.length; off += CHUNK) {
     throwIfAborted(signal);
@@ -62,7 +67,16 @@ async function record(o: DfuOptions, type: number, id: number, data: Uint8Array,
   await o.shell.command(`dfu_recv ${body.length}`);
   await sleep(10, o.signal);
   await o.shell.transport.write(body);
-  const got = await o.shell.waitFor(['OK', 'Fail'], timeoutMs, o.signal);
+  const got = await o.shell.waitFor(['OK', 'Fail', NOT_FOUND], timeoutMs, o.signal);
+  if (got?.match === NOT_FOUND) {
+    throw new AnyflashError('firmware-owns-uart', `A firmware's shell answers on this UART, not the ${o.chip.name.toUpperCase()} ROM download shell (it does not know dfu_recv).`, {
+      family: 'sifli',
+      chip: o.chip.name,
+      advice: [
+        'Connect BOOT_MODE to VCC, press RESET, then run anyflash again; or give --chip when it is an SF32LB52/56 running its firmware.',
+      ],
+    });
+  }
   if (got?.match !== 'OK') {
     throw new AnyflashError('stub-failed', `The ${o.chip.name.toUpperCase()} ROM ${got ? 'rejected' : 'did not acknowledge'} DFU record [${type},${id}].`, {
       family: 'sifli',

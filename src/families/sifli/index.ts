@@ -3,6 +3,7 @@ import { sleep } from '../../core/time.js';
 import type { ConnectOptions, Family, FlashDevice } from '../types.js';
 import { BAUD_LADDER, ROM_BAUD, SIFLI_CHIPS, findSifliChip, type SifliChip, type SifliMemory } from './chips.js';
 import { catchDebugIp, type SifliBefore } from './connect.js';
+import { identifySifli } from './identify.js';
 import { DebugLink } from './debug-link.js';
 import { parseFlashLine, SifliDevice, type FlashFacts } from './device.js';
 import { loadStubViaDfu } from './dfu.js';
@@ -13,6 +14,8 @@ export { sifliCrc32, sifliDigest } from './crc.js';
 export { SIFLI_CHIPS, findSifliChip } from './chips.js';
 export { SifliDevice } from './device.js';
 
+/** Detection's short attempt: a listening SF32 answers the first knocks. */
+const PROBE_WINDOW_MS = 500;
 /** SiFli's UsartServer manual recommends a 1 ms latency timer on FTDI adapters. */
 const FTDI_VID = 0x0403;
 const MEMORIES: readonly SifliMemory[] = ['nor', 'nand', 'sd'];
@@ -132,17 +135,37 @@ async function probeFlash(shell: StubShell, chip: SifliChip, memory: SifliMemory
 }
 
 async function connect(o: ConnectOptions): Promise<FlashDevice> {
-  const chip = findSifliChip(o.chip && o.chip !== 'sifli' ? o.chip : 'sf32lb52');
+  const explicit = Boolean(o.chip && o.chip !== 'sifli');
+  const before = pickBefore(o.before);
+  // Without a named chip the answer to the knocks tells which SF32 it is (and catches it).
+  const identified =
+    explicit || o.before === 'no-reset-no-sync'
+      ? undefined
+      : await identifySifli({
+          transport: o.transport,
+          before,
+          attempts: o.connectAttempts ?? (o.wait ? 1 : 3),
+          windowMs: o.probe ? PROBE_WINDOW_MS : undefined,
+          wait: o.wait ?? false,
+          waitMs: o.waitMs ?? 30_000,
+          events: o.events,
+          signal: o.signal,
+        });
+  const chip = identified?.chip ?? findSifliChip(explicit ? o.chip! : 'sf32lb52');
   if (!chip) {
     throw new AnyflashError('unknown-chip', `Unknown SiFli chip "${o.chip}".`, { advice: [`Known: ${SIFLI_CHIPS.map((c) => c.name).join(', ')}.`] });
   }
+  if (identified) {
+    const what = identified.via === 'shell' ? 'ROM download shell answered' : `debug interface answered (${identified.strategy})`;
+    o.events({ type: 'note', level: 'info', message: `SF32 ${what}: ${chip.name.toUpperCase()}.` });
+  }
+  // A debug IP that answered is this family's chip; a shell prompt could still be a firmware's.
+  if (identified?.via === 'debug') o.onHandshake?.();
   const extra = o.extra ?? {};
   const memory = pickMemory(chip, extra.memory);
-  const before = pickBefore(o.before);
   // With a named chip, find the stub before touching the board: no point catching the boot window
   // without it. While detecting (no chip named), a missing stub must not hide what the line shows,
   // so the handshake comes first there.
-  const explicit = Boolean(o.chip && o.chip !== 'sifli');
   const getStub = async (): Promise<StubBytes> => {
     const found = await resolveStub(chip, memory, extra);
     o.events({ type: 'note', level: 'info', message: `SiFli stub: ${found.source}` });
@@ -176,8 +199,13 @@ async function connect(o: ConnectOptions): Promise<FlashDevice> {
         advice: ['Point --stub at the directory of sftool-lib/stub or SiFli SDK tools/uart_download/file, which holds both.'],
       });
     }
-    await loadStubViaDfu({ shell, chip, stub: stub.stub, sigPub: stub.sigPub, events: o.events, signal: o.signal });
+    await loadStubViaDfu({ shell, chip, stub: stub.stub, sigPub: stub.sigPub, events: o.events, signal: o.signal, onAccepted: o.onHandshake });
     strategy = 'boot-mode-pin';
+  } else if (identified) {
+    const link = new DebugLink(t, chip.layout, chip.name);
+    strategy = identified.strategy;
+    const stub = await getStub();
+    await loadStubViaDebug({ link, shell, chip, memory, stub: stub.stub, compat: extra.compat === true, events: o.events, signal: o.signal });
   } else {
     const link = new DebugLink(t, chip.layout, chip.name);
     strategy = await catchDebugIp({
@@ -192,6 +220,7 @@ async function connect(o: ConnectOptions): Promise<FlashDevice> {
       signal: o.signal,
     });
     o.events({ type: 'note', level: 'info', message: `SF32 debug interface answered (${strategy}).` });
+    o.onHandshake?.();
     const stub = early ?? (await getStub());
     await loadStubViaDebug({ link, shell, chip, memory, stub: stub.stub, compat: extra.compat === true, events: o.events, signal: o.signal });
   }

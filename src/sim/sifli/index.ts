@@ -76,3 +76,9 @@ export function simStubBlob(size = 0x1234, loadAddress = 0x2005a000): Uint8Array
   v.setUint32(4, (loadAddress + 0x100) | 1, true);
   return b;
 }
+
+/** What a simulated `chip` accepts as SiFli's stub files: the blob at its load address, and for the 58 a signature key (not checked). */
+export function simStubFiles(chip: string): { stub: Uint8Array; sigPub?: Uint8Array } {
+  if (chip === 'sf32lb58') return { stub: simStubBlob(), sigPub: new Uint8Array(294) };
+  return { stub: simStubBlob(0x1234, chip === 'sf32lb56' ? 0x20067000 : 0x2005a000) };
+}
