@@ -168,12 +168,12 @@ describe('a bad config file stops the command before it touches a device', () =>
 
     writeFileSync(t.projectFile, 'baud = "fast"\n');
     const bad = await runCli(['config'], { cwd: t.cwd, env: { ANYFLASH_HOME: t.home } });
-    assert.equal(bad.code, 2);
+    assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, new RegExp(`${escape(t.projectFile)}:1: baud must be a positive whole number, not "fast"`));
 
     writeFileSync(t.projectFile, '');
     const user = await runCli(['config'], { cwd: t.cwd, env: { ANYFLASH_HOME: t.home } });
-    assert.equal(user.code, 2);
+    assert.equal(user.code, 2, user.stderr);
     assert.match(user.stderr, new RegExp(`${escape(t.userFile)}:5: flash_mode must be a string, not 4`));
   });
 
