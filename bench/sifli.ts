@@ -8,7 +8,7 @@
  * Usage: npm run bench:sifli
  */
 import { sifliFamily } from '../src/families/sifli/index.js';
-import { openSimPort } from '../src/engine/sim-port.js';
+import { openSimPort } from '../src/sim/port.js';
 import { writeRegions } from '../src/engine/write.js';
 import type { AnyflashEvent } from '../src/core/events.js';
 import { simStubBlob } from '../src/sim/sifli/index.js';

@@ -4,9 +4,8 @@ import { connectDevice, familiesFor } from '../families/index.js';
 import type { FlashDevice, ResetMode } from '../families/types.js';
 import { parseNumber } from '../engine/parse.js';
 import { resolvePort } from './commands/list.js';
-import { openPort } from './open-port.js';
+import { openPort, portExtras } from './open-port.js';
 import { Output } from './output.js';
-import { simStubBlob } from '../sim/sifli/index.js';
 import type { RecoveryOptions } from '../engine/recovery.js';
 import type { MeteredTransport } from '../transport/metered.js';
 import type { PortFacts } from '../transport/types.js';
@@ -136,8 +135,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
     const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
     transport = await openPort(port, out.events);
     const extra = familyExtra(flags);
-    // A simulated SiFli chip runs the stub's behaviour, not its code: any blob of the right shape does.
-    if (port.startsWith('sim:') && extra.stub === undefined) extra.stub = simStubBlob();
+    if (extra.stub === undefined) Object.assign(extra, portExtras(port, transport));
     const device = await connectDevice({
       transport,
       chip: flags.chip,

@@ -3,7 +3,7 @@ import type { EventSink } from '../core/events.js';
 import { isAnyflashError } from '../core/errors.js';
 import { enrichOpenError } from '../diagnose/port-open.js';
 import { listPorts } from '../diagnose/ports.js';
-import { openSimPort } from '../engine/sim-port.js';
+import { sharedSimTransport, simConnectExtra } from '../sim/port.js';
 import { MeteredTransport } from '../transport/metered.js';
 import { createTransport } from '../transport/open.js';
 import type { PortFacts, Transport } from '../transport/types.js';
@@ -23,18 +23,6 @@ async function factsFor(path: string): Promise<PortFacts | undefined> {
   return { path: port.path, vid, pid, serialNumber, manufacturer, product, interfaceNumber };
 }
 
-/** In-process simulated chips live as long as the process: reopening a `sim:` URL finds the same chip. */
-const simPorts = new Map<string, Transport>();
-
-function simTransport(url: string): Transport {
-  let transport = simPorts.get(url);
-  if (!transport) {
-    transport = openSimPort(url).transport;
-    simPorts.set(url, transport);
-  }
-  return transport;
-}
-
 /**
  * A USB adapter that re-enumerates may come back under another path (ttyUSB0 → ttyUSB1): find it
  * again by its serial number, or its VID:PID when that is unique.
@@ -52,7 +40,7 @@ async function followDevice(url: string, known?: PortFacts): Promise<string> {
  */
 export async function openPort(url: string, events: EventSink, known?: PortFacts): Promise<MeteredTransport> {
   const transport: Transport = url.startsWith('sim:')
-    ? simTransport(url)
+    ? sharedSimTransport(url)
     : createTransport(await followDevice(url, known), { events, facts: await factsFor(url) });
   transport.events = events;
   try {
@@ -61,4 +49,9 @@ export async function openPort(url: string, events: EventSink, known?: PortFacts
     throw isAnyflashError(e) ? enrichOpenError(e, url) : e;
   }
   return new MeteredTransport(transport);
+}
+
+/** Family options the chip behind `url` needs from the front end (a simulated SiFli chip's stub). */
+export function portExtras(url: string, transport: Transport): Record<string, unknown> {
+  return url.startsWith('sim:') ? simConnectExtra(transport.facts.chip ?? '') : {};
 }

@@ -1,12 +1,13 @@
 import { AnyflashError } from '../core/errors.js';
-import { SimClock } from '../sim/clock.js';
-import type { SimDevice } from '../sim/device.js';
-import { FaultPlan, parseFault } from '../sim/faults.js';
-import { SimLink } from '../sim/link.js';
-import type { SimOptions } from '../sim/options.js';
-import { createSim } from '../sim/registry.js';
-import { SimTransport } from '../transport/sim.js';
-import { parseNumber, parseSize } from './parse.js';
+import { SimClock } from './clock.js';
+import type { SimDevice } from './device.js';
+import { FaultPlan, parseFault } from './faults.js';
+import { SimLink } from './link.js';
+import type { SimOptions } from './options.js';
+import { createSim } from './registry.js';
+import { simStubFiles } from './sifli/index.js';
+import { SimTransport } from './transport.js';
+import { parseNumber, parseSize } from '../engine/parse.js';
 
 export interface SimPort {
   transport: SimTransport;
@@ -40,7 +41,7 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPor
     realtime,
     latencyMs: params.has('latency') ? Number(params.get('latency')) : realtime ? 1 : 0,
   });
-  const transport = new SimTransport(link, url);
+  const transport = new SimTransport(link, url, { chip: device.chip });
   const specs = params.getAll('fault').map(parseFault);
   let faults: FaultPlan | undefined;
   if (specs.length > 0) {
@@ -56,4 +57,25 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPor
     });
   }
   return { transport, link, device, faults };
+}
+
+/** In-process simulated chips live as long as the process: reopening a `sim:` URL finds the same chip. */
+const shared = new Map<string, SimTransport>();
+
+/** The process-wide simulator behind `url` (created on first use), as a front end's port opener wants it. */
+export function sharedSimTransport(url: string): SimTransport {
+  let transport = shared.get(url);
+  if (!transport) {
+    transport = openSimPort(url).transport;
+    shared.set(url, transport);
+  }
+  return transport;
+}
+
+/**
+ * Family options a simulated chip needs from the front end: a SiFli simulator runs the stub's
+ * behaviour, not its code, so any blob of the right shape stands in for the SDK's file.
+ */
+export function simConnectExtra(chip: string): Record<string, unknown> {
+  return chip.startsWith('sf32') ? simStubFiles(chip) : {};
 }

@@ -1,8 +1,8 @@
 import { AnyflashError } from '../core/errors.js';
 import { noEvents, type EventSink } from '../core/events.js';
-import type { SimLink } from '../sim/link.js';
-import { ByteQueue } from './byte-queue.js';
-import type { ModemSignals, PortFacts, ReadOptions, Transport } from './types.js';
+import type { SimLink } from './link.js';
+import { ByteQueue } from '../transport/byte-queue.js';
+import type { ModemSignals, PortFacts, ReadOptions, Transport } from '../transport/types.js';
 
 /**
  * In-process transport to a simulated device: behaves like a USB-UART adapter wired to the chip

@@ -1,7 +1,7 @@
 import { AnyflashError } from '../core/errors.js';
 import { sleep } from '../core/time.js';
-import { openSimPort, type SimPort } from '../engine/sim-port.js';
-import type { SimTransport } from '../transport/sim.js';
+import { openSimPort, type SimPort } from '../sim/port.js';
+import type { SimTransport } from '../sim/transport.js';
 
 /**
  * Simulators the bridge serves, one per `sim:` URL (with its `fault=` parameters), kept across

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sleep } from '../../src/core/time.js';
 import { writeRegions } from '../../src/engine/write.js';
-import { openSimPort } from '../../src/engine/sim-port.js';
+import { openSimPort } from '../../src/sim/port.js';
 import { bekenFamily } from '../../src/families/beken/index.js';
 import type { BekenFlashDevice } from '../../src/families/beken/device.js';
 import { connect, pattern, rig } from './helpers.js';

@@ -6,7 +6,7 @@ import { SimClock } from '../../src/sim/clock.js';
 import { createBekenSim, type BekenSimDevice } from '../../src/sim/beken/index.js';
 import type { SimOptions } from '../../src/sim/options.js';
 import { SimLink } from '../../src/sim/link.js';
-import { SimTransport } from '../../src/transport/sim.js';
+import { SimTransport } from '../../src/sim/transport.js';
 
 export interface Rig {
   sim: BekenSimDevice;

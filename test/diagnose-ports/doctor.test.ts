@@ -2,12 +2,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnyflashError } from '../../src/core/errors.js';
 import { runDoctor } from '../../src/diagnose/doctor.js';
-import { openSimPort } from '../../src/engine/sim-port.js';
+import { openSimPort } from '../../src/sim/port.js';
 import { SimClock } from '../../src/sim/clock.js';
 import { SimDevice } from '../../src/sim/device.js';
 import { SimFlash } from '../../src/sim/flash.js';
 import { SimLink } from '../../src/sim/link.js';
-import { SimTransport } from '../../src/transport/sim.js';
+import { SimTransport } from '../../src/sim/transport.js';
 
 /** A board that is not powered: nothing ever comes back. */
 class DeadBoard extends SimDevice {

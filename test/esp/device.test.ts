@@ -182,7 +182,7 @@ test('over the native USB-OTG CDC (303a:<chip id>) RAM and flash blocks shrink t
   const { createEspSim } = await import('../../src/sim/esp/index.js');
   const { SimLink } = await import('../../src/sim/link.js');
   const { SimClock } = await import('../../src/sim/clock.js');
-  const { SimTransport } = await import('../../src/transport/sim.js');
+  const { SimTransport } = await import('../../src/sim/transport.js');
   const sim = createEspSim({ chip: 'esp32s2', clock: new SimClock(false), boot: 'download' });
   const link = new SimLink(sim);
   let largest = 0;
@@ -203,7 +203,7 @@ test('a highly compressible image whose flash work outlasts 3 s still completes 
   const { createEspSim } = await import('../../src/sim/esp/index.js');
   const { SimLink } = await import('../../src/sim/link.js');
   const { SimClock } = await import('../../src/sim/clock.js');
-  const { SimTransport } = await import('../../src/transport/sim.js');
+  const { SimTransport } = await import('../../src/sim/transport.js');
   // Old contents everywhere: the stub skips erasing blank sectors, so blank flash would be quick.
   const sim = createEspSim({ chip: 'esp32c3', clock: new SimClock(true), boot: 'download', flashInitial: new Uint8Array(0x40000) });
   const link = new SimLink(sim, { realtime: true, latencyMs: 1 });

@@ -1,7 +1,7 @@
 import { createEspSim } from '../../src/sim/esp/index.js';
 import { SimLink } from '../../src/sim/link.js';
 import { SimClock } from '../../src/sim/clock.js';
-import { SimTransport } from '../../src/transport/sim.js';
+import { SimTransport } from '../../src/sim/transport.js';
 import type { AnyflashEvent } from '../../src/core/events.js';
 import type { SimOptions } from '../../src/sim/options.js';
 import { ByteQueue } from '../../src/transport/byte-queue.js';

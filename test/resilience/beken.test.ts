@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Region } from '../../src/engine/regions.js';
-import { openSimPort, type SimPort } from '../../src/engine/sim-port.js';
+import { openSimPort, type SimPort } from '../../src/sim/port.js';
 import { writeRegions } from '../../src/engine/write.js';
 import { connectDevice } from '../../src/families/index.js';
 import { expectedFlash, firstDifference, pattern, runScenario } from './helpers.js';

@@ -51,7 +51,7 @@ test('ESP32: a brownout at 50 % is one reboot, and the critical partition table 
 });
 
 test('ESP32: a block the stub refuses as corrupted is sent again at once, without a reconnect', async () => {
-  const { openSimPort } = await import('../../src/engine/sim-port.js');
+  const { openSimPort } = await import('../../src/sim/port.js');
   const { connectDevice } = await import('../../src/families/index.js');
   const port = openSimPort('sim:esp32');
   await port.transport.open();

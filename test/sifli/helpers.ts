@@ -2,7 +2,7 @@ import { SimClock } from '../../src/sim/clock.js';
 import { SimLink } from '../../src/sim/link.js';
 import type { SimOptions } from '../../src/sim/options.js';
 import { createSifliSim } from '../../src/sim/sifli/index.js';
-import { SimTransport } from '../../src/transport/sim.js';
+import { SimTransport } from '../../src/sim/transport.js';
 import type { AnyflashEvent } from '../../src/core/events.js';
 import type { SimDevice } from '../../src/sim/device.js';
 import { pseudoRandomBytes } from '../../src/core/bytes.js';

@@ -3,7 +3,7 @@ import { SimClock } from '../../src/sim/clock.js';
 import { createEspSim, type EspSimDevice } from '../../src/sim/esp/index.js';
 import { SimLink } from '../../src/sim/link.js';
 import type { SimOptions } from '../../src/sim/options.js';
-import { SimTransport } from '../../src/transport/sim.js';
+import { SimTransport } from '../../src/sim/transport.js';
 
 /**
  * Test bench for the ESP simulator: a host that speaks raw bytes through SimLink + SimTransport,

@@ -1,10 +1,6 @@
-import { SimClock } from '../../src/sim/clock.js';
 import type { SimDevice } from '../../src/sim/device.js';
-import { SimLink } from '../../src/sim/link.js';
-import { createSim } from '../../src/sim/registry.js';
-import { simStubBlob } from '../../src/sim/sifli/index.js';
+import { openSimPort, simConnectExtra, type SimPort } from '../../src/sim/port.js';
 import { BridgeTransport } from '../../src/transport/bridge.js';
-import { SimTransport } from '../../src/transport/sim.js';
 import type { Transport } from '../../src/transport/types.js';
 import { WebSerialTransport } from '../../src/transport/web-serial.js';
 
@@ -19,8 +15,8 @@ export interface OpenedLink {
   how: string;
   /** The in-page simulator (demo mode), whose buttons the boot panel can press. */
   sim?: SimDevice;
-  /** A stub the simulated SiFli ROM accepts, so simulators need no SDK file. */
-  simulatedSifliStub?: Uint8Array;
+  /** Family options a simulated chip needs (a stub the simulated SiFli ROM accepts, so no SDK file is needed). */
+  simExtra?: Record<string, unknown>;
 }
 
 /** The access token `anyflash ui` put in the page address when it listens beyond loopback. */
@@ -52,15 +48,14 @@ export interface BridgePort {
 }
 
 /** Demo simulators live as long as the page, so a second flash finds the first one's bytes. */
-const demoSims = new Map<string, { device: SimDevice; link: SimLink }>();
+const demoSims = new Map<string, SimPort>();
 
-function demoSim(chip: string, autoReset: boolean): { device: SimDevice; link: SimLink } {
-  const key = `${chip}:${autoReset}`;
-  let sim = demoSims.get(key);
+function demoSim(chip: string, autoReset: boolean): SimPort {
+  const url = `sim:${chip}?realtime=1&boot=firmware&auto-reset=${autoReset ? 1 : 0}`;
+  let sim = demoSims.get(url);
   if (!sim) {
-    const device = createSim({ chip, clock: new SimClock(true), boot: 'firmware', autoReset });
-    sim = { device, link: new SimLink(device, { realtime: true, latencyMs: 1 }) };
-    demoSims.set(key, sim);
+    sim = openSimPort(url);
+    demoSims.set(url, sim);
   }
   return sim;
 }
@@ -75,13 +70,12 @@ export async function createLink(choice: LinkChoice): Promise<OpenedLink> {
     }
     case 'bridge': {
       const transport = new BridgeTransport({ endpoint: bridgeEndpoint(), port: choice.port, token });
-      const simulated = choice.port.startsWith('sim:');
-      return { transport, how: `anyflash ui bridge → ${choice.port}`, simulatedSifliStub: simulated ? simStubBlob() : undefined };
+      const simChip = /^sim:([a-z0-9_-]+)/i.exec(choice.port)?.[1]?.toLowerCase();
+      return { transport, how: `anyflash ui bridge → ${choice.port}`, simExtra: simChip ? simConnectExtra(simChip) : undefined };
     }
     case 'demo': {
-      const { device, link } = demoSim(choice.chip, choice.autoReset);
-      const transport = new SimTransport(link, `demo:${choice.chip}`);
-      return { transport, how: `in-page simulator (${choice.chip}${choice.autoReset ? '' : ', no auto-reset'})`, sim: device, simulatedSifliStub: simStubBlob() };
+      const { device, transport } = demoSim(choice.chip, choice.autoReset);
+      return { transport, how: `in-page simulator (${choice.chip}${choice.autoReset ? '' : ', no auto-reset'})`, sim: device, simExtra: simConnectExtra(device.chip) };
     }
   }
 }

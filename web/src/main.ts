@@ -160,7 +160,7 @@ async function run(what: (signal: AbortSignal) => Promise<void>): Promise<void> 
 }
 
 function connectOptions(signal: AbortSignal) {
-  const stub = sifliStub ?? link?.simulatedSifliStub;
+  const extra = sifliStub ? { stub: sifliStub } : link?.simExtra;
   return {
     transport: link!.transport,
     chip: $<HTMLSelectElement>('chip').value || undefined,
@@ -168,7 +168,7 @@ function connectOptions(signal: AbortSignal) {
     wait: $<HTMLInputElement>('guide').checked,
     events: onEvent,
     signal,
-    extra: stub ? { stub } : undefined,
+    extra,
   };
 }
 
