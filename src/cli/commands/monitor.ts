@@ -16,6 +16,7 @@ import { keyHelp, runMonitor } from '../monitor/session.js';
 export interface MonitorFlags {
   port?: string;
   baud: string;
+  mode: 'raw' | 'line';
   reset?: boolean;
   seconds?: string;
   elf?: string[];
@@ -58,6 +59,8 @@ export interface StartMonitorOptions {
   logFile?: string;
   logLevel?: string;
   seconds?: number;
+  /** raw: every key goes to the chip at once (a terminal); line: whole lines, sent with CR LF. */
+  mode?: 'raw' | 'line';
   reflash?: () => Promise<boolean>;
 }
 
@@ -69,7 +72,7 @@ export async function startMonitor(o: StartMonitorOptions, out: Output, json: bo
   }
   const decoder = loadDecoder(o.elfPaths, out);
   const stdin = process.stdin;
-  const raw = stdin.isTTY === true;
+  const raw = stdin.isTTY === true && o.mode !== 'line';
   if (raw) stdin.setRawMode(true);
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
@@ -83,7 +86,7 @@ export async function startMonitor(o: StartMonitorOptions, out: Output, json: bo
       {
         port: o.port, baud: o.baud, reset: o.reset, decoder, timestamps: o.timestamps, json, logFile: o.logFile,
         logLevel: level as IdfLevel | undefined, colour: !json && outColors.isColorSupported, reflash: o.reflash,
-        seconds: o.seconds, events: out.events, signal: abort.signal,
+        seconds: o.seconds, lineMode: !raw, events: out.events, signal: abort.signal,
       },
       { keys: stdin, write: (t) => process.stdout.write(t), say: (t) => out.say(t) },
     );
@@ -111,6 +114,7 @@ export function register(program: Command): void {
         .description('serial console: decodes crashes against --elf; Ctrl-R resets the chip, Ctrl-C or Ctrl-] quits')
         .addOption(new Option('-p, --port <port>', 'serial port, tcp://, rfc2217:// or sim:<chip>').env('ANYFLASH_PORT'))
         .addOption(new Option('-b, --baud <baud>', 'console baud rate').default('115200').env('MONITOR_BAUD'))
+        .addOption(new Option('--mode <mode>', 'raw: every key goes to the chip; line: send whole lines').choices(['raw', 'line']).default('raw'))
         .option('--no-reset', 'do not reset the chip when the monitor starts')
         .option('--seconds <n>', 'stop after N seconds (for scripts)'),
     ),
@@ -121,7 +125,7 @@ export function register(program: Command): void {
       await startMonitor(
         {
           port, baud: parseNumber(flags.baud, '--baud'), reset: flags.reset !== false, elfPaths: resolveElfArgs(flags.elf ?? []),
-          timestamps: flags.timestamps, logFile: flags.log, logLevel: flags.logLevel,
+          timestamps: flags.timestamps, logFile: flags.log, logLevel: flags.logLevel, mode: flags.mode,
           seconds: flags.seconds === undefined ? undefined : parseNumber(flags.seconds, '--seconds'),
         },
         out,

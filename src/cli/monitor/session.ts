@@ -42,6 +42,8 @@ export interface MonitorOptions {
   reflash?: () => Promise<boolean>;
   /** Stop after this long (scripts, tests). */
   seconds?: number;
+  /** Keys come as whole lines (a pipe, `--mode line`): line ends go out as CR LF. */
+  lineMode?: boolean;
   events: EventSink;
   signal?: AbortSignal;
   /** How long a vanished port is waited for before the monitor gives up. */
@@ -163,7 +165,9 @@ export async function runMonitor(options: MonitorOptions, io: MonitorIo): Promis
       else if (b === KEY.CTRL_F || (command !== undefined && b === 0x66)) busy ??= reflash().finally(() => (busy = undefined));
       else pass.push(b);
     }
-    if (pass.length && transport && !busy) void transport.write(new Uint8Array(pass)).catch(() => {});
+    if (!pass.length || !transport || busy) return;
+    const out = options.lineMode ? Buffer.from(Buffer.from(pass).toString('utf8').replace(/\r?\n/g, '\r\n')) : Uint8Array.from(pass);
+    void transport.write(new Uint8Array(out)).catch(() => {});
   };
 
   try {
