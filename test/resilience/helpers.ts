@@ -2,7 +2,7 @@ import type { AnyflashEvent } from '../../src/core/events.js';
 import { toAnyflashError } from '../../src/core/errors.js';
 import { sleep } from '../../src/core/time.js';
 import { BAUD_STEPS, heardBootText } from '../../src/engine/reboot-evidence.js';
-import { openSimPort, type SimPort } from '../../src/engine/sim-port.js';
+import { openSimPort, type SimPort } from '../../src/sim/port.js';
 import type { RecoveryOptions } from '../../src/engine/recovery.js';
 import { writeRegions, type WriteSummary } from '../../src/engine/write.js';
 import type { Region } from '../../src/engine/regions.js';
