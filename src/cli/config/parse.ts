@@ -1,6 +1,5 @@
 import { dirname, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
-import { hexAddr } from '../../core/bytes.js';
 import { AnyflashError, isAnyflashError } from '../../core/errors.js';
 import { parseNumber } from '../../engine/parse.js';
 import { familiesFor } from '../../families/index.js';
@@ -197,11 +196,6 @@ function profileFiles(v: unknown, keys: string[], dir: string, fail: Fail): File
     return fail(keys, e.message.replace(/\.?$/, '.'), advice);
   }
   return args.map((a) => ({ ...a, file: resolve(dir, a.file) }));
-}
-
-/** Write arguments for a profile's files, as `anyflash write` takes them. */
-export function profileArgs(profile: Profile): string[] {
-  return profile.files.flatMap((f) => (f.address === undefined ? [f.file] : [hexAddr(f.address), f.file]));
 }
 
 const normaliseKey = (k: string): string => k.replace(/-/g, '_');
