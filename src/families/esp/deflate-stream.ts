@@ -12,8 +12,16 @@
  */
 import { Unzlib, Zlib } from 'fflate';
 
-/** Input per sync flush: small enough that the first block is ready within a few ms, large enough that flushes cost ~0.1 %. */
-const SLICE = 0x4000;
+/**
+ * Input per sync flush: at most 16 KiB (the first block is ready within a few ms, flushes cost
+ * ~0.1 %), and no more than a block, so that on a noisy line (small blocks) every block completes
+ * a flush point and a restart resumes from the last acknowledged block, not 16 KiB earlier.
+ */
+const MAX_SLICE = 0x4000;
+
+function sliceFor(blockSize: number): number {
+  return Math.min(MAX_SLICE, blockSize);
+}
 /**
  * Level 9: measured on the bench app image, node zlib levels 6 and 9 take the same time (~45 ms
  * per MiB) and 9 is smallest; fflate's level 6 is no smaller than its 9 but faster. The wire is
@@ -82,9 +90,9 @@ function fflateCompressor(): SliceCompressor {
   };
 }
 
-/** The most a zlib stream of `size` input bytes, sync-flushed every SLICE, can take (stored blocks, header, flush markers). */
-export function deflateBound(size: number): number {
-  const slices = Math.max(1, Math.ceil(size / SLICE));
+/** The most a zlib stream of `size` input bytes in `blockSize` blocks can take (stored blocks, header, flush markers). */
+export function deflateBound(size: number, blockSize: number): number {
+  const slices = Math.max(1, Math.ceil(size / sliceFor(blockSize)));
   return size + Math.ceil(size / 16383) * 5 + slices * 10 + 16;
 }
 
@@ -99,6 +107,7 @@ export async function* deflateBlocks(
   { ahead = 2, engine = isNode ? 'node' : 'fflate' }: { ahead?: number; engine?: 'node' | 'fflate' } = {},
 ): AsyncGenerator<DeflatedBlock> {
   const compressor = engine === 'node' ? await nodeCompressor() : fflateCompressor();
+  const slice = sliceFor(blockSize);
   /** Without flush points, what the emitted stream inflates to is counted by inflating it. */
   let inflated = 0;
   const inflater = compressor.flushed ? undefined : new Unzlib((chunk) => (inflated += chunk.length));
@@ -110,7 +119,7 @@ export async function* deflateBlocks(
   let fed = 0;
 
   const feed = async (): Promise<void> => {
-    const end = Math.min(data.length, fed + SLICE);
+    const end = Math.min(data.length, fed + slice);
     const chunks = await compressor.compress(data.subarray(fed, end), end === data.length);
     fed = end;
     for (const c of chunks) {

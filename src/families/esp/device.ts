@@ -277,7 +277,7 @@ export class EspDevice implements FlashDevice {
     const { signal, onProgress } = options;
     const block = this.blockSize;
     const noisy = block < this.fullBlock;
-    const blocks = Math.ceil(deflateBound(data.length) / block);
+    const blocks = Math.ceil(deflateBound(data.length, block) / block);
     await this.loader.flashDeflBegin([data.length, blocks, block, address], DEFAULT_TIMEOUT_MS, signal);
     // The reply to block N arrives before block N is written, so its cost lands on the next command.
     let timeout = DEFAULT_TIMEOUT_MS;
