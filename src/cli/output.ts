@@ -3,6 +3,7 @@ import { hexAddr } from '../core/bytes.js';
 import { AnyflashError, INPUT_CODES, toAnyflashError } from '../core/errors.js';
 import type { AnyflashEvent, EventSink } from '../core/events.js';
 import { errColors as pc } from './colors.js';
+import { withAdvice } from './error-advice.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -50,7 +51,7 @@ export class Output {
 
   fail(error: unknown): number {
     this.stopBar();
-    const e = toAnyflashError(error);
+    const e = withAdvice(toAnyflashError(error));
     if (this.options.json || this.options.jsonEvents) {
       process.stdout.write(JSON.stringify({ ok: false, error: e.toJSON() }) + '\n');
     } else {

@@ -79,7 +79,8 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
           onHandshake: () => (answered = true),
         });
       } catch (e) {
-        if (!isAnyflashError(e) || e.code === 'aborted' || answered) throw e;
+        // A port failure is no family's: the next family would find the same port.
+        if (!isAnyflashError(e) || e.code === 'aborted' || e.code.startsWith('port-') || answered) throw e;
         // An option only another family understands (e.g. --before power-cycle) is not fatal while searching.
         if (INPUT_CODES.has(e.code) && e.code !== 'bad-input') throw e;
         failures.push(e);
@@ -98,7 +99,7 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
   const best = first ?? failures.find((f) => f.code === 'bad-input');
   if (best) throw best;
   throw new AnyflashError('no-response', 'No supported chip answered (tried ' + families.map((f) => f.name).join(', ') + ').', {
-    evidence: dedupe(failures).map((f) => `${f.family ?? '?'}: ${f.message}`),
+    evidence: dedupe(failures).map((f) => familyLine(f, f.message)),
     advice: [
       'Check that the board is powered and the port is the right one (anyflash list).',
       'Put the chip in download mode by hand (ESP: hold BOOT, tap RESET; Beken: power-cycle while connecting; SiFli: power the board within 2 s).',
@@ -122,9 +123,15 @@ function dedupe(failures: readonly AnyflashError[]): AnyflashError[] {
 function sharedFailure(failures: readonly AnyflashError[], families: readonly Family[]): AnyflashError {
   const code = failures[0]!.code;
   return new AnyflashError(code, `No chip answered its download handshake (tried ${families.map((f) => f.name).join(', ')}): ${ErrorCodes[code].replace(/^./, (c) => c.toLowerCase())}`, {
-    evidence: failures.flatMap((f) => [`${f.family ?? '?'}: ${f.message}`, ...f.evidence.map((e) => `${f.family ?? '?'}: ${e}`)]),
-    advice: [...failures.map((f) => `${familyByName(f.family ?? '')?.title ?? f.family}: ${f.advice[0] ?? f.message}`), 'Give --chip to narrow the search to your chip; anyflash then guides its download-mode entry.'],
+    evidence: failures.flatMap((f) => [familyLine(f, f.message), ...f.evidence.map((e) => familyLine(f, e))]),
+    advice: [...failures.map((f) => familyLine(f, f.advice[0] ?? f.message)), 'Give --chip to narrow the search to your chip; anyflash then guides its download-mode entry.'],
   });
 }
 
 export type { FamilyName };
+
+/** `ESP: text`, or the text alone when the failure names no family. */
+function familyLine(f: AnyflashError, text: string): string {
+  const title = familyByName(f.family ?? '')?.title;
+  return title ? `${title}: ${text}` : text;
+}

@@ -81,6 +81,22 @@ export function connectionLost(url: string, cause?: unknown): AnyflashError {
   });
 }
 
+/**
+ * The server closed a connection it had just accepted, before sending a byte: what a server that
+ * serves one client at a time (ser2net, `anyflash sim`, esp_rfc2217_server) does to a second one.
+ */
+export function refusedClient(url: string): AnyflashError {
+  return new AnyflashError('port-busy', `${url} accepted the connection and closed it at once: the server serves one client at a time and another one holds it.`, {
+    advice: [
+      'Close the other client of this server (a serial monitor, another anyflash or esptool, an IDE), then retry.',
+      'If no other client is running, restart the server: it may still hold a connection that was not closed.',
+    ],
+  });
+}
+
+/** A close this soon after connecting, with nothing received, is a refusal rather than a lost link. */
+const REFUSED_WITHIN_MS = 2000;
+
 /** Resolves when all queued bytes have been handed to the kernel. */
 export function writeAll(socket: Socket, data: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -127,6 +143,8 @@ export class TcpTransport implements Transport {
   private currentBaud: number;
   private noted = { signals: false, baud: false };
   private isLost = false;
+  private openedAt = 0;
+  private received = false;
 
   constructor(
     readonly endpoint: Endpoint,
@@ -147,7 +165,12 @@ export class TcpTransport implements Transport {
     this.isLost = false;
     const socket = await connectSocket(this.endpoint, this.url, this.options.connectTimeoutMs ?? 5000);
     this.socket = socket;
-    socket.on('data', (chunk: Buffer) => this.queue.push(plainBytes(chunk)));
+    this.openedAt = performance.now();
+    this.received = false;
+    socket.on('data', (chunk: Buffer) => {
+      this.received = true;
+      this.queue.push(plainBytes(chunk));
+    });
     socket.on('error', (e) => this.lost(socket, e));
     socket.on('close', () => this.lost(socket));
   }
@@ -164,7 +187,7 @@ export class TcpTransport implements Transport {
     try {
       await writeAll(socket, data);
     } catch (e) {
-      throw connectionLost(this.url, e);
+      throw this.closedError(e);
     }
   }
 
@@ -204,13 +227,18 @@ export class TcpTransport implements Transport {
 
   private live(): Socket {
     if (!this.socket) throw new AnyflashError('port-error', `Port ${this.url} is not open.`);
-    if (this.socket.destroyed) throw connectionLost(this.url);
+    if (this.socket.destroyed) throw this.closedError();
     return this.socket;
+  }
+
+  private closedError(cause?: unknown): AnyflashError {
+    const refused = !this.received && performance.now() - this.openedAt < REFUSED_WITHIN_MS;
+    return refused ? refusedClient(this.url) : connectionLost(this.url, cause);
   }
 
   private lost(socket: Socket, cause?: unknown): void {
     if (socket !== this.socket || this.isLost) return;
     this.isLost = true;
-    this.queue.fail(connectionLost(this.url, cause));
+    this.queue.fail(this.closedError(cause));
   }
 }
