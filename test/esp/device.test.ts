@@ -160,6 +160,15 @@ test('ROM mode on a chip whose ROM takes the 5-word FLASH_BEGIN (ESP32-S3); ROM 
   assert.equal(b.sim.mode, 'app');
 });
 
+test('watchdog reset reboots the ESP32-S3: the stub is gone and the chip boots from flash', async () => {
+  const b = await bench('esp32s3');
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+  assert.equal(b.sim.mode, 'stub');
+  await dev.reset('watchdog');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(b.sim.mode, 'app');
+});
+
 test('watchdog reset is refused on chips without it', async () => {
   const b = await bench('esp32');
   const dev = await espFamily.connect({ transport: b.transport, events: b.sink, noStub: true });

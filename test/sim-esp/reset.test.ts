@@ -29,7 +29,38 @@ function withImage(offset: number): Uint8Array {
   return flash;
 }
 
+/** esptool's `--after watchdog-reset`: unlock, stage-0 timeout 2000 slow-clock ticks, arm with a system reset, lock. */
+async function watchdogReset(b: Bench, wdt: { config0: number; config1: number; wprotect: number }): Promise<void> {
+  await b.command(0x09, u32(wdt.wprotect, 0x50d83aa1, 0xffffffff, 0));
+  await b.command(0x09, u32(wdt.config1, 2000, 0xffffffff, 0));
+  await b.command(0x09, u32(wdt.config0, ((1 << 31) | (5 << 28) | (1 << 8) | 2) >>> 0, 0xffffffff, 0));
+}
+
 describe('ESP DevKit auto-reset circuit and boot logs', () => {
+  it('reboots on --after watchdog-reset (C3, S3): the ROM logs the RTC watchdog reset and boots the flash', async () => {
+    const regs = {
+      esp32c3: { config0: 0x60008090, config1: 0x60008094, wprotect: 0x600080a8 },
+      esp32s3: { config0: 0x60008098, config1: 0x6000809c, wprotect: 0x600080b0 },
+    };
+    for (const [chip, wdt] of Object.entries(regs)) {
+      const b = await Bench.open({ chip });
+      await b.sync();
+      await watchdogReset(b, wdt);
+      const log = await b.waitText(/invalid header/);
+      assert.match(log, /rst:0x10 \(RTCWDT_RTC_RST\),boot:0x[0-9a-f]+ \(SPI_FAST_FLASH_BOOT\)\r\ninvalid header: 0xffffffff/, chip);
+      assert.equal(b.device.state, 'firmware', `${chip}: the stub/ROM session is gone`);
+      await b.close();
+    }
+  });
+
+  it('ignores watchdog writes while the registers are write-protected', async () => {
+    const b = await Bench.open({ chip: 'esp32c3' });
+    await b.command(0x09, u32(0x60008090, 0x80000000 | (5 << 28), 0xffffffff, 0));
+    assert.equal(await b.text(50), '');
+    assert.equal(b.device.state, 'download');
+    await b.close();
+  });
+
   it('enters download mode on the Classic sequence and prints the ROM log', async () => {
     const b = await Bench.open({ chip: 'esp32', boot: 'firmware', flashInitial: withImage(0x1000) });
     await classicReset(b);

@@ -109,7 +109,7 @@ export class EspSimDevice extends SimDevice {
       typeof extra.jedecId === 'number'
         ? extra.jedecId
         : ((row.jedecId & 0xffff) | (Math.round(Math.log2(flashSize)) << 16)) >>> 0;
-    this.regs = new EspRegisters(row, jedecId, flashSize, () => this.baud);
+    this.regs = new EspRegisters(row, jedecId, flashSize, () => this.baud, (ms) => this.watchdogArmed(ms));
     // Powered before anyone listened: the boot log of this first start goes nowhere.
     if (options.boot === 'firmware') this.bootFirmware(row.boot.rstPowerOn, true);
     else this.enterDownload();
@@ -188,6 +188,21 @@ export class EspSimDevice extends SimDevice {
     this.inbox.close();
   }
 
+  /**
+   * The RTC/LP watchdog resets the whole system, so the strapping pins are sampled again. Its
+   * timeout runs on the RTC clock in real time even under an instant clock: hosts (esptool
+   * included) send one more write in that window and expect its reply.
+   */
+  private watchdogArmed(ms: number): void {
+    const epoch = this.epoch;
+    const timer = setTimeout(() => {
+      if (epoch !== this.epoch) return;
+      this.holdInReset();
+      this.powerUp(this.row.boot.rstWatchdog);
+    }, ms);
+    (timer as { unref?: () => void }).unref?.();
+  }
+
   private io0Low(): boolean {
     return this.bootButton || (this.autoReset && this.dtr && !this.rts);
   }
@@ -201,6 +216,7 @@ export class EspSimDevice extends SimDevice {
     this.loader = null;
     this.current = 'reset';
     this.baud = ROM_BAUD;
+    this.regs.reset();
   }
 
   private powerUp(rst: string): void {
