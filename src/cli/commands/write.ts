@@ -9,6 +9,7 @@ import { checkFitsPartition, parsePartitionBinary, PARTITION_TABLE_OFFSET, PARTI
 import { deviceCommand, withDevice, type DeviceContext, type GlobalFlags } from '../common.js';
 import { backupBeforeWrite } from '../backup-store.js';
 import { eraseRange } from '../../engine/ops.js';
+import { isElf } from '../../formats/elf.js';
 import { findEspImageChip } from '../../formats/esp-chips.js';
 import { patchBootloaderHeader } from '../../formats/esp-image.js';
 import { protectedWrite } from '../journal-store.js';
@@ -62,9 +63,19 @@ async function placeInPartition(device: FlashDevice, name: string, regions: Regi
 export async function run(files: string[], flags: WriteFlags): Promise<number> {
   let regions: Region[] = [];
   let warnings: string[] = [];
+  let elfArgs: FileArg[] | undefined;
+  // For ELF conversion: `keep` is no override (the converter's defaults); `detect` is known only
+  // once connected (patchBootloader rewrites the header then).
+  const given = (v?: string): string | undefined => (v === undefined || ['keep', 'detect'].includes(v.toLowerCase()) ? undefined : v);
+  const settings = (): FlashSettings => ({ flashMode: given(flags.flashMode), flashFreq: given(flags.flashFreq), flashSize: given(flags.flashSize) });
   return withDevice(
     flags,
     async ({ device, out, signal, recovery }) => {
+      if (elfArgs) {
+        // An ELF becomes an app image for the exact chip, known only now (espflash flash app.elf).
+        ({ regions, warnings } = loadFileArgs(elfArgs, device.chip, settings()));
+        validateRegions(regions);
+      }
       for (const w of warnings) out.say(`warning: ${w}`);
       if (flags.partition) regions = await placeInPartition(device, flags.partition, regions);
       regions = patchBootloader(device, regions, flags);
@@ -112,12 +123,11 @@ export async function run(files: string[], flags: WriteFlags): Promise<number> {
       if (flags.partition && args.some((a) => a.address !== undefined)) {
         throw new AnyflashError('bad-input', '--partition places the file itself; give the file without an address.');
       }
-      const loaded = loadFileArgs(
-        flags.partition ? args.map((a) => ({ ...a, address: 0 })) : args,
-        flags.chip,
-        // `detect` is known once connected (patchBootloader); an ELF converted now keeps its size.
-        { flashMode: flags.flashMode, flashFreq: flags.flashFreq, flashSize: flags.flashSize?.toLowerCase() === 'detect' ? 'keep' : flags.flashSize },
-      );
+      if (!flags.chip && !flags.partition && args.some((a) => isElf(readInputFile(a.file)))) {
+        elfArgs = args;
+        return;
+      }
+      const loaded = loadFileArgs(flags.partition ? args.map((a) => ({ ...a, address: 0 })) : args, flags.chip, settings());
       regions = loaded.regions;
       warnings = loaded.warnings;
       if (loaded.project?.chip && !flags.chip) flags.chip = loaded.project.chip;

@@ -202,7 +202,7 @@ export function translateEsptool(tokens: readonly string[]): Step[] {
   if (!command) {
     const near = closest(key, ESPTOOL_COMMANDS);
     throw new AnyflashError('bad-input', `Unknown esptool command "${word}".`, {
-      advice: [near ? `Did you mean ${near}?` : `Use one of: ${Object.keys(COMMANDS).join(', ')}.`],
+      advice: [near ? `Did you mean ${word.includes('_') ? near.replace(/-/g, '_') : near}?` : `Use one of: ${Object.keys(COMMANDS).join(', ')}.`],
     });
   }
   const rest = scanArgs(disambiguateP(tokens.slice(i + 1)), [command.specs, ESPTOOL_GLOBALS, ANYFLASH_EXTRAS], `esptool ${key}`);

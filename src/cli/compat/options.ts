@@ -92,13 +92,17 @@ export function missingValue(name: string, where: string): AnyflashError {
 
 export function unknownOption(name: string, known: readonly string[], where: string): AnyflashError {
   const near = closest(normaliseOptionName(name), known);
+  const longNames = [...new Set(known.filter((n) => n.startsWith('--')))];
   return new AnyflashError('unknown-option', `Unknown option ${name} for ${where}.`, {
-    advice: [near ? `Did you mean ${near}?` : `Run anyflash --help for the options it accepts.`],
+    advice: [near ? `Did you mean ${near}?` : `Options here: ${longNames.join(', ')}.`],
   });
 }
 
 /** The nearest candidate by edit distance, if it is near enough to be a likely typo. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // `write` for `write-flash`: the first word of a longer name.
+  const longer = candidates.find((c) => c.toLowerCase().startsWith(word.toLowerCase() + '-'));
+  if (longer) return longer;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of new Set(candidates)) {
@@ -111,16 +115,18 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/** Edits (insert, delete, replace, swap two neighbours) turning a into b. */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
-    prev = row;
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** Last value of an option, refusing two different values for one that takes a single value. */

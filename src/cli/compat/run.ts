@@ -17,7 +17,9 @@ export async function runCommandLine(args: readonly string[], forced?: Tool): Pr
   if (named === 'esptool') setExitCodePolicy(esptoolExitCode);
   let steps;
   try {
-    steps = translate(expandArgfiles(args), forced).steps;
+    const program = buildProgram();
+    const nativeCommands = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+    steps = translate(expandArgfiles(args), forced, nativeCommands).steps;
   } catch (e) {
     return new Output({ json: args.includes('--json') }).fail(toAnyflashError(e));
   }

@@ -66,20 +66,20 @@ function stripInterpreter(tokens: readonly string[]): readonly string[] {
  * espflash's, bk7231tools', ltchiptool's or sftool's (named first, or recognised by its command and
  * options), and says which anyflash commands to run.
  */
-export function translate(argv: readonly string[], forced?: Tool): Translation {
+export function translate(argv: readonly string[], forced?: Tool, nativeCommands: readonly string[] = []): Translation {
   if (forced) return { tool: forced, steps: translateFor(forced, argv) };
   const tokens = stripInterpreter(argv);
   const first = tokens[0];
   if (first === undefined || PASS_THROUGH.has(first)) return { steps: [{ argv: [...tokens] }] };
   const named = first === '-m' ? undefined : TOOL_NAMES[first.toLowerCase().replace(/^.*[\\/]/, '')];
   if (named) return { tool: named, steps: translateFor(named, tokens.slice(1)) };
-  const tool = recognise(tokens);
+  const tool = recognise(tokens, nativeCommands);
   if (tool) return { tool, steps: translateFor(tool, tokens) };
   return { steps: [{ argv: native(tokens) }] };
 }
 
 /** Which foreign grammar a line without a tool name is in, if any. */
-function recognise(tokens: readonly string[]): Tool | undefined {
+function recognise(tokens: readonly string[], nativeCommands: readonly string[]): Tool | undefined {
   const { leading, index } = leadingOptions(tokens, [ESPTOOL_GLOBALS, SFTOOL_GLOBALS, ANYFLASH_GLOBALS, ANYFLASH_EXTRAS]);
   const word = tokens[index];
   if (word === undefined) return undefined;
@@ -89,13 +89,16 @@ function recognise(tokens: readonly string[]): Tool | undefined {
   const usesDevice = rest.some((t) => t === '-d' || normaliseOptionName(t.split('=')[0]!) === '--device');
   if (key === 'flash') return ['write', 'read', 'info'].includes((rest.find((t) => !isOptionToken(t)) ?? '').toLowerCase()) ? 'ltchiptool' : 'espflash';
   if (key === 'chip-info' || (usesDevice && ['write-flash', 'read-flash'].includes(key))) return 'bk7231tools';
+  const isNative = nativeCommands.includes(word) || nativeCommands.includes(key);
   if (chip?.toLowerCase().startsWith('sf32') || leading.some((t) => ['-m', '--memory', '--compat'].includes(t))) {
-    if (['write-flash', 'read-flash', 'erase-flash', 'erase-region', 'config'].includes(key)) return 'sftool';
+    if (['write-flash', 'read-flash', 'erase-flash', 'erase-region', 'config'].includes(key) || !isNative) return 'sftool';
   }
   if (ESPFLASH_ONLY.includes(key)) return 'espflash';
   // espflash's spellings of the commands it shares with esptool: -B baud, -M monitor.
   if (['read-flash', 'erase-flash', 'erase-region'].includes(key) && tokens.some((t) => ['-B', '-M', '--non-interactive', '--block-size', '--max-in-flight'].includes(t))) return 'espflash';
   if (isEsptoolCommand(word) && (word !== key || !NATIVE_ALSO.has(key) || leading.length > 0 || looksEsptool(rest))) return 'esptool';
+  // Global options first and a command anyflash does not have: an esptool line with a typo.
+  if (leading.length > 0 && nativeCommands.length > 0 && !isNative) return 'esptool';
   return undefined;
 }
 
