@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { hexAddr } from '../../core/bytes.js';
 import { verifyRegions } from '../../engine/ops.js';
 import { validateRegions, type Region } from '../../engine/regions.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
 import { loadFileArgs, parseFileArgs } from '../inputs.js';
+import { summariseRanges } from '../../core/range-summary.js';
 
 export function register(program: Command): void {
   deviceCommand(program, 'verify', 'compare files with the flash and report the differing ranges')
@@ -21,7 +21,7 @@ export function register(program: Command): void {
             diffs.map((d) =>
               d.ranges.length === 0
                 ? `${d.name}: matches`
-                : `${d.name}: differs at ${d.ranges.map((r) => `${hexAddr(r.start)}..${hexAddr(r.end)}`).join(', ')}`,
+                : `${d.name}: differs in ${summariseRanges(d.ranges, flags.verbose, '(--verbose or --json lists all)')}`,
             ),
           );
           if (bad.length > 0) {
