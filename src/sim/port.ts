@@ -17,7 +17,7 @@ export interface SimPort {
 }
 
 /**
- * Opens `sim:<chip>[?flash-size=4M&boot=firmware&latency=1&realtime=1&auto-reset=0&app-log=TEXT&fault=SPEC&seed=N]`:
+ * Opens `sim:<chip>[?flash-size=4M&boot=firmware&latency=1&realtime=1&auto-reset=0&app-log=TEXT|app-log-hex=HEX&fault=SPEC&seed=N]`:
  * an in-process simulated chip behind a USB-UART-like transport. `fault` may repeat
  * (`fault=brownout=50%25&fault=corrupt=1e-4`); `fault-write-size` sets what `N%` refers to.
  */
@@ -36,6 +36,7 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPor
   if (params.has('auto-reset')) options.autoReset = params.get('auto-reset') !== '0';
   // ESP: text the firmware prints once per boot after its start lines (a panic for monitor tests).
   if (params.has('app-log')) options.extra = { ...options.extra, appLog: params.get('app-log') };
+  if (params.has('app-log-hex')) options.extra = { ...options.extra, appLog: Uint8Array.from(params.get('app-log-hex')!.match(/[0-9a-f]{2}/gi) ?? [], (h) => parseInt(h, 16)) };
   const device = createSim(options);
   const link = new SimLink(device, {
     realtime,

@@ -84,3 +84,19 @@ test('monitor --json --log-level W: one record per line, info lines hidden, the 
     ['RA', 'esp_hal::hal_main', 544],
   ]);
 });
+
+test('monitor decodes defmt frames with the ELF\'s .defmt table (esp-println defmt-espflash framing)', async () => {
+  const defmtElf = join(dir, 'esp32c6_defmt.elf');
+  writeFileSync(defmtElf, gunzipSync(readFileSync(new URL('../fixtures/elf/dwarf/esp32c6_defmt.elf.gz', import.meta.url))));
+  const { rzcobsEncode } = await import('../../src/formats/defmt.js');
+  const frame = (bytes: number[]): string => Buffer.from([0xff, 0x00, ...rzcobsEncode(Uint8Array.from(bytes)), 0x00]).toString('hex');
+  // "Hello world!" (format 1), then esp-hal's "Unhandled interrupt: {:?}" (6) with Interrupt (12) = 30, GPIO.
+  const hexLog = `${Buffer.from('plain text\r\n').toString('hex')}${frame([1, 0])}${frame([6, 0, 12, 0, 30])}`;
+  let sent = false;
+  const r = await interactive(['write', '--monitor', '-p', `sim:esp32c6?app-log-hex=${hexLog}`, '0x0', app, '--elf', defmtElf, '--seconds', '50'], (out, send) => {
+    if (!sent && out.stdout.includes('Unhandled interrupt')) { sent = true; send('\x03'); }
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /decoding defmt frames \(\d+ format strings\)/);
+  assert.match(r.stdout, /^plain text\nINFO {2}Hello world!\nERROR panicked at 'Unhandled interrupt: GPIO'$/m);
+});

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
-import { createSymbolizer } from '../../formats/symbolizer.js';
+import { symbolizerFor } from '../../formats/symbolizer.js';
+import { parseElf } from '../../formats/elf.js';
+import { DefmtDecoder, defmtTable } from '../../formats/defmt.js';
 import { CrashDecoder } from '../../monitor/crash-decoder.js';
 import type { IdfLevel } from '../../monitor/idf-log.js';
 import { parseNumber } from '../../engine/parse.js';
@@ -29,9 +31,10 @@ export interface MonitorFlags {
 }
 
 /** Loads the ELFs to decode against (the app first, then e.g. ROM ELFs); says what it indexed. */
-export function loadDecoder(paths: readonly string[], out: Output): CrashDecoder | undefined {
-  if (!paths.length) return undefined;
-  const symbolizers = paths.map((path) => {
+export function loadDecoder(paths: readonly string[], out: Output): { decoder?: CrashDecoder; defmt?: DefmtDecoder } {
+  if (!paths.length) return {};
+  let defmt: DefmtDecoder | undefined;
+  const symbolizers = paths.map((path, i) => {
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(readFileSync(path));
@@ -41,13 +44,19 @@ export function loadDecoder(paths: readonly string[], out: Output): CrashDecoder
       });
     }
     const t0 = performance.now();
-    const s = createSymbolizer(bytes, path);
+    const elf = parseElf(bytes, path);
+    const s = symbolizerFor(elf);
     const ms = performance.now() - t0;
     out.say(`--- ${path}: ${s.stats.functions || s.stats.symbols} functions, ${s.stats.lineRows} line rows indexed in ${ms.toFixed(0)} ms`);
     if (!s.stats.lineRows) out.say(`--- ${path} has no DWARF line table: crashes decode to function names only (build with -g for file:line)`);
+    const table = i === 0 ? defmtTable(elf) : undefined;
+    if (table) {
+      defmt = new DefmtDecoder(table);
+      out.say(`--- ${path}: decoding defmt frames (${table.entries.size} format strings)`);
+    }
     return s;
   });
-  return new CrashDecoder(symbolizers);
+  return { decoder: new CrashDecoder(symbolizers), defmt };
 }
 
 export interface StartMonitorOptions {
@@ -70,7 +79,7 @@ export async function startMonitor(o: StartMonitorOptions, out: Output, json: bo
   if (level !== undefined && !['E', 'W', 'I', 'D', 'V'].includes(level)) {
     throw new AnyflashError('bad-input', `--log-level ${o.logLevel}: use E, W, I, D or V (ESP-IDF levels).`);
   }
-  const decoder = loadDecoder(o.elfPaths, out);
+  const { decoder, defmt } = loadDecoder(o.elfPaths, out);
   const stdin = process.stdin;
   const raw = stdin.isTTY === true && o.mode !== 'line';
   if (raw) stdin.setRawMode(true);
@@ -84,7 +93,7 @@ export async function startMonitor(o: StartMonitorOptions, out: Output, json: bo
   try {
     await runMonitor(
       {
-        port: o.port, baud: o.baud, reset: o.reset, decoder, timestamps: o.timestamps, json, logFile: o.logFile,
+        port: o.port, baud: o.baud, reset: o.reset, decoder, defmt, timestamps: o.timestamps, json, logFile: o.logFile,
         logLevel: level as IdfLevel | undefined, colour: !json && outColors.isColorSupported, reflash: o.reflash,
         seconds: o.seconds, lineMode: !raw, events: out.events, signal: abort.signal,
       },

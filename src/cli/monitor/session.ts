@@ -12,6 +12,7 @@ import { hardReset, isUsbJtagSerial, runReset } from '../../families/esp/reset.j
 import type { MeteredTransport } from '../../transport/metered.js';
 import type { PortFacts } from '../../transport/types.js';
 import { CrashDecoder, formatDecoded, type DecodedLine } from '../../monitor/crash-decoder.js';
+import { DefmtStream, type DefmtDecoder } from '../../formats/defmt.js';
 import { colourIdfLine, parseIdfLog, passesLevel, type IdfLevel } from '../../monitor/idf-log.js';
 import { LineSplitter, type LinePiece } from '../../monitor/line-splitter.js';
 import { openPort } from '../open-port.js';
@@ -32,6 +33,8 @@ export interface MonitorOptions {
   /** Reset the chip into its firmware when the monitor starts. */
   reset: boolean;
   decoder?: CrashDecoder;
+  /** Set when the ELF has a `.defmt` section: `FF 00 … 00` frames in the output are decoded with it. */
+  defmt?: DefmtDecoder;
   timestamps?: boolean;
   json?: boolean;
   logFile?: string;
@@ -72,6 +75,7 @@ export async function runMonitor(options: MonitorOptions, io: MonitorIo): Promis
   if (options.logFile) writeFileSync(options.logFile, '');
 
   const splitter = new LineSplitter();
+  const defmtStream = options.defmt ? new DefmtStream() : undefined;
   let partialLine = '';
   let transport: MeteredTransport | undefined;
   let busy: Promise<void> | undefined;
@@ -122,6 +126,28 @@ export async function runMonitor(options: MonitorOptions, io: MonitorIo): Promis
 
   /** USB facts of the first port, to find a re-enumerated native-USB chip under a new path. */
   let facts: PortFacts | undefined;
+  const DEFMT_COLOUR: Record<string, string> = { error: '31', warn: '33', info: '32' };
+  const renderDefmt = (encoded: Uint8Array): void => {
+    let frame: ReturnType<DefmtDecoder['decodeWire']>;
+    try {
+      frame = options.defmt!.decodeWire(encoded);
+    } catch (e) {
+      status(`defmt frame not decoded: ${(e as Error).message}`);
+      return;
+    }
+    const decoded = options.decoder?.decodeLine(frame.text);
+    if (options.json) {
+      io.write(JSON.stringify({ type: 'defmt', time: new Date().toISOString(), ...frame, ...(decoded?.addresses.length ? { addresses: decoded.addresses } : {}) }) + '\n');
+      log(`${frame.text}\n`);
+      return;
+    }
+    const stamp = options.timestamps ? `[${clock()}] ` : '';
+    const head = `${frame.timestamp !== undefined ? `${frame.timestamp} ` : ''}${(frame.level ?? '').toUpperCase().padEnd(5)} `;
+    const colour = frame.level && options.colour ? DEFMT_COLOUR[frame.level] : undefined;
+    show(`${stamp}${colour ? `\x1b[0;${colour}m${head}${frame.text}\x1b[0m` : head + frame.text}\n`);
+    for (const l of decoded ? formatDecoded(decoded) : []) show(`${l}\n`);
+  };
+
   const open = async (): Promise<MeteredTransport> => {
     const t = await openPort(options.port, options.events, facts);
     facts ??= { ...t.facts };
@@ -194,7 +220,14 @@ export async function runMonitor(options: MonitorOptions, io: MonitorIo): Promis
         if (partial) render(partial);
         continue;
       }
-      for (const piece of splitter.push(data)) render(piece);
+      if (!defmtStream) {
+        for (const piece of splitter.push(data)) render(piece);
+        continue;
+      }
+      for (const piece of defmtStream.push(data)) {
+        if (piece.kind === 'text') for (const p of splitter.push(piece.bytes)) render(p);
+        else renderDefmt(piece.frame);
+      }
     }
   } finally {
     io.keys.off('data', onKeys);

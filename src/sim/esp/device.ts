@@ -85,8 +85,8 @@ export class EspSimDevice extends SimDevice {
   private enHeldLow = false;
   private appTimer: ReturnType<typeof setInterval> | null = null;
   private bootedAt = 0;
-  /** Text the firmware prints once after its start lines on every boot (e.g. a panic, for monitor tests). */
-  private readonly appLog: string;
+  /** Bytes the firmware prints once after its start lines on every boot (e.g. a panic, for monitor tests). */
+  private readonly appLog: Uint8Array;
   /** Frames the current loader has handled (tells a stub upload from `load-ram`). */
   private framesHandled = 0;
 
@@ -104,7 +104,9 @@ export class EspSimDevice extends SimDevice {
     const extra = options.extra ?? {};
     // Only chips with GET_SECURITY_INFO report Secure Download Mode (ESP32-S2 and later).
     this.secureDownloadMode = extra.secureDownloadMode === true && row.securityInfo !== 'none';
-    this.appLog = typeof extra.appLog === 'string' ? extra.appLog.replace(/\r?\n/g, '\r\n') : '';
+    this.appLog =
+      typeof extra.appLog === 'string' ? new TextEncoder().encode(extra.appLog.replace(/\r?\n/g, '\r\n'))
+        : extra.appLog instanceof Uint8Array ? extra.appLog : new Uint8Array(0);
     const jedecId =
       typeof extra.jedecId === 'number'
         ? extra.jedecId
@@ -312,9 +314,9 @@ export class EspSimDevice extends SimDevice {
         `I (${this.uptime()}) boot: ESP-IDF v5.3.1 2nd stage bootloader\r\n` +
           `I (${this.uptime()}) boot: Loaded app from partition at offset 0x10000\r\n` +
           `I (${this.uptime()}) cpu_start: Pro cpu start user code\r\n` +
-          `I (${this.uptime()}) app: hello\r\n` +
-          this.appLog,
+          `I (${this.uptime()}) app: hello\r\n`,
       );
+      if (this.appLog.length) this.send(this.appLog);
       this.every(APP_LOG_PERIOD_MS, () => this.print(`I (${this.uptime()}) app: hello\r\n`));
     });
   }
