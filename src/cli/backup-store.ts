@@ -6,6 +6,7 @@ import type { EventSink } from '../core/events.js';
 import { md5 } from '../core/md5.js';
 import { readRange } from '../engine/ops.js';
 import { deviceKey } from '../engine/journal.js';
+import type { BackupStore } from '../engine/job.js';
 import { alignDown, alignUp, mergeRanges, toFlashOffsets, type Range, type Region } from '../engine/regions.js';
 import type { DeviceInfo, FlashDevice } from '../families/types.js';
 import { sha256 } from '../formats/sha256.js';
@@ -106,6 +107,16 @@ export async function backupBeforeWrite(
     parts.push({ range, data: await readRange(device, range.start, range.end - range.start, { events: options.events, signal: options.signal }) });
   }
   return saveBackup(info, parts, full ? 'full flash' : 'before write', home);
+}
+
+/** Backups as folders under `<home>/backups/<device>/<time>/` (what `anyflash restore` reads). */
+export function fileBackupStore(home?: string): BackupStore {
+  return {
+    async saveBefore(device, regions, context) {
+      const saved = await backupBeforeWrite(device, regions, { ...context, home });
+      return saved && { id: saved.id, where: saved.dir, original: (start, size) => backedUp(saved, start, size) };
+    },
+  };
 }
 
 /** The backed-up bytes of [start, start+size), when one region of the backup holds all of them. */

@@ -1,16 +1,15 @@
 import { Command, Option } from 'commander';
 import { AnyflashError, toAnyflashError } from '../core/errors.js';
 import { connectDevice, familiesFor } from '../families/index.js';
-import type { FlashDevice, ResetMode } from '../families/types.js';
+import type { ConnectOptions, FlashDevice, ResetMode } from '../families/types.js';
 import { parseNumber } from '../engine/parse.js';
 import { resolvePort } from './commands/list.js';
 import { openPort, portExtras } from './open-port.js';
 import { Output } from './output.js';
 import type { RecoveryOptions } from '../engine/recovery.js';
 import type { MeteredTransport } from '../transport/metered.js';
-import type { PortFacts } from '../transport/types.js';
-import { sleep } from '../core/time.js';
-import { BAUD_STEPS, heardBootText } from '../engine/reboot-evidence.js';
+import type { Transport } from '../transport/types.js';
+import { Reconnector } from '../engine/reconnect.js';
 
 export interface GlobalFlags {
   port?: string;
@@ -83,39 +82,6 @@ function familyExtra(flags: GlobalFlags): Record<string, unknown> {
   };
 }
 
-/** How long a vanished port may take to come back (USB re-enumeration, a replugged cable). */
-const PORT_RETURN_MS = 30_000;
-
-/** Consoles of a rebooted chip: ESP and Beken print at 115200, SiFli firmware at 1 Mbaud. */
-const CONSOLE_BAUD: Record<string, number> = { esp: 115200, beken: 115200, sifli: 1000000 };
-
-async function listenForReboot(transport: MeteredTransport, family: string, signal: AbortSignal): Promise<boolean> {
-  try {
-    const console = CONSOLE_BAUD[family] ?? 115200;
-    if (transport.canSetBaud && transport.baud !== console) await transport.setBaud(console);
-    return await heardBootText(transport, signal);
-  } catch {
-    return false;
-  }
-}
-
-async function waitForPort(url: string, out: Output, signal: AbortSignal, facts: PortFacts): Promise<MeteredTransport> {
-  const deadline = performance.now() + PORT_RETURN_MS;
-  let told = false;
-  for (;;) {
-    try {
-      return await openPort(url, out.events, facts);
-    } catch (e) {
-      const err = toAnyflashError(e);
-      const transient = ['port-not-found', 'port-vanished', 'port-busy', 'port-error'].includes(err.code);
-      if (!transient || performance.now() > deadline) throw err;
-      if (!told) out.events({ type: 'note', level: 'warn', message: `${url} is gone — waiting up to ${PORT_RETURN_MS / 1000} s for it to come back…` });
-      told = true;
-      await sleep(300, signal);
-    }
-  }
-}
-
 /**
  * Opens the port, finds the chip, runs `fn`, then resets as --after says and closes the port —
  * also on failure and Ctrl-C. Returns the process exit code.
@@ -125,59 +91,61 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
   const abort = new AbortController();
   const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
   process.once('SIGINT', onSigint);
-  let transport: MeteredTransport | undefined;
   try {
     // Input checks run before anything touches the device.
     await check?.();
     familiesFor(flags.chip);
     const port = await resolvePort(flags.port, out.events);
-    const baud = !flags.baud ? undefined : parseNumber(flags.baud, '--baud');
-    const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
-    transport = await openPort(port, out.events);
+    return await onPort(port, flags, out, abort.signal, fn, { wait: flags.wait !== false && Boolean(process.stdin.isTTY) });
+  } catch (e) {
+    return out.fail(toAnyflashError(e));
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/**
+ * One device's session on `port`: opens it, connects, runs `fn` with the engine's reconnect
+ * policy, then resets as --after says and closes the port, also on failure. Several run side by
+ * side on a production line, each with its own output and signal.
+ */
+export async function onPort(
+  port: string,
+  flags: GlobalFlags,
+  out: Output,
+  signal: AbortSignal,
+  fn: (ctx: DeviceContext) => Promise<number | void>,
+  options: { wait: boolean },
+): Promise<number> {
+  const baud = !flags.baud ? undefined : parseNumber(flags.baud, '--baud');
+  const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
+  let transport: MeteredTransport | undefined = await openPort(port, out.events);
+  try {
     const extra = familyExtra(flags);
     if (extra.stub === undefined) Object.assign(extra, portExtras(port, transport));
-    const device = await connectDevice({
-      transport,
-      chip: flags.chip,
-      before: flags.before,
-      baud,
-      connectAttempts,
-      extra,
-      noStub: flags.stub === false,
-      wait: flags.wait !== false && Boolean(process.stdin.isTTY),
-      events: out.events,
-      signal: abort.signal,
-    });
+    const connect = (t: Transport, chip: string | undefined, more: Partial<ConnectOptions>): Promise<FlashDevice> =>
+      connectDevice({ transport: t, chip, before: flags.before, extra, noStub: flags.stub === false, events: out.events, signal, ...more });
+    const device = await connect(transport, flags.chip, { baud, connectAttempts, wait: options.wait });
     const facts = { ...transport.facts };
+    const reconnector = new Reconnector(
+      transport,
+      device,
+      {
+        open: async () => (transport = await openPort(port, out.events, facts)),
+        connect: (t, next, previous) => connect(t, previous.chip, { baud: next, connectAttempts: 4, wait: false }),
+      },
+      { events: out.events, signal, baud },
+    );
     const ctx: DeviceContext = {
       device,
       out,
-      signal: abort.signal,
+      signal,
       recovery: {
-        reconnect: async ({ cause, lowerBaud }) => {
-          const current = ctx.device.transport.baud;
-          // Listen on the port still open, before reopening toggles DTR/RTS (which itself resets
-          // boards whose RTS drives EN or the supply) and so fakes the evidence.
-          const rebooted = cause.code !== 'port-vanished' && transport !== undefined && (await listenForReboot(transport, ctx.device.family, abort.signal));
-          await transport?.close().catch(() => {});
+        reconnect: async (context) => {
           transport = undefined;
-          const next = lowerBaud ? BAUD_STEPS.find((b) => b < current) : undefined;
-          if (next) out.events({ type: 'note', level: 'warn', message: `Repeated link errors: lowering the baud to ${next}.` });
-          out.events({ type: 'note', level: 'info', message: `Reconnecting after ${cause.code}…` });
-          transport = await waitForPort(port, out, abort.signal, facts);
-          ctx.device = await connectDevice({
-            transport,
-            chip: ctx.device.chip,
-            before: flags.before,
-            baud: next ?? baud ?? (current > 115200 ? current : undefined),
-            connectAttempts: 4,
-            extra,
-            noStub: flags.stub === false,
-            wait: false,
-            events: out.events,
-            signal: abort.signal,
-          });
-          return { device: ctx.device, rebooted };
+          const back = await reconnector.reconnect(context);
+          ctx.device = back.device;
+          return back;
         },
       },
     };
@@ -189,10 +157,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
       await ctx.device.disconnect().catch(() => {});
     }
     return code;
-  } catch (e) {
-    return out.fail(toAnyflashError(e));
   } finally {
-    process.off('SIGINT', onSigint);
     await transport?.close().catch(() => {});
   }
 }

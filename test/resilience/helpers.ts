@@ -1,9 +1,6 @@
 import type { AnyflashEvent } from '../../src/core/events.js';
-import { toAnyflashError } from '../../src/core/errors.js';
-import { sleep } from '../../src/core/time.js';
-import { BAUD_STEPS, heardBootText } from '../../src/engine/reboot-evidence.js';
+import { Reconnector } from '../../src/engine/reconnect.js';
 import { openSimPort, type SimPort } from '../../src/sim/port.js';
-import type { RecoveryOptions } from '../../src/engine/recovery.js';
 import { writeRegions, type WriteSummary } from '../../src/engine/write.js';
 import type { Region } from '../../src/engine/regions.js';
 import { connectDevice } from '../../src/families/index.js';
@@ -46,8 +43,8 @@ export interface Outcome {
 
 /**
  * Connects to an in-process simulated chip with faults, writes the regions with a reconnect that
- * works as the CLI's does (wait for the port, listen for boot text with the CLI's check, connect
- * again, step the baud down on request), and returns the summary with the flash before and after.
+ * is the engine's own policy (listen for boot text, wait for the port, connect again, step the baud
+ * down on request), and returns the summary with the flash before and after.
  */
 export async function runScenario(s: Scenario): Promise<Outcome> {
   const url = `sim:${s.chip}?${s.query}`;
@@ -63,28 +60,22 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
   const base: ConnectOptions = { transport: port.transport, chip: s.chip, baud: s.baud, events: sink, wait: false, extra };
   const signal = AbortSignal.timeout(s.deadlineMs ?? 120_000);
   await port.transport.open();
-  let device: FlashDevice = await connectDevice({ ...base, signal });
+  const device: FlashDevice = await connectDevice({ ...base, signal });
   s.onConnected?.(port);
-  const recovery: RecoveryOptions = {
-    reconnect: async ({ cause, lowerBaud }) => {
-      const current = device.transport.baud;
-      await port.transport.close();
-      const deadline = performance.now() + 30_000;
-      for (;;) {
-        try {
-          await port.transport.open();
-          break;
-        } catch (e) {
-          if (toAnyflashError(e).code !== 'port-vanished' || performance.now() > deadline) throw e;
-          await sleep(100, signal);
-        }
-      }
-      const rebooted = cause.code !== 'port-vanished' && (await heardBootText(port.transport, signal, 300));
-      const next = lowerBaud ? BAUD_STEPS.find((b) => b < current) : undefined;
-      device = await connectDevice({ ...base, baud: next ?? s.baud ?? (current > 115200 ? current : undefined), connectAttempts: 4, signal });
-      return { device, rebooted };
+  // The engine's own reconnect policy, as every front end runs it (listen, close, reopen, connect).
+  const reconnector = new Reconnector(
+    port.transport,
+    device,
+    {
+      open: async () => {
+        await port.transport.open();
+        return port.transport;
+      },
+      connect: (transport, baud) => connectDevice({ ...base, transport, baud, connectAttempts: 4, signal }),
     },
-  };
+    { events: sink, signal, baud: s.baud, listenMs: 300 },
+  );
+  const recovery = reconnector.recovery;
   try {
     const backup = s.fullBackup ?? s.chip.startsWith('bk');
     const original = backup ? (start: number, size: number) => before.slice(start, start + size) : undefined;

@@ -4,15 +4,14 @@ import { AnyflashError } from '../../core/errors.js';
 import type { FlashDevice } from '../../families/types.js';
 import { describeRecoveries } from '../../engine/recovery.js';
 import { validateRegions, type Region } from '../../engine/regions.js';
-import { espImageChipCheck } from '../../formats/esp-image.js';
-import { checkFitsPartition, parsePartitionBinary, PARTITION_TABLE_OFFSET, PARTITION_TABLE_SIZE } from '../../formats/partition-table.js';
+import { planWrite } from '../../engine/plan.js';
 import { deviceCommand, withDevice, type DeviceContext, type GlobalFlags } from '../common.js';
 import { backupBeforeWrite } from '../backup-store.js';
 import { eraseRange } from '../../engine/ops.js';
 import { isElf } from '../../formats/elf.js';
 import { findEspImageChip } from '../../formats/esp-chips.js';
 import { patchBootloaderHeader } from '../../formats/esp-image.js';
-import { protectedWrite } from '../journal-store.js';
+import { protectedWrite } from '../write-job.js';
 import { loadFileArgs, parseFileArgs, readInputFile, type FileArg, type FlashSettings } from '../inputs.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { monitorAfterOptions, writeThenMonitor, type MonitorAfterFlags } from '../monitor/after-write.js';
@@ -27,37 +26,6 @@ export interface WriteFlags extends GlobalFlags, FlashSettings, MonitorAfterFlag
   partition?: string;
   backup?: boolean;
   eraseAll?: boolean;
-}
-
-/** Regions whose partial state can brick the device are written last (engine orders by this). */
-function markCritical(device: FlashDevice, regions: Region[]): Region[] {
-  const limit = device.family === 'esp' ? 0x10000 : device.family === 'beken' ? 0x11000 : 0;
-  return regions.map((r) => ({ ...r, critical: r.address < limit }));
-}
-
-/** Refuses ESP images built for another chip or revision range, unless --force. */
-async function checkImages(device: FlashDevice, regions: readonly Region[], force: boolean): Promise<void> {
-  if (device.family !== 'esp' || force) return;
-  const info = await device.info();
-  for (const r of regions) {
-    const problem = espImageChipCheck(r.data, device.chip, info.revision);
-    if (problem) {
-      throw new AnyflashError('wrong-chip-image', `${r.name}: ${problem}`, {
-        file: r.name,
-        chip: device.chip,
-        advice: ['Build the image for this chip, or pass --force if you are sure.'],
-      });
-    }
-  }
-}
-
-/** `--partition NAME FILE`: the file goes to the start of that partition in the device's table. */
-async function placeInPartition(device: FlashDevice, name: string, regions: Region[]): Promise<Region[]> {
-  if (regions.length !== 1) throw new AnyflashError('bad-input', '--partition takes exactly one file without an address.');
-  const table = parsePartitionBinary(await device.readFlash(PARTITION_TABLE_OFFSET, PARTITION_TABLE_SIZE), 'the partition table on the device');
-  const r = regions[0]!;
-  const p = checkFitsPartition(table, name, r.data.length, r.name);
-  return [{ ...r, address: p.offset, name: `${r.name} → ${name}` }];
 }
 
 export async function run(files: string[], flags: WriteFlags): Promise<number> {
@@ -77,11 +45,9 @@ export async function run(files: string[], flags: WriteFlags): Promise<number> {
         validateRegions(regions);
       }
       for (const w of warnings) out.say(`warning: ${w}`);
-      if (flags.partition) regions = await placeInPartition(device, flags.partition, regions);
-      regions = patchBootloader(device, regions, flags);
-      await checkImages(device, regions, flags.force === true);
+      regions = await planWrite(device, regions, { partition: flags.partition, force: flags.force, adjust: (r) => patchBootloader(device, r, flags) });
       if (flags.eraseAll) await eraseAllFirst(device, flags, out, signal);
-      const { device: _last, ...summary } = await protectedWrite(device, markCritical(device, regions), {
+      const { device: _last, ...summary } = await protectedWrite(device, regions, {
         skipUnchanged: flags.skip !== false,
         verify: flags.verify !== false,
         recovery,
