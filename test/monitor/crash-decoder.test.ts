@@ -117,3 +117,13 @@ test('an ESP-IDF RISC-V register dump decoded against the app ELF gives what add
     [['MEPC', ...pc![1][0]!], ['RA', ...ra![1][0]!]],
   );
 });
+
+test('console text (web monitor): each line followed by its decoded addresses; a prompt shown when idle', async () => {
+  const { ConsoleText } = await import('../../src/monitor/console-text.js');
+  const view = new ConsoleText(new CrashDecoder([createSymbolizer(elf('esp32c6_backtrace.elf.gz'))]));
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+  assert.equal(view.push(enc('Backtrace:\r\n\r\n0x420012c8\r\nnsh> ')), 'Backtrace:\n\n0x420012c8\n' +
+    '  0x420012c8: esp32c6_backtrace::__risc_v_rt__main at /home/sergio/Documents/Espressif/tests/esp32c6_backtrace/src/bin/main.rs:25\n');
+  assert.equal(view.idle(), 'nsh> ');
+  assert.equal(view.push(enc('help\r\n')), 'help\n');
+});

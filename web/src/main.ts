@@ -1,12 +1,13 @@
 import { hexAddr } from '../../src/core/bytes.js';
-import { toAnyflashError, type AnyflashError } from '../../src/core/errors.js';
+import { toAnyflashError } from '../../src/core/errors.js';
 import type { AnyflashEvent } from '../../src/core/events.js';
-import { deadlineIn, sleep } from '../../src/core/time.js';
+import { deadlineIn } from '../../src/core/time.js';
 import { explain } from '../../src/diagnose/explain.js';
 import { eraseRange, readRange } from '../../src/engine/ops.js';
-import { BAUD_STEPS, heardBootText } from '../../src/engine/reboot-evidence.js';
-import type { Reconnected } from '../../src/engine/recovery.js';
-import { writeRegions } from '../../src/engine/write.js';
+import { runWriteJob } from '../../src/engine/job.js';
+import { planWrite } from '../../src/engine/plan.js';
+import { Reconnector } from '../../src/engine/reconnect.js';
+import type { RecoveryOptions } from '../../src/engine/recovery.js';
 import { connectDevice, FAMILIES } from '../../src/families/index.js';
 import type { FlashDevice } from '../../src/families/types.js';
 import { simChips } from '../../src/sim/registry.js';
@@ -16,7 +17,9 @@ import { addressFromName, isProjectFile, parseAddress, readProject, regionsFor, 
 import { createLink, fetchBridgePorts, type BridgePort, type LinkChoice, type OpenedLink } from './links.js';
 import { MapPainter } from './paint.js';
 import { clearError, logEvent, ProgressView, renderDevice, renderError, renderExplain, renderMap, renderResult } from './render.js';
+import { pageBackups, pageJournals } from './stores.js';
 import { installBrowserStubs } from './stubs.js';
+import { monitorView } from './monitor-elf.js';
 
 installBrowserStubs();
 
@@ -203,25 +206,35 @@ async function disconnect(): Promise<void> {
   refresh();
 }
 
-/** What the engine calls after a lost link, a reboot or garbled replies: reopen, connect again. */
-async function reconnect(context: { cause: AnyflashError; lowerBaud: boolean }, signal: AbortSignal): Promise<Reconnected> {
+/** The engine's reconnect policy on this page's port (listen for boot text, then reopen, connect). */
+function recoveryFor(dev: FlashDevice, signal: AbortSignal): RecoveryOptions {
   const transport = link!.transport;
-  const current = transport.baud;
-  await transport.close().catch(() => {});
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await transport.open();
-      break;
-    } catch (e) {
-      if (attempt >= 40) throw e;
-      await sleep(250, signal);
-    }
-  }
-  const rebooted = context.cause.code !== 'port-vanished' && (await heardBootText(transport, signal));
-  const lower = context.lowerBaud ? BAUD_STEPS.find((b) => b < current) : undefined;
   const opts = connectOptions(signal);
-  device = await connectDevice({ ...opts, chip: device?.chip ?? opts.chip, baud: lower ?? opts.baud, connectAttempts: 4, wait: false });
-  return { device, rebooted };
+  const reconnector = new Reconnector(
+    transport,
+    dev,
+    {
+      open: async () => {
+        await transport.open();
+        return transport;
+      },
+      connect: (t, baud, previous) => connectDevice({ ...opts, transport: t, chip: previous.chip, baud: baud ?? opts.baud, connectAttempts: 4, wait: false }),
+    },
+    { events: onEvent, signal, baud: opts.baud },
+  );
+  return {
+    reconnect: async (context) => {
+      const back = await reconnector.reconnect(context);
+      device = back.device;
+      return back;
+    },
+  };
+}
+
+/** A backup the page offers as a download. */
+function offerDownload(name: string, data: Uint8Array): void {
+  const a = el('a', { href: URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })), download: name }, `Download backup ${name}`);
+  $('file-notes').append(' ', a);
 }
 
 // ---- files --------------------------------------------------------------------------------------
@@ -314,12 +327,17 @@ async function flash(signal: AbortSignal): Promise<void> {
   progress.reset();
   show($('result'), false);
   for (const w of warnings) onEvent({ type: 'note', level: 'warn', message: w });
-  const summary = await writeRegions(dev, regions, {
+  // The same job as the CLI's: another chip's image is refused, critical regions go last.
+  const planned = await planWrite(dev, regions);
+  const summary = await runWriteJob(dev, planned, {
     skipUnchanged: $<HTMLInputElement>('skip-unchanged').checked,
     verify: $<HTMLInputElement>('verify').checked,
-    recovery: { reconnect: (ctx) => reconnect(ctx, signal) },
+    recovery: recoveryFor(dev, signal),
     events: onEvent,
     signal,
+    backup: pageBackups(offerDownload),
+    journal: pageJournals,
+    port: link!.how,
   });
   device = summary.device;
   renderResult(summary, dev.sectorSize);
@@ -375,15 +393,17 @@ async function monitor(signal: AbortSignal): Promise<void> {
   out.textContent = '';
   const baud = Number($<HTMLSelectElement>('monitor-baud').value);
   if (transport.canSetBaud && transport.baud !== baud) await transport.setBaud(baud);
-  const decoder = new TextDecoder();
+  // Crashes are decoded against a dropped ELF (the monitor's own pick, else one among the files).
+  const view = await monitorView($<HTMLInputElement>('monitor-elf').files?.[0], entries, (note) => onEvent({ type: 'note', level: 'info', message: note }));
   try {
     while (!signal.aborted) {
       const data = await transport.read({ deadline: deadlineIn(250), signal }).catch((e: unknown) => {
         if (signal.aborted) return new Uint8Array(0);
         throw e;
       });
-      if (data.length === 0) continue;
-      out.textContent = ((out.textContent ?? '') + decoder.decode(data, { stream: true })).slice(-100_000);
+      const text = data.length === 0 ? view.idle() : view.push(data);
+      if (!text) continue;
+      out.textContent = ((out.textContent ?? '') + text).slice(-100_000);
       out.scrollTop = out.scrollHeight;
     }
   } finally {
