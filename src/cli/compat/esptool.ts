@@ -1,6 +1,6 @@
 import { AnyflashError } from '../../core/errors.js';
 import { ANYFLASH_EXTRAS, deviceArgs, extraArgs, settingsFrom, unsupported, type Step } from './device-args.js';
-import { closest, has, isOptionToken, leadingOptions, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
+import { closest, findSpec, has, isOptionToken, leadingOptions, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
 
 /** esptool's global options (v3/v4 argparse and v5 click spellings). */
 export const ESPTOOL_GLOBALS: readonly OptSpec[] = [
@@ -11,7 +11,7 @@ export const ESPTOOL_GLOBALS: readonly OptSpec[] = [
   opt('after', 1, '-a', '--after'),
   opt('noStub', 0, '--no-stub'),
   opt('verbose', 0, '-t', '--trace', '-v', '--verbose'),
-  opt('ignored', 0, '-s', '--silent'),
+  opt('ignored', 0, '-s', '--silent', '-q', '--quiet'),
   opt('connectAttempts', 1, '--connect-attempts'),
   opt('portFilter', 'many', '--port-filter'),
   opt('vddsdio', 1, '--override-vddsdio'),
@@ -204,6 +204,15 @@ export function translateEsptool(tokens: readonly string[]): Step[] {
     throw new AnyflashError('bad-input', `Unknown esptool command "${word}".`, {
       advice: [near ? `Did you mean ${word.includes('_') ? near.replace(/-/g, '_') : near}?` : `Use one of: ${Object.keys(COMMANDS).join(', ')}.`],
     });
+  }
+  // Arduino's esp8266 upload.py line: `erase_region ADDR SIZE … write_flash …` (or erase_flash) in one.
+  const next = key.startsWith('erase-') ? tokens.findIndex((t, j) => j > i && commandKey(t) === 'write-flash') : -1;
+  if (next > 0) {
+    const first = tokens.slice(i + 1, next);
+    const globalsInFirst = scanArgs(first, [ERASE, ESPTOOL_GLOBALS, ANYFLASH_EXTRAS], `esptool ${key}`).opts
+      .filter((o) => findSpec(o.name, [ESPTOOL_GLOBALS, ANYFLASH_EXTRAS]))
+      .flatMap((o) => (o.value !== undefined ? [o.name, o.value] : [o.name]));
+    return [...translateEsptool([...leading, ...tokens.slice(i, next)]), ...translateEsptool([...leading, ...globalsInFirst, ...tokens.slice(next)])];
   }
   const rest = scanArgs(disambiguateP(tokens.slice(i + 1)), [command.specs, ESPTOOL_GLOBALS, ANYFLASH_EXTRAS], `esptool ${key}`);
   const opts = [...globals.opts, ...rest.opts];

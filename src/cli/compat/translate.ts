@@ -56,7 +56,7 @@ export function translateFor(tool: Tool, tokens: readonly string[]): Step[] {
 
 /** `python -m esptool …` pasted after `anyflash`: the interpreter words name the tool. */
 function stripInterpreter(tokens: readonly string[]): readonly string[] {
-  if (/^python[0-9.]*(\.exe)?$/i.test(tokens[0] ?? '') && tokens[1] === '-m') return tokens.slice(2);
+  if (/^(python[0-9.]*|py)(\.exe)?$/i.test(tokens[0] ?? '') && tokens[1] === '-m') return tokens.slice(2);
   if (tokens[0] === '-m' && tokens[1] !== undefined && TOOL_NAMES[tokens[1].toLowerCase()]) return tokens.slice(1);
   return tokens;
 }
@@ -67,11 +67,13 @@ function stripInterpreter(tokens: readonly string[]): readonly string[] {
  * options), and says which anyflash commands to run.
  */
 export function translate(argv: readonly string[], forced?: Tool, nativeCommands: readonly string[] = []): Translation {
-  if (forced) return { tool: forced, steps: translateFor(forced, argv) };
-  const tokens = stripInterpreter(argv);
+  // Build systems substitute empty template values as "" (Arduino's "{upload.verbose}"): no argument.
+  const given = argv.filter((t) => t !== '');
+  if (forced) return { tool: forced, steps: translateFor(forced, given) };
+  const tokens = stripInterpreter(given);
   const first = tokens[0];
   if (first === undefined || PASS_THROUGH.has(first)) return { steps: [{ argv: [...tokens] }] };
-  const named = first === '-m' ? undefined : TOOL_NAMES[first.toLowerCase().replace(/^.*[\\/]/, '')];
+  const named = first === '-m' ? undefined : TOOL_NAMES[first.toLowerCase().replace(/^.*[\\/]/, '').replace(/\.exe$/, '')];
   if (named) return { tool: named, steps: translateFor(named, tokens.slice(1)) };
   const tool = recognise(tokens, nativeCommands);
   if (tool) return { tool, steps: translateFor(tool, tokens) };
@@ -94,6 +96,8 @@ function recognise(tokens: readonly string[], nativeCommands: readonly string[])
     if (['write-flash', 'read-flash', 'erase-flash', 'erase-region', 'config'].includes(key) || !isNative) return 'sftool';
   }
   if (ESPFLASH_ONLY.includes(key)) return 'espflash';
+  // FILE@ADDRESS in write_flash, ADDRESS:SIZE in erase_region, FILE@ADDRESS:SIZE in read_flash: sftool's forms.
+  if (['write-flash', 'read-flash', 'erase-region'].includes(key) && word !== key && rest.some((t) => !isOptionToken(t) && /^[^@]+@(0x)?[0-9a-f]+(:\S+)?$|^(0x)?[0-9a-f]+:(0x)?[0-9a-f]+$/i.test(t))) return 'sftool';
   // espflash's spellings of the commands it shares with esptool: -B baud, -M monitor.
   if (['read-flash', 'erase-flash', 'erase-region'].includes(key) && tokens.some((t) => ['-B', '-M', '--non-interactive', '--block-size', '--max-in-flight'].includes(t))) return 'espflash';
   if (isEsptoolCommand(word) && (word !== key || !NATIVE_ALSO.has(key) || leading.length > 0 || looksEsptool(rest))) return 'esptool';
