@@ -14,7 +14,7 @@ export type FaultSpec =
   | { kind: 'slow-flash'; factor: number };
 
 const usage =
-  'Fault specs: corrupt=RATE, drop=RATE, stall=AT:SECONDS, brownout=AT, vanish=AT:SECONDS, max-baud=N, slow-flash=FACTOR; AT is 50%, 0x4f000 or 3s.';
+  'Fault specs: corrupt=RATE, drop=RATE, stall=AT:DURATION, brownout=AT, vanish=AT:DURATION, max-baud=N, slow-flash=FACTOR; AT is 50%, 0x4f000 or 3s; DURATION is 2s, 500ms or 2 (seconds).';
 
 function bad(spec: string, why: string): AnyflashError {
   return new AnyflashError('bad-input', `Fault "${spec}": ${why}.`, { advice: [usage] });
@@ -34,10 +34,12 @@ function parseTrigger(spec: string, text: string): FaultTrigger {
   throw bad(spec, `"${text}" is not a trigger (50%, 0x4f000 or 3s)`);
 }
 
+/** A duration: `2s`, `500ms`, or plain seconds (`2`, `0.5`). */
 function parseSeconds(spec: string, text: string | undefined): number {
-  const n = Number(text);
-  if (text === undefined || !Number.isFinite(n) || n < 0) throw bad(spec, 'needs :SECONDS');
-  return n;
+  if (text === undefined || text === '') throw bad(spec, 'needs a duration after the trigger, e.g. :2s, :500ms or :2 (seconds)');
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text);
+  if (!m) throw bad(spec, `"${text}" is not a duration (2s, 500ms, or 2 for seconds)`);
+  return Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
 }
 
 /** Parses one `--fault` value. */
@@ -52,8 +54,9 @@ export function parseFault(spec: string): FaultSpec {
       return { kind, rate: parseRate(spec, value) };
     case 'stall':
     case 'vanish': {
-      const [at, seconds] = value.split(':');
-      return { kind, at: parseTrigger(spec, at!), seconds: parseSeconds(spec, seconds) };
+      const parts = value.split(':');
+      if (parts.length > 2) throw bad(spec, `expected ${kind}=AT:DURATION with one colon, e.g. ${kind}=50%:2s`);
+      return { kind, at: parseTrigger(spec, parts[0]!), seconds: parseSeconds(spec, parts[1]) };
     }
     case 'brownout':
       return { kind, at: parseTrigger(spec, value) };
