@@ -48,6 +48,7 @@ export interface ElfSymbol {
   shndx?: number;
 }
 
+export const STT_NOTYPE = 0;
 export const STT_FUNC = 2;
 export const SHF_EXECINSTR = 0x4;
 

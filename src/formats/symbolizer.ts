@@ -3,7 +3,7 @@
  * our own reader, no toolchain binaries, browser-safe. Indexing builds sorted typed arrays once;
  * each lookup is a few binary searches.
  */
-import { parseElf, SHF_EXECINSTR, STT_FUNC, EM_ARM, type ElfFile } from './elf.js';
+import { parseElf, SHF_EXECINSTR, STT_FUNC, STT_NOTYPE, EM_ARM, type ElfFile } from './elf.js';
 import { parseDebugInfo, type DebugInfo, type DwarfSections, type FunctionEntry } from './dwarf-info.js';
 import { runLineProgram, type DebugStrings } from './dwarf-line.js';
 import { demangle } from './demangle.js';
@@ -92,8 +92,11 @@ export function symbolizerFor(elf: ElfFile): Symbolizer {
 
   // Symbol table: functions by start address (ARM Thumb symbols carry bit 0).
   const thumb = elf.machine === EM_ARM;
+  // Functions, and untyped code labels with a size (ROM ELFs mark entry points like `_start` so);
+  // compiler-local labels (`.L…`, `$x`) are no names.
+  const execSections = new Set(elf.sections.flatMap((s, i) => ((s.flags & SHF_EXECINSTR) !== 0 ? [i] : [])));
   const funcs = elf.symbols
-    .filter((s) => s.type === STT_FUNC && s.shndx !== 0)
+    .filter((s) => s.shndx !== 0 && (s.type === STT_FUNC || (s.type === STT_NOTYPE && s.size > 0 && execSections.has(s.shndx ?? 0) && !/^[.$]/.test(s.name))))
     .map((s) => ({ name: demangle(s.name), start: thumb ? s.value & ~1 : s.value, size: s.size }))
     .sort((a, b) => a.start - b.start || b.size - a.size);
   const symStart = Float64Array.from(funcs, (f) => f.start);
