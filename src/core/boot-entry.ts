@@ -53,29 +53,43 @@ export function bootFamilyOf(chip: string | undefined): BootFamily | undefined {
   return undefined;
 }
 
-/** `GPIO9` for an ESP32-C3; undefined for chips without a strapping pin table entry. */
-export function bootStrapPin(chip: string | undefined): string | undefined {
-  return chip ? ESP_STRAPS[chip.toLowerCase()]?.pin : undefined;
+/** `esp32c3` from `esp32c3`, `ESP32-C3` or `esp32-c3`. */
+function key(chip: string): string {
+  return chip.toLowerCase().replace(/[-_\s]/g, '');
 }
 
-/** `the ESP32-C3's BOOT button (GPIO9)`, or both pins when the chip is not known. */
+/** `GPIO9` for an ESP32-C3; undefined for chips without a strapping pin table entry. */
+export function bootStrapPin(chip: string | undefined): string | undefined {
+  return chip ? ESP_STRAPS[key(chip)]?.pin : undefined;
+}
+
+/** `BOOT (GPIO9 on the ESP32-C3)`, or every family's pin when the chip is not known. */
 export function bootButton(chip: string | undefined): string {
-  const strap = chip ? ESP_STRAPS[chip.toLowerCase()] : undefined;
+  const k = chip ? key(chip) : '';
+  const strap = ESP_STRAPS[k];
   if (!strap) return 'BOOT (GPIO0 on ESP32/S2/S3/ESP8266, GPIO9 on C2/C3/C6/H2, GPIO28 on C5, GPIO35 on P4)';
-  return `BOOT (${strap.pin}${chip ? ` on the ${CHIP_TITLES[chip.toLowerCase()] ?? chip}` : ''})`;
+  return `BOOT (${strap.pin} on the ${CHIP_TITLES[k] ?? chip})`;
 }
 
 /** One sentence: how to enter the bootloader by hand on this family/chip, in this kind of front end. */
 export function manualBootEntry(ctx: BootContext = {}): string {
   const family = ctx.family ?? bootFamilyOf(ctx.chip);
   if (family === 'beken') {
-    return 'Beken chips have no BOOT pin: start the tool, then reset the chip while it is linking (touch CEN to GND for a moment, or power-cycle the chip); check TX/RX are crossed to the chip\'s download UART (RX1/TX1) with a common GND.';
+    return 'Beken chips have no BOOT pin: start the tool, then reset the chip while it is linking (touch CEN to GND for a moment, or power-cycle the chip); check the wiring: adapter TX to the chip\'s RX1, adapter RX to its TX1 (swap if unsure), common GND.';
   }
   if (family === 'sifli') {
     return 'SiFli SF32 has no BOOT pin: hard-reset or power-cycle the board and connect within its ~2 s boot window (start the tool first, then power-cycle).';
   }
   const then = ctx.web ? 'then click Connect again' : 'then run again with --before no-reset';
   return `Put the chip into download mode by hand: hold ${bootButton(ctx.chip)} low, tap RESET (EN), release BOOT, ${then}.`;
+}
+
+/**
+ * Beken after a long run of failed link attempts (the tool asked for resets all along): the wiring
+ * is the likelier fault, so it comes first.
+ */
+export function bekenWiringFirst(): string {
+  return 'The tool knocked for a long time with resets asked for: check the wiring first — adapter TX to the chip\'s RX1 and RX to its TX1 (swap them if unsure; TX2/RX2 is only the log UART), common GND, a solid 3.3 V — then reset by CEN or power-cycle while it is linking.';
 }
 
 /** What a boot banner's strapping value means, for evidence lines. */

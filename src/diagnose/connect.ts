@@ -105,7 +105,7 @@ export function classifyConnect(ev: ConnectEvidence): Diagnosis {
   const seen = collectText(ev);
   const family = ev.family;
   const make = (code: ErrorCode, summary: string, specific: string[] = [], more: string[] = []): Diagnosis =>
-    finish({ code, summary, advice: specific, evidence: [...more, ...evidence], family });
+    finish({ code, summary, advice: specific, evidence: [...more, ...evidence], family }, ev.chip);
 
   const port = ev.port;
   if (port?.role === 'jtag') {
@@ -126,13 +126,13 @@ export function classifyConnect(ev: ConnectEvidence): Diagnosis {
   const attempts = ev.attempts ?? [];
   for (const code of SPECIFIC_FAMILY_CODES) {
     const hit = attempts.find((a) => a.code === code);
-    if (hit) return finish({ code, summary: hit.message, advice: [], evidence: [...(hit.evidence ?? []), ...evidence], family: hit.family });
+    if (hit) return finish({ code, summary: hit.message, advice: [], evidence: [...(hit.evidence ?? []), ...evidence], family: hit.family }, ev.chip);
   }
 
   const fromText = classifyText(seen, ev);
   if (fromText) {
     const fam = family ?? fromText.family;
-    return finish({ code: fromText.code, summary: fromText.summary, advice: [...fromText.advice, ...manualEntry(fromText.code, fam)], evidence: [...fromText.evidence, ...evidence], family: fam });
+    return finish({ code: fromText.code, summary: fromText.summary, advice: fromText.advice, evidence: [...fromText.evidence, ...evidence], family: fam }, ev.chip);
   }
 
   const noisy = (ev.received ?? []).filter((r) => r.bytes.length > 0);
@@ -144,7 +144,7 @@ export function classifyConnect(ev: ConnectEvidence): Diagnosis {
   if (port?.role === 'usb-serial-jtag' || port?.role === 'usb-otg') {
     return make('usb-jtag-stuck', `The chip's own USB port (${port.bridge ?? vidPid(port.vid, port.pid)}) is present, but the chip does not answer.`, [], ['USB enumerated, yet no byte came back']);
   }
-  return make('no-response', 'The device sent nothing back: no boot log, no reply, no noise.', [...modemAdvice(ev), ...manualEntry('no-response', family)], ['not a single byte received']);
+  return make('no-response', 'The device sent nothing back: no boot log, no reply, no noise.', modemAdvice(ev), ['not a single byte received']);
 }
 
 /** Verdicts from recognised text: boot logs, download banners, firmware consoles. */
@@ -240,28 +240,15 @@ function baseEvidence(ev: ConnectEvidence): string[] {
   return out;
 }
 
-/**
- * How to enter the bootloader by hand where it differs from the ESP BOOT/RESET routine that the
- * general advice describes.
- */
-const MANUAL_ENTRY: Partial<Record<FamilyName, string>> = {
-  beken:
-    'Beken: start the command, then reset the chip while it knocks — short CEN to GND for a moment or power-cycle it; the bootloader listens only a few hundred ms.',
-  sifli:
-    'SiFli SF32LB52: power-cycle the board and connect within ~2 s (it has no BOOT pin), or run with --connect-attempts 0 and reset it while anyflash knocks.',
-};
-
-function manualEntry(code: ErrorCode, family?: FamilyName): string[] {
-  const line = family ? MANUAL_ENTRY[family] : undefined;
-  return line && ['no-response', 'firmware-owns-uart', 'baud-mismatch', 'boot-window-missed'].includes(code) ? [line] : [];
-}
-
 function modemAdvice(ev: ConnectEvidence): string[] {
   return ev.modemLineErrors?.length ? ['DTR/RTS could not be set on this port, so no automatic reset happened: reset the chip into its bootloader by hand.'] : [];
 }
 
-/** Adds the table's advice for the code after the evidence-specific lines. */
-function finish(d: Diagnosis): Diagnosis {
-  const general = adviceFor(d.code).advice.filter((a) => !d.advice.includes(a));
+/**
+ * Adds the shared advice for the code after the evidence-specific lines, worded for the family and
+ * chip (boot strap pin, Beken CEN reset, SiFli power-cycle) as `explain` and our own errors word it.
+ */
+function finish(d: Diagnosis, chip?: string): Diagnosis {
+  const general = adviceFor(d.code, { ...(d.family ? { family: d.family } : {}), ...(chip ? { chip } : {}) }).advice.filter((a) => !d.advice.includes(a));
   return { ...d, advice: [...d.advice, ...general], evidence: [...new Set(d.evidence)] };
 }

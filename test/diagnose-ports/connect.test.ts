@@ -31,7 +31,8 @@ test('ESP boot:0x13 without "waiting for download" → wrong-boot-mode with the 
   const d = classifyConnect({ family: 'esp', bootLog: [log] });
   assert.equal(d.code, 'wrong-boot-mode');
   assert.match(d.summary, /boot:0x13/);
-  assert.match(d.advice[0]!, /Hold BOOT.*tap RESET.*--before no-reset/);
+  assert.match(d.advice[0]!, /BOOT \(GPIO0 on ESP32.*--before no-reset/);
+  assert.ok(d.advice.some((a) => /hold BOOT .*tap RESET \(EN\)/.test(a)));
   assert.ok(d.evidence.some((e) => e.includes('SPI_FAST_FLASH_BOOT')));
 });
 
@@ -45,7 +46,7 @@ test('"waiting for download" but no sync → no-sync-reply (host TX path)', () =
 test('application log at the connect baud → firmware-owns-uart', () => {
   const d = classifyConnect({ family: 'esp', listen: [describeCapture(115200, enc('I (312) wifi: connected to ap\r\nI (400) app: hello\r\n'))] });
   assert.equal(d.code, 'firmware-owns-uart');
-  assert.ok(d.advice.some((a) => /hold BOOT, tap RESET/.test(a)));
+  assert.ok(d.advice.some((a) => /hold BOOT .*low, tap RESET/.test(a)));
 });
 
 test('ESP8266 boot log readable only at 74880 → wrong-boot-mode (it booted from flash)', () => {
@@ -126,7 +127,7 @@ test('unreadable bytes at every baud → garbled-reply', () => {
 test('a silent Beken gets the Beken way into the bootloader first', () => {
   const d = classifyConnect({ family: 'beken' });
   assert.equal(d.code, 'no-response');
-  assert.match(d.advice[0]!, /Beken: .*CEN to GND/);
+  assert.match(d.advice[0]!, /Beken chips have no BOOT pin: .*CEN to GND/);
 });
 
 test('text names the family even without --chip: SiFli ROM banner but no handshake → no-sync-reply (sifli)', () => {

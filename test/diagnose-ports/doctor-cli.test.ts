@@ -40,7 +40,7 @@ describe('anyflash doctor (CLI)', { concurrency: true }, () => {
     assert.equal(r.status, 1, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^\[(wrong-boot-mode|firmware-owns-uart)\] /);
-    assert.match(lines[1]!, /^what to do: .*hold BOOT, tap RESET/);
+    assert.match(lines[1]!, /^what to do: .*(?:hold BOOT .*tap RESET|BOOT \(GPIO0 .*capacitor)/);
     assert.equal(lines[2], 'evidence:');
     assert.match(lines[3]!, /^  • /);
     assert.match(r.stderr, /✗ connect esp: /, 'the steps are shown as they run');

@@ -24,7 +24,7 @@ test('boot log without "waiting for download" → wrong-boot-mode with the boot 
   assert.equal(e.code, 'wrong-boot-mode');
   assert.match(e.message, /0x13/);
   assert.ok(e.evidence.includes('boot mode: 0x13'));
-  assert.match(e.advice.join(' '), /Hold BOOT.*tap RESET.*--before no-reset/);
+  assert.match(e.advice.join(' '), /hold BOOT \(GPIO0.*\) low, tap RESET.*--before no-reset/);
 });
 
 test('download mode reached but silent → no-sync-reply (TX path down)', async () => {
@@ -113,7 +113,7 @@ test('wait mode: after automatic reset fails, asks for BOOT+RESET and connects w
   });
   assert.equal((await dev.info()).strategy, 'manual');
   const w = events.find((e) => e.type === 'wait-for-user');
-  assert.ok(w && w.type === 'wait-for-user' && /Hold BOOT, tap RESET, release BOOT/.test(w.message));
+  assert.ok(w && w.type === 'wait-for-user' && /Hold BOOT \(GPIO0.*\), tap RESET, release BOOT/.test(w.message));
 });
 
 test('no-reset-no-sync talks to a chip already in the loader without any SYNC', async () => {

@@ -151,7 +151,7 @@ describe('web UI in Chromium', { skip }, () => {
     const error = page.locator('#error:not([hidden])');
     await error.waitFor({ timeout: 30_000 });
     assert.equal(await error.locator('.code-tag').getAttribute('data-code'), 'firmware-owns-uart');
-    assert.match(await error.locator('.advice li').first().innerText(), /Hold BOOT \(IO0\), tap RESET/);
+    assert.match(await error.locator('.advice li').first().innerText(), /hold BOOT \(GPIO0 on the ESP32\) low, tap RESET/);
     await shot(page, 'failure');
   });
 

@@ -1,3 +1,4 @@
+import { bekenWiringFirst } from '../../core/boot-entry.js';
 import { bekenChipName } from './beken-common.js';
 import { hex, type ToolSignatures } from './types.js';
 
@@ -13,7 +14,12 @@ export const bk7231gui: ToolSignatures = {
     { pattern: /^Flasher mode: (BK\w+)/i, kind: 'info', facts: (m) => ({ chip: bekenChipName(m[1]!) }) },
     { pattern: /Going to open port: (\w+|\/dev\/\S+?)\.?$/i, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
     { pattern: /^Serial port open!/i, kind: 'progress', step: 'open-port' },
-    { pattern: /Getting bus failed, will try again/i, kind: 'attempt', step: 'connect' },
+    { pattern: /Getting bus(?:\.\.\.)? failed, will try again/i, kind: 'attempt', step: 'connect' },
+    { pattern: /^Reminder: you should do a device reboot now/i, kind: 'attempt', step: 'connect' },
+    // After 100 knocks with reboot reminders: a wiring fault more than a missed reset.
+    { pattern: /^Failed to get bus!?$/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.7], ['boot-window-missed', 0.4]], lead: () => bekenWiringFirst() },
+    { pattern: /^Failed to open serial port!?$/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.6], ['port-not-found', 0.4]] },
+    { pattern: /answering as BL2; this flasher operation requires the BootROM/i, kind: 'warning', step: 'connect', note: 'The chip answered from its second-stage loader (BL2), not the BootROM: reset it by CEN or power while the tool is linking so the BootROM answers.' },
     { pattern: /^Getting bus\.\.\. \(now, please do reboot/i, kind: 'attempt', step: 'connect' },
     { pattern: /Getting bus success!/i, kind: 'progress', step: 'connect' },
     { pattern: /Going to set baud rate setting \((\d+)\)/i, kind: 'progress', step: 'connect', facts: (m) => ({ baud: Number(m[1]) }) },

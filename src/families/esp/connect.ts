@@ -1,3 +1,4 @@
+import { bootButton, manualBootEntry } from '../../core/boot-entry.js';
 import { AnyflashError, type ErrorCode } from '../../core/errors.js';
 import { printable, textDecoder } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
@@ -109,7 +110,7 @@ export async function connectLoop(loader: EspLoader, options: ConnectLoopOptions
   }
 
   if (options.wait) {
-    events({ type: 'wait-for-user', message: 'Hold BOOT, tap RESET, release BOOT — waiting…' });
+    events({ type: 'wait-for-user', message: `Hold ${bootButton(options.target)}, tap RESET, release BOOT — waiting…` });
     const end = performance.now() + (options.waitMs ?? DEFAULT_WAIT_MS);
     let attempt = 0;
     while (performance.now() < end) {
@@ -202,7 +203,8 @@ export function diagnoseConnectFailure(evidence: ConnectEvidence, target: string
   const fail = (code: ErrorCode, reason: string, advice: string[], extra: string[] = []): AnyflashError =>
     new AnyflashError(code, `Failed to connect to ${target}: ${reason}`, { family: 'esp', advice, evidence: [...extra, ...facts] });
 
-  const manualBoot = 'Hold BOOT (IO0), tap RESET (EN), release BOOT, then retry with --before no-reset.';
+  // The chip's own strapping pin (GPIO0, GPIO9, GPIO28, GPIO35), as doctor and explain word it.
+  const manualBoot = manualBootEntry({ family: 'esp', chip: target });
   if (evidence.echo) {
     return fail('echo-loopback', 'our own SYNC frames came back: RX and TX are looped.', [
       'Check the wiring: the adapter RX/TX must go to the chip TX/RX, not to each other (remove loopback jumpers).',
@@ -221,7 +223,7 @@ export function diagnoseConnectFailure(evidence: ConnectEvidence, target: string
     return fail(
       'wrong-boot-mode',
       `wrong boot mode detected (${boot[1]}): the chip booted its firmware instead of the download mode.`,
-      [manualBoot, 'The auto-reset circuit did not pull IO0 low: check the DTR/RTS wiring or try another adapter/cable.'],
+      [manualBoot, `The auto-reset circuit did not pull ${bootButton(target)} low: check the DTR/RTS wiring or try another adapter/cable.`],
       [`boot mode: ${boot[1]}`],
     );
   }
