@@ -85,8 +85,8 @@ export interface EspChipRecord {
   spi: SpiRegs;
   uartClkdiv: number;
   crystal: CrystalRule;
-  /** File name (without `.json`) of the flasher stub. */
-  stub: string;
+  /** File name (without `.json`) of the flasher stub; null where no stub is published (ROM only). */
+  stub: string | null;
   /** ROM status is `status, error, 0, 0` (4 bytes) on ESP32 and later, 2 bytes on ESP8266. */
   romStatusLen: 2 | 4;
   /** The ROM understands CHANGE_BAUDRATE, so the baud can be raised before the stub upload. */
@@ -137,7 +137,7 @@ const C5_MAP = [
 ];
 
 const f = (addr: number, shift: number, bits: number): BitField => ({ addr, shift, bits });
-/** Word `n` of eFuse BLOCK1 (which starts at `base + 0x44`, or `+0x40` on the C2). */
+/** Word `n` of eFuse BLOCK1 (which starts at `base + 0x44`; `+0x40` on the C2, `+0x50` on the S31). */
 const blk1 = (base: number, n: number, off = 0x44): number => base + off + 4 * n;
 
 /** SPI1 user-command registers of the ESP32-S2 and later. */
@@ -150,6 +150,9 @@ const C3_EFUSE = 0x60008800;
 const C6_EFUSE = 0x600b0800;
 const C5_EFUSE = 0x600b4800;
 const P4_EFUSE = 0x5012d000;
+const H4_EFUSE = 0x600b1800;
+const H21_EFUSE = 0x600b4000;
+const S31_EFUSE = 0x20715000;
 
 export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
@@ -518,6 +521,104 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
       ],
       flashSizes: ESP32_SIZES, flashFreqs: FREQ_80,
       mmuPageSize: 0x10000, mmuPageSizes: [], uf2FamilyId: 0x3d308e94,
+    },
+  },
+  {
+    name: 'esp32h4',
+    description: 'ESP32-H4',
+    imageChipId: 28,
+    securityInfo: 'full',
+    bootloaderOffset: 0x2000,
+    // Detected by chip id only (esptool: USES_MAGIC_VALUE = False from the C3 on); no magic published.
+    magic: [],
+    efuseBase: H4_EFUSE,
+    macReg: H4_EFUSE + 0x44,
+    revision: { major: [f(blk1(H4_EFUSE, 3), 22, 2)], minor: [f(blk1(H4_EFUSE, 3), 18, 4)] },
+    pkg: [f(blk1(H4_EFUSE, 4), 12, 3)],
+    packages: { 0: 'ESP32-H4 (QFN40)' },
+    spi: newSpi(0x60099000),
+    uartClkdiv: 0x60000014,
+    crystal: { kind: 'fixed', mhz: 32 },
+    stub: 'esp32h4',
+    romStatusLen: 4,
+    romChangeBaud: true,
+    romFlashBeginEncryptWord: true,
+    romSpiAttach: true,
+    features: ['BT 5 (LE)', 'IEEE802.15.4', 'Dual Core', '96MHz'],
+    image: {
+      irom: [0x42000000, 0x42800000], drom: [0x42800000, 0x43000000],
+      memoryMap: [
+        m(0x00000000, 0x00010000, 'PADDING'), m(0x42000000, 0x44000000, 'DROM'),
+        m(0x40810000, 0x40860000, 'DRAM'), m(0x40810000, 0x40860000, 'BYTE_ACCESSIBLE'),
+        m(0x40000000, 0x40050000, 'DROM_MASK'), m(0x40000000, 0x40050000, 'IROM_MASK'),
+        m(0x42000000, 0x44000000, 'IROM'), m(0x40810000, 0x40860000, 'IRAM'),
+        m(0x50000000, 0x50004000, 'RTC_IRAM'), m(0x50000000, 0x50004000, 'RTC_DRAM'),
+        m(0x60000000, 0x60100000, 'MEM_INTERNAL2'),
+      ],
+      flashSizes: ESP32_SIZES, flashFreqs: { '48m': 0xf, '24m': 0x0, '16m': 0x1, '12m': 0x2 },
+      mmuPageSize: 0x10000, mmuPageSizes: [], uf2FamilyId: 0x9e0baa8a,
+    },
+  },
+  {
+    name: 'esp32h21',
+    description: 'ESP32-H21',
+    imageChipId: 25,
+    securityInfo: 'full',
+    bootloaderOffset: 0,
+    magic: [],
+    efuseBase: H21_EFUSE,
+    macReg: H21_EFUSE + 0x44,
+    revision: { major: [f(blk1(H21_EFUSE, 5), 8, 2)], minor: [f(blk1(H21_EFUSE, 5), 4, 4)] },
+    pkg: [f(blk1(H21_EFUSE, 5), 11, 3)],
+    spi: newSpi(0x60003000),
+    uartClkdiv: 0x60000014,
+    crystal: { kind: 'fixed', mhz: 32 },
+    // No flasher stub for the H21 in esptool-js's stub set: ROM loader only.
+    stub: null,
+    romStatusLen: 4,
+    romChangeBaud: true,
+    romFlashBeginEncryptWord: true,
+    romSpiAttach: true,
+    features: ['BT 5 (LE)', 'IEEE802.15.4', 'Single Core', '96MHz'],
+    image: {
+      irom: [0x42000000, 0x42800000], drom: [0x42800000, 0x43000000],
+      memoryMap: C6_MAP,
+      flashSizes: ESP32_SIZES, flashFreqs: { '48m': 0xf, '24m': 0x0, '16m': 0x1, '12m': 0x2 },
+      mmuPageSize: 0x10000, mmuPageSizes: [0x2000, 0x4000, 0x8000, 0x10000], uf2FamilyId: 0xb6dd00af,
+    },
+  },
+  {
+    name: 'esp32s31',
+    description: 'ESP32-S31',
+    imageChipId: 32,
+    securityInfo: 'full',
+    bootloaderOffset: 0x2000,
+    magic: [],
+    efuseBase: S31_EFUSE,
+    // The S31's BLOCK1 (MAC first) starts at +0x50.
+    macReg: S31_EFUSE + 0x50,
+    revision: { major: [f(blk1(S31_EFUSE, 3, 0x50), 22, 2)], minor: [f(blk1(S31_EFUSE, 3, 0x50), 18, 4)] },
+    pkg: [f(blk1(S31_EFUSE, 4, 0x50), 6, 2)],
+    spi: newSpi(0x20501000),
+    uartClkdiv: 0x60000014,
+    crystal: { kind: 'fixed', mhz: 40 },
+    stub: 'esp32s31',
+    romStatusLen: 4,
+    romChangeBaud: true,
+    romFlashBeginEncryptWord: true,
+    romSpiAttach: true,
+    features: ['Wi-Fi 6', 'BT 5.4 (LE)', 'IEEE802.15.4', 'Dual Core + LP Core', '300MHz'],
+    watchdog: LP_WDT(0x20801000),
+    image: {
+      irom: [0x40000000, 0x54000000], drom: [0x40000000, 0x54000000],
+      memoryMap: [
+        m(0x00000000, 0x00010000, 'PADDING'), m(0x40000000, 0x54000000, 'DROM'),
+        m(0x2f000000, 0x2f080000, 'DRAM'), m(0x2f000000, 0x2f080000, 'BYTE_ACCESSIBLE'),
+        m(0x2f800000, 0x2f850000, 'DROM_MASK'), m(0x2f800000, 0x2f850000, 'IROM_MASK'),
+        m(0x40000000, 0x54000000, 'IROM'), m(0x2f000000, 0x2f080000, 'IRAM'),
+        m(0x2e000000, 0x2e008000, 'RTC_IRAM'), m(0x2e000000, 0x2e008000, 'RTC_DRAM'),
+      ],
+      flashSizes: ESP32_SIZES, flashFreqs: FREQ_C5, mmuPageSize: 0x10000, mmuPageSizes: [], uf2FamilyId: 0x3101f7c1,
     },
   },
 ];

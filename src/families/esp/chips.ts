@@ -35,8 +35,8 @@ export interface EspChip {
   uartClkdiv: number;
   crystal: CrystalRule;
   bootloaderOffset: number;
-  /** File name (without `.json`) of the flasher stub. */
-  stub: string;
+  /** File name (without `.json`) of the flasher stub; null where none is published (ROM only). */
+  stub: string | null;
   /** ROM status is `status, error, 0, 0` (4 bytes) on ESP32 and later, 2 bytes on ESP8266. */
   romStatusLen: 2 | 4;
   /** The ROM understands CHANGE_BAUDRATE, so the baud can be raised before the stub upload. */

@@ -228,7 +228,10 @@ async function connectAt(options: ConnectOptions, initialBaud: number): Promise<
   }
   const facts: ChipFacts = secureDownload ? { description: chip.description } : await readChipFacts(loader, chip, transport.baud);
 
-  const wantStub = !options.noStub && !secureDownload;
+  const wantStub = !options.noStub && !secureDownload && chip.stub !== null;
+  if (!options.noStub && chip.stub === null) {
+    events({ type: 'note', level: 'info', message: `No flasher stub is published for the ${chip.description}: using the ROM loader.` });
+  }
   const usbOtg = isUsbOtg(transport, chip.chipId);
   if (options.noStub && loader.stub) {
     events({ type: 'note', level: 'warn', message: 'A flasher stub is already running; using it although --no-stub was given.' });

@@ -27,6 +27,13 @@ const STUB_RETRY_CODES = new Set(['device-error', 'garbled-reply', 'timeout', 'u
 /** Stub JSON file for a chip; the ESP32-P4 before revision 3.00 needs its own build. */
 export function stubNameFor(chip: EspChip, revision?: { major: number; minor: number }): string {
   if (chip.name === 'esp32p4' && revision && revision.major * 100 + revision.minor < 300) return 'esp32p4-rev1';
+  if (chip.stub === null) {
+    throw new AnyflashError('stub-missing', `No flasher stub is published for the ${chip.description}.`, {
+      family: 'esp',
+      chip: chip.name,
+      advice: ['Connect with --no-stub: the ROM loader writes and verifies, only more slowly.'],
+    });
+  }
   return chip.stub;
 }
 

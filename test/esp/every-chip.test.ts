@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ESP_CHIPS } from '../../src/families/esp/chips.js';
+import { espFamily } from '../../src/families/esp/index.js';
+import { md5 } from '../../src/core/md5.js';
+import { ESP_SIM_CHIPS } from '../../src/sim/esp/index.js';
+import { bench, pattern } from './helpers.js';
+
+test('every ESP chip in the table has a simulator', () => {
+  assert.deepEqual([...ESP_SIM_CHIPS].sort(), ESP_CHIPS.map((c) => c.name).sort());
+});
+
+for (const chip of ESP_CHIPS) {
+  test(`${chip.name}: detected, written and verified against its simulator`, async () => {
+    const b = await bench(chip.name);
+    const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+    const info = await dev.info();
+    assert.equal(info.chip, chip.name);
+    assert.equal(info.mode, chip.stub === null ? 'rom' : 'stub');
+    const data = pattern(0x2000, chip.name.length);
+    const at = 0x10000;
+    await dev.writeFlash(at, data);
+    assert.deepEqual(b.sim.flash.read(at, data.length), data, 'the flash holds the image');
+    assert.deepEqual(await dev.flashDigest(at, data.length), md5(data), 'the chip reports the digest of the image');
+    await dev.reset('hard');
+  });
+}
