@@ -11,6 +11,18 @@ export interface CompareOptions {
 }
 
 /**
+ * The sectors of `region` whose bytes differ from `copy`, the flash contents of the same range read
+ * in this job (a backup taken just before the write): no device digests at all.
+ */
+export function dirtySectorsFromCopy(region: Region, copy: Uint8Array, sector: number): Range[] {
+  const start = region.address;
+  const end = start + region.data.length;
+  return sectorRanges(start, end, sector)
+    .filter((s) => !bytesEqual(region.data.subarray(s.start - start, s.end - start), copy.subarray(s.start - start, s.end - start)))
+    .map((s) => sectorOf(s, sector));
+}
+
+/**
  * Finds the sectors of `region` whose flash contents differ from the image, asking the device for
  * digests: the whole region first, then 64 KiB blocks, then sectors inside differing blocks.
  * A block that reads back erased needs no refinement: its dirty sectors are the image's non-blank
