@@ -42,7 +42,7 @@ export function deviceCommand(program: Command, name: string, description: strin
     program
       .command(name)
       .description(description)
-      .addOption(new Option('-p, --port <port>', 'serial port, tcp://host:port, rfc2217://host:port or sim:<chip>').env('ANYFLASH_PORT'))
+      .addOption(new Option('-p, --port <port>', 'serial port, tcp://host:port, rfc2217://host:port or sim:<chip> (a fresh simulated chip per command; sim:<chip>?flash-file=F keeps its flash in F)').env('ANYFLASH_PORT'))
       .addOption(new Option('-b, --baud <baud>', 'working baud rate after the handshake').env('ANYFLASH_BAUD'))
       .addOption(new Option('-c, --chip <chip>', 'chip or family (detected when omitted)').env('ANYFLASH_CHIP'))
       .option('--before <strategy>', 'reset before connecting: default-reset, no-reset, no-reset-no-sync, usb-reset, power-cycle, or a sequence like D0|R1|W0.1|D1|R0|W0.05|D0')

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { FlashBacking } from '../sim/flash.js';
+import type { FlashStore } from '../sim/port.js';
 
 /**
  * Persists simulated flash to a file, writing through on every erase/program so another process
@@ -31,3 +32,8 @@ export class FlashFile implements FlashBacking {
     closeSync(this.fd);
   }
 }
+
+/** `sim:<chip>?flash-file=F` keeps the simulated flash in F, as `anyflash sim --flash-file` does. */
+export const flashFileStore: FlashStore = {
+  open: (path) => ({ initial: FlashFile.load(path), backing: new FlashFile(path) }),
+};

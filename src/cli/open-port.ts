@@ -4,6 +4,7 @@ import { isAnyflashError } from '../core/errors.js';
 import { enrichOpenError } from '../diagnose/port-open.js';
 import { listPorts } from '../diagnose/ports.js';
 import { sharedSimTransport, simConnectExtra } from '../sim/port.js';
+import { flashFileStore } from './flash-file.js';
 import { MeteredTransport } from '../transport/metered.js';
 import { createTransport } from '../transport/open.js';
 import type { PortFacts, Transport } from '../transport/types.js';
@@ -40,7 +41,7 @@ async function followDevice(url: string, known?: PortFacts): Promise<string> {
  */
 export async function openPort(url: string, events: EventSink, known?: PortFacts): Promise<MeteredTransport> {
   const transport: Transport = url.startsWith('sim:')
-    ? sharedSimTransport(url)
+    ? sharedSimTransport(url, flashFileStore)
     : createTransport(await followDevice(url, known), { events, facts: await factsFor(url) });
   transport.events = events;
   try {

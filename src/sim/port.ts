@@ -1,6 +1,7 @@
 import { AnyflashError } from '../core/errors.js';
 import { SimClock } from './clock.js';
 import type { SimDevice } from './device.js';
+import type { FlashBacking } from './flash.js';
 import { FaultPlan, parseFault } from './faults.js';
 import { SimLink } from './link.js';
 import type { SimOptions } from './options.js';
@@ -17,11 +18,21 @@ export interface SimPort {
 }
 
 /**
- * Opens `sim:<chip>[?flash-size=4M&boot=firmware&latency=1&realtime=1&auto-reset=0&app-log=TEXT|app-log-hex=HEX&fault=SPEC&seed=N]`:
- * an in-process simulated chip behind a USB-UART-like transport. `fault` may repeat
+ * Where a front end keeps a simulator's flash between runs (`flash-file=`). Files are Node-only,
+ * so the front end hands its store in rather than this module importing one.
+ */
+export interface FlashStore {
+  /** The file's contents (undefined for a new file) and a backing that writes every change through. */
+  open(path: string): { initial?: Uint8Array; backing: FlashBacking & { init(contents: Uint8Array): void } };
+}
+
+/**
+ * Opens `sim:<chip>[?flash-size=4M&flash-file=F&boot=firmware&latency=1&realtime=1&auto-reset=0&app-log=TEXT|app-log-hex=HEX&fault=SPEC&seed=N]`:
+ * an in-process simulated chip behind a USB-UART-like transport. Its flash lives as long as the
+ * process unless `flash-file` keeps it in a file (`store` opens it). `fault` may repeat
  * (`fault=brownout=50%25&fault=corrupt=1e-4`); `fault-write-size` sets what `N%` refers to.
  */
-export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPort {
+export function openSimPort(url: string, base: Partial<SimOptions> = {}, store?: FlashStore): SimPort {
   const m = /^sim:([a-z0-9_-]+)(?:\?(.*))?$/i.exec(url);
   if (!m) throw new AnyflashError('bad-input', `Bad simulator URL "${url}"; use sim:<chip>, e.g. sim:esp32.`);
   const params = new URLSearchParams(m[2] ?? '');
@@ -37,7 +48,16 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPor
   // ESP: text the firmware prints once per boot after its start lines (a panic for monitor tests).
   if (params.has('app-log')) options.extra = { ...options.extra, appLog: params.get('app-log') };
   if (params.has('app-log-hex')) options.extra = { ...options.extra, appLog: Uint8Array.from(params.get('app-log-hex')!.match(/[0-9a-f]{2}/gi) ?? [], (h) => parseInt(h, 16)) };
+  const path = params.get('flash-file');
+  if (path !== null && !store) throw new AnyflashError('bad-input', `${url}: flash-file= needs a front end that can write files (the command line).`);
+  const file = path ? store!.open(path) : undefined;
+  if (file) {
+    options.flashInitial = file.initial;
+    options.flashBacking = file.backing;
+  }
   const device = createSim(options);
+  // A new file (or one of another size) starts as the simulator's erased flash.
+  if (file && file.initial?.length !== device.flash.size) file.backing.init(device.flash.data);
   const link = new SimLink(device, {
     realtime,
     latencyMs: params.has('latency') ? Number(params.get('latency')) : realtime ? 1 : 0,
@@ -64,10 +84,10 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}): SimPor
 const shared = new Map<string, SimTransport>();
 
 /** The process-wide simulator behind `url` (created on first use), as a front end's port opener wants it. */
-export function sharedSimTransport(url: string): SimTransport {
+export function sharedSimTransport(url: string, store?: FlashStore): SimTransport {
   let transport = shared.get(url);
   if (!transport) {
-    transport = openSimPort(url).transport;
+    transport = openSimPort(url, {}, store).transport;
     shared.set(url, transport);
   }
   return transport;
