@@ -6,8 +6,8 @@ import type { EventSink } from '../core/events.js';
 import { md5 } from '../core/md5.js';
 import { readRange } from '../engine/ops.js';
 import { deviceKey } from '../engine/journal.js';
-import type { BackupStore } from '../engine/job.js';
-import { alignDown, alignUp, mergeRanges, toFlashOffsets, type Range, type Region } from '../engine/regions.js';
+import { backupRanges, type BackupStore } from '../engine/job.js';
+import type { Range, Region } from '../engine/regions.js';
 import type { DeviceInfo, FlashDevice } from '../families/types.js';
 import { sha256 } from '../formats/sha256.js';
 import { anyflashHome } from './journal-store.js';
@@ -46,13 +46,6 @@ const ANYFLASH_VERSION = '0.1.0';
 
 export function backupsDir(home = anyflashHome()): string {
   return join(home, 'backups');
-}
-
-/** Sector-aligned ranges the regions will overwrite. */
-function rangesToSave(device: FlashDevice, regions: readonly Region[]): Range[] {
-  return mergeRanges(
-    toFlashOffsets(regions, device.flashBase).map((r) => ({ start: alignDown(r.address, device.sectorSize), end: Math.min(device.flashSize, alignUp(r.address + r.data.length, device.sectorSize)) })),
-  );
 }
 
 /** Backups of one device, newest first. */
@@ -95,8 +88,7 @@ export async function backupBeforeWrite(
   const key = deviceKey(info);
   const home = options.home ?? anyflashHome();
   if (listBackups(home).some((b) => b.manifest.deviceKey === key)) return undefined;
-  const full = device.family === 'beken';
-  const ranges = full ? [{ start: 0, end: device.flashSize }] : rangesToSave(device, regions);
+  const { full, ranges } = backupRanges(device, regions);
   options.events({
     type: 'note',
     level: 'info',

@@ -2,7 +2,7 @@ import type { AnyflashEvent, EventSink } from '../core/events.js';
 import { toAnyflashError, type AnyflashError } from '../core/errors.js';
 import type { FlashDevice } from '../families/types.js';
 import { bootOutlook, describeProgress, markVerified, markWriting, newJournal, regionStates, type Journal } from './journal.js';
-import { toFlashOffsets, type Region } from './regions.js';
+import { alignDown, alignUp, mergeRanges, toFlashOffsets, type Range, type Region } from './regions.js';
 import { writeRegions, type RegionResult, type WriteOptions, type WriteSummary } from './write.js';
 
 /** A backup a store has saved: where it is, and its bytes for putting back what a damaged command changed. */
@@ -18,6 +18,18 @@ export interface SavedBackup {
 export interface BackupStore {
   /** Saves what `regions` will overwrite on the first write to this device; undefined when it already has a backup. */
   saveBefore(device: FlashDevice, regions: readonly Region[], context: { events: EventSink; signal?: AbortSignal }): Promise<SavedBackup | undefined>;
+}
+
+/**
+ * What a backup before a write keeps: the sectors the regions overwrite, or for Beken the whole
+ * flash (the vendor firmware and RF calibration cannot be downloaded anywhere).
+ */
+export function backupRanges(device: FlashDevice, regions: readonly Region[]): { full: boolean; ranges: Range[] } {
+  if (device.family === 'beken') return { full: true, ranges: [{ start: 0, end: device.flashSize }] };
+  const ranges = mergeRanges(
+    toFlashOffsets(regions, device.flashBase).map((r) => ({ start: alignDown(r.address, device.sectorSize), end: Math.min(device.flashSize, alignUp(r.address + r.data.length, device.sectorSize)) })),
+  );
+  return { full: false, ranges };
 }
 
 /** Persists journals by device and job (files in the CLI); `save` must replace atomically. */

@@ -1,4 +1,5 @@
 import { AnyflashError } from '../../src/core/errors.js';
+import { markCritical } from '../../src/engine/plan.js';
 import type { Region } from '../../src/engine/regions.js';
 import { parseFlasherArgs } from '../../src/formats/flasher-args.js';
 import { loadInput } from '../../src/formats/input.js';
@@ -88,6 +89,5 @@ export function regionsFor(entries: readonly FileEntry[], chip?: string, family?
     regions.push(...loaded.regions);
     warnings.push(...loaded.warnings);
   }
-  const limit = family === 'esp' ? 0x10000 : family === 'beken' ? 0x11000 : 0;
-  return { regions: regions.map((r) => ({ ...r, critical: r.address < limit })), warnings };
+  return { regions: markCritical(family, regions), warnings };
 }
