@@ -7,15 +7,38 @@ import { onNextMacrotask, yieldToEventLoop } from '../core/yield.js';
 export class SimClock {
   constructor(public realtime: boolean) {}
 
+  /** Realtime waits not yet over, so that `hurry` can end them. */
+  private waits = new Set<{ timer: ReturnType<typeof setTimeout>; wake: () => void }>();
+  /** Counts waits begun: unchanged across event-loop turns means the simulator has nothing left to do. */
+  activity = 0;
+
   now(): number {
     return performance.now();
   }
 
   /** Resolves at absolute time `at` (ms, performance.now clock) in realtime mode, else on the next macrotask. */
   until(at: number): Promise<void> {
+    this.activity++;
     if (!this.realtime) return yieldToEventLoop();
     const ms = at - performance.now();
-    return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : onNextMacrotask(r)));
+    if (ms <= 0) return new Promise((r) => onNextMacrotask(r));
+    return new Promise((r) => {
+      const wait = {
+        timer: setTimeout(() => wait.wake(), ms),
+        wake: () => {
+          clearTimeout(wait.timer);
+          this.waits.delete(wait);
+          r();
+        },
+      };
+      this.waits.add(wait);
+    });
+  }
+
+  /** Leaves realtime: every wait ends now and later ones only yield (a stopping simulator finishes its work at once). */
+  hurry(): void {
+    this.realtime = false;
+    for (const wait of [...this.waits]) wait.wake();
   }
 
   sleep(ms: number): Promise<void> {

@@ -102,21 +102,38 @@ export class SimLink {
 
   private pending = { toDevice: Promise.resolve(), toHost: Promise.resolve() };
 
+  /** Deliveries waiting for their arrival time, so that `hurry` can make them arrive now. */
+  private inFlight = new Set<() => void>();
+  /** Counts deliveries: unchanged across event-loop turns means nothing is on the wire. */
+  deliveries = 0;
+
   /** Deliveries stay in order per direction; in non-realtime mode they only yield to the event loop. */
   private deliver(direction: 'toDevice' | 'toHost', at: number, fn: () => void): void {
     const realtime = this.realtime;
+    this.deliveries++;
     this.pending[direction] = this.pending[direction].then(
       () =>
         new Promise<void>((resolve) => {
-          const ms = realtime ? at - performance.now() : 0;
+          const ms = realtime && this.realtime ? at - performance.now() : 0;
           const run = (): void => {
+            clearTimeout(timer);
+            this.inFlight.delete(run);
             fn();
             resolve();
           };
-          if (ms > 0.5) setTimeout(run, ms);
-          else onNextMacrotask(run);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          if (ms > 0.5) {
+            timer = setTimeout(run, ms);
+            this.inFlight.add(run);
+          } else onNextMacrotask(run);
         }),
     );
+  }
+
+  /** Leaves realtime: bytes already on the wire arrive now, later ones without delay. */
+  hurry(): void {
+    this.realtime = false;
+    for (const run of [...this.inFlight]) run();
   }
 
   /** Deterministic garbage of the same length: what a UART makes of a wrong bit rate. */

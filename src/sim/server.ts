@@ -45,6 +45,8 @@ export interface SimServer {
   urls: { tcp?: string; rfc2217?: string; control?: string };
   /** Fault `vanish`: drops the client and refuses new ones for `ms`, like an unplugged USB port. */
   vanish(ms: number): void;
+  /** Stops taking client bytes (connections stay open, so no line drop resets the chip): the first step of stopping. */
+  pause(): void;
   close(): Promise<void>;
 }
 
@@ -169,6 +171,10 @@ export async function serveSim(options: ServeSimOptions): Promise<SimServer> {
     vanish(ms: number) {
       goneUntil = performance.now() + ms;
       hostClient?.destroy();
+    },
+    pause() {
+      goneUntil = Infinity;
+      for (const socket of sockets) socket.pause();
     },
     async close() {
       await closeAll();

@@ -4,6 +4,7 @@ import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { SimClock } from '../../sim/clock.js';
 import { FaultPlan, parseFault } from '../../sim/faults.js';
+import { finishPending } from '../../sim/finish.js';
 import { SimLink } from '../../sim/link.js';
 import { createSim, simChips } from '../../sim/registry.js';
 import { serveSim } from '../../sim/server.js';
@@ -70,7 +71,7 @@ export function register(program: Command): void {
       '--no-reset-helper',
       "ESP over RFC 2217: pass DTR/RTS straight to the simulated circuit instead of running the download-mode entry server-side, as Espressif's esp_rfc2217_server does",
     )
-    .option('--fault <spec>', 'inject a fault (repeatable): corrupt=RATE, drop=RATE, stall=AT:S, brownout=AT, vanish=AT:S, max-baud=N, slow-flash=F; AT is 50%, 0x4f000 or 3s', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--fault <spec>', 'inject a fault (repeatable): corrupt=RATE, drop=RATE, stall=AT:DURATION, brownout=AT, vanish=AT:DURATION, max-baud=N, slow-flash=F; AT is 50%, 0x4f000 or 3s; DURATION is 2s, 500ms or 2 (seconds)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--seed <n>', 'seed for the random faults (same seed, same run)')
     .option('--fault-write-size <size>', 'bytes of the write that AT=N% refers to (default: the flash size)')
     .option('--set <key=value>', 'family-specific simulator knob, repeatable (e.g. maxBaud=460800, bootWindowMs=2000)', collect, [])
@@ -109,12 +110,18 @@ export function register(program: Command): void {
         const urls = Object.entries(served.urls).map(([kind, url]) => (kind === 'control' ? `control=${url}` : url));
         if (flags.json) process.stdout.write(JSON.stringify(ready) + '\n');
         else process.stdout.write(`anyflash sim ${device.chip} ready: ${urls.join(' ')}\n`);
+        // Stopping: no more client bytes, then what the chip already heard and holds is finished at
+        // once (also in realtime mode, with a client still connected), so --flash-file is complete
+        // when the process is gone.
         const stop = (): void => {
           faults?.dispose();
-          void served.close().finally(() => {
-            file?.close();
-            process.exit(0);
-          });
+          served.pause();
+          void finishPending(link, clock)
+            .then(() => served.close())
+            .finally(() => {
+              file?.close();
+              process.exit(0);
+            });
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
