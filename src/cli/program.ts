@@ -10,5 +10,9 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} })
     .exitOverride();
   registerCommands(program);
+  program.addHelpText(
+    'after',
+    '\nAlso runs esptool, espflash, bk7231tools, ltchiptool and sftool command lines as typed (e.g. anyflash --chip esp32 -p PORT write_flash 0x1000 boot.bin);\nanyflash-esptool takes exactly esptool\'s command line and exit codes. See the README, "Command lines of other tools".',
+  );
   return program;
 }

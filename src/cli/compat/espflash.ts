@@ -85,8 +85,8 @@ function settings(opts: FoundOpt[]): DeviceSettings {
     });
   }
   return {
-    port: single(opts, 'port'),
-    baud: single(opts, 'baud') ?? (bIsBaud ? b : undefined),
+    port: single(opts, 'port') ?? process.env.ESPFLASH_PORT,
+    baud: single(opts, 'baud') ?? (bIsBaud ? b : undefined) ?? process.env.ESPFLASH_BAUD,
     chip: single(opts, 'chip'),
     before,
     after: single(opts, 'after'),

@@ -1,5 +1,5 @@
 import { AnyflashError } from '../../core/errors.js';
-import { ANYFLASH_EXTRAS, deviceArgs, extraArgs, settingsFrom, unsupported, type Step } from './device-args.js';
+import { ANYFLASH_EXTRAS, deviceArgs, extraArgs, settingsFrom, unsupported, type DeviceSettings, type Step } from './device-args.js';
 import { closest, findSpec, has, isOptionToken, leadingOptions, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
 
 /** esptool's global options (v3/v4 argparse and v5 click spellings). */
@@ -80,7 +80,21 @@ interface EsptoolCommand {
   handler: Handler;
 }
 
-const device = (opts: FoundOpt[]): string[] => [...deviceArgs(settingsFrom(opts)), ...extraArgs(opts)];
+/** esptool reads its defaults from ESPTOOL_PORT, ESPTOOL_BAUD… when the options are not given. */
+function withEsptoolEnv(s: DeviceSettings): DeviceSettings {
+  const env = process.env;
+  return {
+    ...s,
+    port: s.port ?? env.ESPTOOL_PORT,
+    baud: s.baud ?? env.ESPTOOL_BAUD,
+    chip: s.chip ?? env.ESPTOOL_CHIP,
+    before: s.before ?? env.ESPTOOL_BEFORE,
+    after: s.after ?? env.ESPTOOL_AFTER,
+    connectAttempts: s.connectAttempts ?? env.ESPTOOL_CONNECT_ATTEMPTS,
+  };
+}
+
+const device = (opts: FoundOpt[]): string[] => [...deviceArgs(withEsptoolEnv(settingsFrom(opts))), ...extraArgs(opts)];
 
 function flashParams(opts: FoundOpt[], detect: 'device' | 'keep'): string[] {
   const size = single(opts, 'flashSize');
