@@ -5,14 +5,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 
 const dir = mkdtempSync(join(tmpdir(), 'anyflash-monitor-'));
 const elf = join(dir, 'esp32c6_backtrace.elf');
 writeFileSync(elf, gunzipSync(readFileSync(new URL('../fixtures/elf/dwarf/esp32c6_backtrace.elf.gz', import.meta.url))));
 const app = resolve('test/fixtures/esp/esp32c6-app.bin');
 
+const elfSha = createHash('sha256').update(readFileSync(elf)).digest('hex');
 /** The simulated firmware prints this esp-backtrace panic on every boot (addresses from the ELF's own panic). */
-const PANIC = '\n====================== PANIC ======================\npanicked at src/bin/main.rs:25:5:\ntest\n\nBacktrace:\n\n0x420012c8\n0x42001280\n';
+const PANIC = `I (310) app_init: ELF file SHA256:  ${elfSha.slice(0, 16)}...\n` + '\n====================== PANIC ======================\npanicked at src/bin/main.rs:25:5:\ntest\n\nBacktrace:\n\n0x420012c8\n0x42001280\n';
 const port = `sim:esp32c6?app-log=${encodeURIComponent(PANIC)}`;
 const DECODED = /0x420012c8: esp32c6_backtrace::__risc_v_rt__main at \/home\/sergio\/Documents\/Espressif\/tests\/esp32c6_backtrace\/src\/bin\/main\.rs:25/g;
 
@@ -51,6 +53,7 @@ test('write --monitor: flash, reset into the app, decode its panic; Ctrl-R reset
   assert.equal(stage, 3, r.stdout);
   assert.ok(r.seconds < 45, `quit by Ctrl-] before --seconds ran out (took ${r.seconds} s)`);
   assert.match(r.stderr, /Ctrl-R reset · Ctrl-F reflash · Ctrl-C or Ctrl-\] quit/);
+  assert.ok(!r.stderr.includes('ELF SHA256'), 'the running app matches the ELF: no warning');
   // First write wrote the image; Ctrl-F's write found every sector unchanged.
   assert.match(r.stdout, /esp32c6-app\.bin @ 0x0: wrote 45056 B/);
   assert.match(r.stdout, /esp32c6-app\.bin @ 0x0: unchanged, skipped, verified/);
@@ -64,7 +67,7 @@ test('write --monitor: flash, reset into the app, decode its panic; Ctrl-R reset
 });
 
 test('monitor --json --log-level W: one record per line, info lines hidden, the panic decoded to function and file:line; Ctrl-C quits', async () => {
-  const crash = 'W (400) app: careful\n' + 'Guru Meditation Error: Core  0 panic\'ed (Load access fault). Exception was unhandled.\n' +
+  const crash = 'I (31) app_init: ELF file SHA256:  0123456789abcdef...\n' + 'W (400) app: careful\n' + 'Guru Meditation Error: Core  0 panic\'ed (Load access fault). Exception was unhandled.\n' +
     'MEPC    : 0x420012c8  RA      : 0x42001280  SP      : 0x4087f8a0  GP      : 0x40815284  \n';
   const jsonPort = `sim:esp32c6?app-log=${encodeURIComponent(crash)}`;
   let sent = false;
@@ -73,6 +76,7 @@ test('monitor --json --log-level W: one record per line, info lines hidden, the 
   });
   assert.equal(r.code, 0, r.stderr);
   const records = r.stdout.split('\n').filter((l) => l.startsWith('{"type"')).map((l) => JSON.parse(l));
+  assert.ok(records.some((x) => x.type === 'monitor' && /ELF SHA256 starts 0123456789abcdef.*may point at the wrong code/.test(x.message)));
   const warning = records.find((x) => x.level);
   assert.deepEqual([warning?.level, warning?.tag, warning?.uptime, warning?.text], ['W', 'app', '400', 'W (400) app: careful']);
   assert.ok(!records.some((x) => x.level === 'I'), 'I lines hidden at --log-level W');

@@ -5,6 +5,7 @@ import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { symbolizerFor } from '../../formats/symbolizer.js';
 import { parseElf } from '../../formats/elf.js';
 import { DefmtDecoder, defmtTable } from '../../formats/defmt.js';
+import { sha256 } from '../../formats/sha256.js';
 import { CrashDecoder } from '../../monitor/crash-decoder.js';
 import type { IdfLevel } from '../../monitor/idf-log.js';
 import { parseNumber } from '../../engine/parse.js';
@@ -31,9 +32,10 @@ export interface MonitorFlags {
 }
 
 /** Loads the ELFs to decode against (the app first, then e.g. ROM ELFs); says what it indexed. */
-export function loadDecoder(paths: readonly string[], out: Output): { decoder?: CrashDecoder; defmt?: DefmtDecoder } {
+export function loadDecoder(paths: readonly string[], out: Output): { decoder?: CrashDecoder; defmt?: DefmtDecoder; elfSha256?: string } {
   if (!paths.length) return {};
   let defmt: DefmtDecoder | undefined;
+  let elfSha256: string | undefined;
   const symbolizers = paths.map((path, i) => {
     let bytes: Uint8Array;
     try {
@@ -49,6 +51,7 @@ export function loadDecoder(paths: readonly string[], out: Output): { decoder?: 
     const ms = performance.now() - t0;
     out.say(`--- ${path}: ${s.stats.functions || s.stats.symbols} functions, ${s.stats.lineRows} line rows indexed in ${ms.toFixed(0)} ms`);
     if (!s.stats.lineRows) out.say(`--- ${path} has no DWARF line table: crashes decode to function names only (build with -g for file:line)`);
+    if (i === 0) elfSha256 = Buffer.from(sha256(bytes)).toString('hex');
     const table = i === 0 ? defmtTable(elf) : undefined;
     if (table) {
       defmt = new DefmtDecoder(table);
@@ -56,7 +59,7 @@ export function loadDecoder(paths: readonly string[], out: Output): { decoder?: 
     }
     return s;
   });
-  return { decoder: new CrashDecoder(symbolizers), defmt };
+  return { decoder: new CrashDecoder(symbolizers), defmt, elfSha256 };
 }
 
 export interface StartMonitorOptions {
@@ -79,7 +82,7 @@ export async function startMonitor(o: StartMonitorOptions, out: Output, json: bo
   if (level !== undefined && !['E', 'W', 'I', 'D', 'V'].includes(level)) {
     throw new AnyflashError('bad-input', `--log-level ${o.logLevel}: use E, W, I, D or V (ESP-IDF levels).`);
   }
-  const { decoder, defmt } = loadDecoder(o.elfPaths, out);
+  const { decoder, defmt, elfSha256 } = loadDecoder(o.elfPaths, out);
   const stdin = process.stdin;
   const raw = stdin.isTTY === true && o.mode !== 'line';
   if (raw) stdin.setRawMode(true);
@@ -93,7 +96,7 @@ export async function startMonitor(o: StartMonitorOptions, out: Output, json: bo
   try {
     await runMonitor(
       {
-        port: o.port, baud: o.baud, reset: o.reset, decoder, defmt, timestamps: o.timestamps, json, logFile: o.logFile,
+        port: o.port, baud: o.baud, reset: o.reset, decoder, defmt, elfSha256, timestamps: o.timestamps, json, logFile: o.logFile,
         logLevel: level as IdfLevel | undefined, colour: !json && outColors.isColorSupported, reflash: o.reflash,
         seconds: o.seconds, lineMode: !raw, events: out.events, signal: abort.signal,
       },

@@ -33,6 +33,8 @@ export interface MonitorOptions {
   /** Reset the chip into its firmware when the monitor starts. */
   reset: boolean;
   decoder?: CrashDecoder;
+  /** SHA-256 (hex) of the app ELF: compared with the `ELF file SHA256:` line ESP-IDF apps print at boot. */
+  elfSha256?: string;
   /** Set when the ELF has a `.defmt` section: `FF 00 … 00` frames in the output are decoded with it. */
   defmt?: DefmtDecoder;
   timestamps?: boolean;
@@ -105,6 +107,10 @@ export async function runMonitor(options: MonitorOptions, io: MonitorIo): Promis
     const full = partialLine + piece.text;
     partialLine = '';
     const idf = parseIdfLog(full);
+    const running = options.elfSha256 && /ELF file SHA256:\s*([0-9a-f]{8,64})/i.exec(full)?.[1]?.toLowerCase();
+    if (running && !options.elfSha256!.startsWith(running)) {
+      status(`warning: the running app's ELF SHA256 starts ${running}, the --elf file's ${options.elfSha256!.slice(0, running.length)}: decoded addresses may point at the wrong code`);
+    }
     if (options.logLevel && !passesLevel(idf?.level, options.logLevel)) {
       if (piece.continued && !options.json) show('\n');
       return;
