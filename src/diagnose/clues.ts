@@ -84,12 +84,12 @@ function bootBanner(input: ClueInput, start: number, end: number, add: Add, quot
     const flash = rom ? /FLASH/i.test(rom[2]!) : e8266![1] === '3';
     if (download) {
       add('boot-banner-download', {
-        code: 'no-sync-reply', weight: 0.6, step: 'connect', order: i,
+        code: 'no-sync-reply', weight: 0.85, step: 'connect', order: i,
         text: `${quote(i)} — ${strapMeaning(input.chip, true)}, yet the tool got no reply: the line from the adapter to the chip, or the port, is the problem.`,
       });
     } else if (flash) {
       add('boot-banner-flash', {
-        code: 'wrong-boot-mode', weight: 0.75, step: 'connect', order: i,
+        code: 'wrong-boot-mode', weight: 0.85, step: 'connect', order: i,
         text: `${quote(i)} — ${strapMeaning(input.chip, false)}.`,
       });
     }

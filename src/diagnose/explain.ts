@@ -67,6 +67,8 @@ const DOCTOR_CODES = new Set<ErrorCode>([
 /** Failures of the link to the chip, where a clue about the adapter's driver comes first. */
 const LINK_CODES = new Set<ErrorCode>(['no-response', 'no-sync-reply', 'stub-failed', 'timeout', 'garbled-reply', 'wrong-boot-mode', 'port-vanished']);
 
+const ROM_TEXT = /boot:0x[0-9a-f]+|waiting for download/i;
+
 /** Lines are matched up to this length (pasted binary junk can make single lines huge). */
 const MAX_LINE = 1000;
 /** Lines of a bannerless log that vote on which tool wrote it. */
@@ -128,7 +130,8 @@ export function explain(text: string): ExplainResult {
           if (lastSuccess >= 0 && lastSuccess > lastFatal && /waiting for download|boot:0x[0-9a-f]+ \((?:DOWNLOAD|UART)/i.test(line)) {
             stuckInDownload = { code: 'usb-jtag-stuck', weight: 0.6, text: quote(raw[i]!), order: i, step: 'boot' };
           }
-          if (here === 'connect' || here === 'stub') connected = true;
+          // A ROM banner is the chip booting, not the tool reaching it.
+          if ((here === 'connect' || here === 'stub') && !ROM_TEXT.test(line)) connected = true;
           if (here === 'write' || here === 'erase' || here === 'read' || here === 'verify') {
             goodWork += count;
             if (f.address !== undefined && f.address !== lastAddress) separated = true;

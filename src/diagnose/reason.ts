@@ -123,7 +123,7 @@ function rankAcrossRun(evidence: Evidence[]): Evidence[] {
   return evidence.map((e) => {
     if (lastOpen >= 0 && !talkedAfter && NEEDS_OPEN_PORT.has(e.code)) return { ...e, weight: e.weight * 0.5 };
     if (lastOpen >= 0 && talkedAfter && OPENING.has(e.code) && e.order < lastOpen + 1) return { ...e, weight: e.weight * 0.5 };
-    if (power && e.code === 'port-vanished') return { ...e, weight: e.weight * 0.6 };
+    if (power && e.code === 'port-vanished') return { ...e, weight: e.weight * 0.7 };
     return e;
   });
 }

@@ -37,9 +37,9 @@ export const bekenProtocolRows: readonly Signature[] = [
   { pattern: /Reading 4k page at (0x[0-9a-f]+)/i, kind: 'progress', step: 'read', facts: addr },
 ];
 
-/** `0x7231c` → `bk7231n`: the chip ids the tools print, from the chip records. */
+/** `0x7231c` → `bk7231n`: the chip ids the tools print, from the chip records (the first row of a shared id). */
 const BEKEN_CHIP_IDS: Readonly<Record<string, string>> = Object.fromEntries(
-  BEKEN_CHIP_RECORDS.flatMap((c) => (c.chipId === undefined ? [] : [[`0x${c.chipId.toString(16)}`, c.name]])),
+  BEKEN_CHIP_RECORDS.flatMap((c) => (c.chipId === undefined ? [] : [[`0x${c.chipId.toString(16)}`, c.name]])).reverse(),
 );
 
 /** `Chip info: BK7231N` or `Chip info: 0x7231c`, plus the flash ID. */

@@ -13,6 +13,15 @@ export const esptool: ToolSignatures = {
     // Connecting.
     { pattern: /^Serial port (\S+?):?$/, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
     { pattern: /^Connecting\.*[._]*$/, kind: 'attempt', step: 'connect' },
+    // The chip found is not the one the tool (or the IDE's board setting) named: the fix is the board/chip choice.
+    { pattern: /This chip is ([\w-]+),? not ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.85]], facts: (m) => ({ chip: espChipName(m[1]!), wrongChip: espChipName(m[2]!) }) },
+    { pattern: /Unexpected chip id in image\. Expected (\d+) but value was (\d+)/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.85]] },
+    { pattern: /Unexpected (?:chip ID value|CHIP magic value).*Wrong --chip argument/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.7], ['unknown-device', 0.3]] },
+    { pattern: /Unexpected chip ID value|Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.6], ['unknown-chip', 0.4]] },
+    { pattern: /Wrong --chip argument\?/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.75]] },
+    // The first flash command after connecting (and after a baud change) got no usable reply.
+    { pattern: /Unable to verify flash chip connection \((.*)\)/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.4], ['timeout', 0.4]] },
+    { pattern: /Failed to get flash ID|Failed to communicate with the flash chip/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.55]] },
     { pattern: /Failed to connect to ([\w-]+(?: device)?): No serial data received/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.8]], facts: chip },
     { pattern: /Failed to connect to ([\w-]+(?: device)?): Wrong boot mode detected \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.9]], facts: chip },
     { pattern: /Wrong boot mode detected \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.9]] },
@@ -24,15 +33,6 @@ export const esptool: ToolSignatures = {
     // Nothing but a missing header during the SYNC loop: no usable reply at all, as with no data.
     { pattern: /Failed to connect to ([\w-]+(?: device)?): Timed out waiting for packet header/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['no-sync-reply', 0.35]], facts: chip },
     { pattern: /Failed to connect to ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]], facts: chip },
-    // The chip found is not the one the tool (or the IDE's board setting) named: the fix is the board/chip choice.
-    { pattern: /This chip is ([\w-]+),? not ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.85]], facts: (m) => ({ chip: espChipName(m[1]!), wrongChip: espChipName(m[2]!) }) },
-    { pattern: /Unexpected chip id in image\. Expected (\d+) but value was (\d+)/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.85]] },
-    { pattern: /Unexpected (?:chip ID value|CHIP magic value).*Wrong --chip argument/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.7], ['unknown-device', 0.3]] },
-    { pattern: /Unexpected chip ID value|Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.6], ['unknown-chip', 0.4]] },
-    { pattern: /Wrong --chip argument\?/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.75]] },
-    // The first flash command after connecting (and after a baud change) got no usable reply.
-    { pattern: /Unable to verify flash chip connection \((.*)\)/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.4], ['timeout', 0.4]] },
-    { pattern: /Failed to get flash ID|Failed to communicate with the flash chip/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.55]] },
     { pattern: /It's not possible to reset the chip over a TCP socket/i, kind: 'info', step: 'connect' },
 
     // Chip facts.
