@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hexAddr } from '../../core/bytes.js';
 import { AnyflashError } from '../../core/errors.js';
@@ -89,7 +90,7 @@ export async function run(files: string[], flags: WriteFlags): Promise<number> {
       if (flags.partition && args.some((a) => a.address !== undefined)) {
         throw new AnyflashError('bad-input', '--partition places the file itself; give the file without an address.');
       }
-      if (!flags.chip && !flags.partition && args.some((a) => isElf(readInputFile(a.file)))) {
+      if (!flags.chip && !flags.partition && args.some((a) => isFile(a.file) && isElf(readInputFile(a.file)))) {
         elfArgs = args;
         return;
       }
@@ -180,6 +181,8 @@ export function register(program: Command): void {
       process.exitCode = await writeThenMonitor([dir], flags, run);
     });
 }
+
+const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
 
 function describeRanges(ranges: ReadonlyArray<{ start: number; end: number }>): string {
   return ranges.map((r) => `${hexAddr(r.start)}–${hexAddr(r.end)}`).join(', ');
