@@ -29,6 +29,9 @@ export interface BekenChipRecord {
 
 export const BEKEN_CHIP_RECORDS: readonly BekenChipRecord[] = [
   { name: 'bk7231n', description: 'BK7231N', protocol: 'FULL', chipId: 0x7231c, bootloaderInFlash: false, macTlv: 0x1d0000, erase32K: true, uf2FamilyId: 0x7b3ef230 },
+  // The BK7231N's BootROM and chip id with an empty eFuse key (the GUI tool's "BK7231M"): told
+  // apart from a key-protected BK7231N only by --chip, so detection names the N unless asked.
+  { name: 'bk7231m', description: 'BK7231M', protocol: 'FULL', chipId: 0x7231c, bootloaderInFlash: false, erase32K: true },
   { name: 'bk7238', description: 'BK7238', protocol: 'FULL', chipId: 0x7238, bootloaderInFlash: false, erase32K: true, uf2FamilyId: 0x159ac324 },
   { name: 'bk7231t', description: 'BK7231T', protocol: 'BASIC_TUYA', chipId: 0x7231a, bootloaderInFlash: true, macTlv: 0x1e0000, erase32K: false, uf2FamilyId: 0x675a40b0 },
   { name: 'bk7231u', description: 'BK7231U', protocol: 'BASIC_BEKEN', chipId: 0x0001, bootloaderInFlash: true, erase32K: false },

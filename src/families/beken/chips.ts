@@ -21,8 +21,10 @@ export function chipByName(name: string): BekenChip | undefined {
   return CHIPS.find((c) => c.name === name);
 }
 
-export function chipById(id: number): BekenChip | undefined {
-  return CHIPS.find((c) => c.chipId === id && c.protocol === 'FULL') ?? CHIPS.find((c) => c.chipId === id);
+/** The chip with this SCTRL_CHIP_ID; `preferred` wins where chips share an id (BK7231N/M). */
+export function chipById(id: number, preferred?: string): BekenChip | undefined {
+  const same = CHIPS.filter((c) => c.chipId === id);
+  return same.find((c) => c.name === preferred) ?? same.find((c) => c.protocol === 'FULL') ?? same[0];
 }
 
 export function otherChipName(id: number): string | undefined {

@@ -89,7 +89,7 @@ export async function detect(link: BekenLink, events: EventSink, requested: stri
   let sizeSource: Detection['sizeSource'] = 'default';
   if (protocol === 'FULL') {
     chipId = await agreed('the chip id', () => session.readReg(SCTRL_CHIP_ID, signal));
-    chip = chipById(chipId) ?? chip;
+    chip = chipById(chipId, requested) ?? chip;
     if (!chip) {
       const other = otherChipName(chipId);
       throw new AnyflashError('unknown-device', `The chip id ${hex32(chipId)}${other ? ` (${other})` : ''} is not a supported BK72xx.`, {

@@ -21,6 +21,8 @@ export interface SimChipSpec {
   bootBanner?: string;
   /** Printed when the window closes and the application starts. */
   firmwareLog: string;
+  /** The eFuse encryption key as four coefficients; default Tuya's. */
+  efuseKey?: string;
 }
 
 export interface SimChipProfile extends SimChipSpec {
@@ -36,6 +38,34 @@ const SIM_SPECS: Readonly<Record<string, SimChipSpec>> = {
     defaultFlashSize: 0x200000,
     bootloaderCrc: 0xe14191ba,
     firmwareLog: '\r\nV:BK7231N_1.0.1\r\nCPSR:000000D3\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7231N firmware running\r\n',
+  },
+  bk7231m: {
+    jedecPrefix: 0xc840,
+    defaultFlashSize: 0x200000,
+    bootloaderCrc: 0xe14191ba,
+    efuseKey: '00000000 00000000 00000000 00000000',
+    firmwareLog: '\r\nV:BK7231N_1.0.1\r\nCPSR:000000D3\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7231M firmware running\r\n',
+  },
+  bk7231u: {
+    jedecPrefix: 0xc840,
+    defaultFlashSize: 0x200000,
+    bootloaderCrc: 0x2739019f,
+    bootBanner: '\r\nbeken bk7231u bootloader\r\nwait uart download timeout: 400\r\n',
+    firmwareLog: '\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7231U firmware running\r\n',
+  },
+  bk7231q: {
+    jedecPrefix: 0xc840,
+    defaultFlashSize: 0x200000,
+    bootloaderCrc: 0xf0231ef6,
+    bootBanner: '\r\nbeken bk7231q bootloader\r\nwait uart download timeout: 400\r\n',
+    firmwareLog: '\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7231Q firmware running\r\n',
+  },
+  bk7252: {
+    jedecPrefix: 0xc840,
+    defaultFlashSize: 0x400000,
+    bootloaderCrc: 0x39f9b50c,
+    bootBanner: '\r\nbeken bk7252 bootloader\r\nwait uart download timeout: 400\r\n',
+    firmwareLog: '\r\njump to pc addr: 0x00010000\r\n[I] sim app: BK7252 firmware running\r\n',
   },
   bk7231t: {
     jedecPrefix: 0x8542,

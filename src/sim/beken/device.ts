@@ -134,7 +134,7 @@ export class BekenSimDevice extends SimDevice {
     super(clock, flash);
     this.chip = profile.chip;
     this.sr = settings.initialSr;
-    this.efuse = concatBytes(TUYA_DEFAULT_KEY.split(' ').map((w) => u32le(parseInt(w, 16))));
+    this.efuse = concatBytes((profile.efuseKey ?? TUYA_DEFAULT_KEY).split(' ').map((w) => u32le(parseInt(w, 16))));
     if (startLinked) this.state = 'linked';
   }
 
