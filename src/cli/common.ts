@@ -6,6 +6,7 @@ import { parseNumber } from '../engine/parse.js';
 import { resolvePort } from './commands/list.js';
 import { openPort, portExtras } from './open-port.js';
 import { Output } from './output.js';
+import { checkBaud } from './baud-check.js';
 import type { RecoveryOptions } from '../engine/recovery.js';
 import type { MeteredTransport } from '../transport/metered.js';
 import type { Transport } from '../transport/types.js';
@@ -95,6 +96,7 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
     // Input checks run before anything touches the device.
     await check?.();
     familiesFor(flags.chip);
+    checkBaud(flags.baud, flags.chip, out.events);
     const port = await resolvePort(flags.port, out.events);
     return await onPort(port, flags, out, abort.signal, fn, { wait: flags.wait !== false && Boolean(process.stdin.isTTY) });
   } catch (e) {

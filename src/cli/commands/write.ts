@@ -11,8 +11,11 @@ import { backupBeforeWrite } from '../backup-store.js';
 import { eraseRange } from '../../engine/ops.js';
 import { isElf } from '../../formats/elf.js';
 import { findEspImageChip } from '../../formats/esp-chips.js';
+import { writeWarnings } from '../write-checks.js';
 import { patchBootloaderHeader } from '../../formats/esp-image.js';
 import { protectedWrite } from '../write-job.js';
+import { isLine, type LineFlags } from '../line/ports.js';
+import { withDevices } from '../line/session.js';
 import { loadFileArgs, parseFileArgs, readInputFile, type FileArg, type FlashSettings } from '../inputs.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { monitorAfterOptions, writeThenMonitor, type MonitorAfterFlags } from '../monitor/after-write.js';
@@ -29,7 +32,7 @@ export interface WriteFlags extends GlobalFlags, FlashSettings, MonitorAfterFlag
   eraseAll?: boolean;
 }
 
-export async function run(files: string[], flags: WriteFlags): Promise<number> {
+export async function run(files: string[], flags: WriteFlags & LineFlags): Promise<number> {
   let regions: Region[] = [];
   let warnings: string[] = [];
   let elfArgs: FileArg[] | undefined;
@@ -37,25 +40,29 @@ export async function run(files: string[], flags: WriteFlags): Promise<number> {
   // once connected (patchBootloader rewrites the header then).
   const given = (v?: string): string | undefined => (v === undefined || ['keep', 'detect'].includes(v.toLowerCase()) ? undefined : v);
   const settings = (): FlashSettings => ({ flashMode: given(flags.flashMode), flashFreq: given(flags.flashFreq), flashSize: given(flags.flashSize) });
-  return withDevice(
+  // Several devices run this job side by side (a production line): each plans its own regions.
+  return (isLine(flags) ? withDevices : withDevice)(
     flags,
-    async ({ device, out, signal, recovery }) => {
+    async ({ device, out, signal, recovery, onPlanned }) => {
+      let loaded = { regions, warnings };
       if (elfArgs) {
         // An ELF becomes an app image for the exact chip, known only now (espflash flash app.elf).
-        ({ regions, warnings } = loadFileArgs(elfArgs, device.chip, settings()));
-        validateRegions(regions);
+        loaded = loadFileArgs(elfArgs, device.chip, settings());
+        validateRegions(loaded.regions);
       }
-      for (const w of warnings) out.say(`warning: ${w}`);
-      regions = await planWrite(device, regions, { partition: flags.partition, force: flags.force, adjust: (r) => patchBootloader(device, r, flags) });
+      for (const w of loaded.warnings) out.say(`warning: ${w}`);
+      const planned = await planWrite(device, loaded.regions, { partition: flags.partition, force: flags.force, adjust: (r) => patchBootloader(device, r, flags) });
+      onPlanned?.(planned);
+      for (const w of writeWarnings(device, planned)) out.events({ type: 'note', level: 'warn', code: w.code, message: w.message });
       if (flags.eraseAll) await eraseAllFirst(device, flags, out, signal);
-      const { device: _last, ...summary } = await protectedWrite(device, regions, {
+      const { device: _last, ...summary } = await protectedWrite(device, planned, {
         skipUnchanged: flags.skip !== false,
         verify: flags.verify !== false,
         recovery,
         events: out.events,
         signal,
         out,
-        port: flags.port ?? '',
+        port: device.transport.url,
         backup: flags.backup !== false && !flags.eraseAll,
       });
       const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
