@@ -48,9 +48,12 @@ export interface ExplainResult {
 
 /** The family each flasher works on, when the log names no chip. */
 const TOOL_FAMILY: Readonly<Record<string, BootFamily>> = {
-  esptool: 'esp', espflash: 'esp', 'esptool-js': 'esp', 'idf.py': 'esp', platformio: 'esp', arduino: 'esp', esphome: 'esp',
+  esptool: 'esp', espflash: 'esp', 'esptool-js': 'esp', 'esptool-ck': 'esp', 'idf.py': 'esp', platformio: 'esp', arduino: 'esp', esphome: 'esp',
   bk7231tools: 'beken', ltchiptool: 'beken', bk7231gui: 'beken', sftool: 'sifli',
 };
+
+/** Flashers made for one chip. */
+const TOOL_CHIP: Readonly<Record<string, string>> = { 'esptool-ck': 'esp8266' };
 
 /** Lines only a browser flasher prints (Web Serial API errors, installer pages). */
 const WEB_LINE = /Failed to execute '\w+' on 'SerialPort'|WebSerial|web\.esphome\.io|ESP Web Tools|esp-web-tools|installation failed/i;
@@ -185,7 +188,7 @@ export function explain(text: string): ExplainResult {
   const invocation = findInvocation(lines, workDirOf(lines));
   // The chip actually connected: a wrong --chip is not carried over.
   if (invocation && facts.wrongChip && facts.chip) invocation.chip = facts.chip;
-  const chip = facts.chip ?? (facts.wrongChip ? undefined : invocation?.chip);
+  const chip = facts.chip ?? (facts.wrongChip ? undefined : invocation?.chip) ?? TOOL_CHIP[tool];
   const family = bootFamilyOf(chip) ?? TOOL_FAMILY[tool] ?? (detected.wrapper ? TOOL_FAMILY[detected.wrapper.tool] : undefined);
   const web = tool === 'esptool-js' || lines.some((l) => WEB_LINE.test(l));
   const context: AdviceContext = { ...(family ? { family } : {}), ...(chip ? { chip } : {}), ...(web ? { web } : {}) };

@@ -39,6 +39,7 @@ export const esptool: ToolSignatures = {
     { pattern: /^(?:Chip is|Chip type:)\s+([\w-]+)/, kind: 'progress', step: 'connect', facts: chip },
     { pattern: /^Connected to ([\w-]+) on (\S+?):?$/, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!), port: m[2] }) },
     { pattern: /^Detecting chip type\.*\s*([\w-]+)/, kind: 'progress', step: 'connect', facts: chip },
+    { pattern: /can ?not exit the download mode over USB/i, kind: 'warning', implies: [['usb-jtag-stuck', 0.7]], note: 'The chip was written; it stays in download mode because BOOT (GPIO0) held it there: press RESET (or unplug and replug) to run the new firmware.' },
     { pattern: /Secure Download Mode|secure download mode is enabled/i, kind: 'warning', implies: [['secure-download-mode', 0.85]], note: 'The chip is in Secure Download Mode: only plain writes are allowed, no stub and no reads.' },
 
     // The stub.
@@ -69,7 +70,9 @@ export const esptool: ToolSignatures = {
     { pattern: /^Manufacturer: (00|ff)$/i, kind: 'warning', step: 'connect', implies: [['flash-not-found', 0.5]], note: 'The flash chip did not answer its ID command.' },
     { pattern: /^Device: (0000|ffff)$/i, kind: 'warning', step: 'connect', implies: [['flash-not-found', 0.5]], note: 'The flash chip did not answer its ID command.' },
     { pattern: /Could not auto-detect Flash size \(FlashID=0x(ffffff|000000|ffff3f)/i, kind: 'warning', implies: [['flash-not-found', 0.75]], note: 'The flash chip did not answer its ID command.' },
-    { pattern: /Could not open (\S+?),? the port (?:is busy or )?doesn't exist/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.5], ['port-busy', 0.45]], facts: (m) => ({ port: m[1] }) },
+    { pattern: /Could not open (\S+?),? the port doesn't exist/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.75]], facts: (m) => ({ port: m[1] }) },
+    // The OS error on the next line decides between the two.
+    { pattern: /Could not open (\S+?),? the port is busy or doesn't exist/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.5], ['port-busy', 0.45]], facts: (m) => ({ port: m[1] }) },
 
     // The end of a good run.
     { pattern: /^(?:Leaving\.\.\.|Hard resetting via RTS pin|Staying in bootloader|Soft resetting)/i, kind: 'success', step: 'done' },

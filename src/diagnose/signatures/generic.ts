@@ -14,7 +14,6 @@ export const generic: ToolSignatures = {
     { pattern: /Cannot configure port.*(?:OSError\(22|does not exist)/i, kind: 'fatal', step: 'open-port', implies: [['port-error', 0.85]] },
     // pySerial could not set DTR/RTS on a native USB port: the automatic reset cannot work.
     { pattern: /failed to connect: \[Errno 71\] Protocol error|\[Errno 71\] Protocol error/i, kind: 'fatal', step: 'connect', implies: [['port-error', 0.75]], lead: (ctx) => `The host could not drive the reset lines of this USB port: ${lowerFirst(manualBootEntry(ctx))}` },
-    { pattern: /^error: Failed to open (COM\d+|\/dev\/\S+)|espcomm_open failed/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.6], ['port-not-found', 0.35]], facts: (m) => (m[1] ? { port: m[1] } : {}) },
     { pattern: /could not open port .*(?:PermissionError\(13|Access is denied)/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.85]], facts: portFromOpen },
     { pattern: /could not open port .*(?:FileNotFoundError|No such file or directory|cannot find the file)/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.85]], facts: portFromOpen },
     { pattern: /could not open port .*(?:Errno 16|Device or resource busy|Resource busy)/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.85]], facts: portFromOpen },

@@ -4,6 +4,7 @@ import { esptool } from './esptool.js';
 import { esptoolJs } from './esptool-js.js';
 import { espflash } from './espflash.js';
 import { esphome } from './esphome.js';
+import { esptoolCk } from './esptool-ck.js';
 import { generic } from './generic.js';
 import { idf } from './idf.js';
 import { ltchiptool } from './ltchiptool.js';
@@ -17,7 +18,7 @@ import type { ToolSignatures } from './types.js';
  * esptool before esptool-js (lines both print, like "Connecting....", are far more often esptool's).
  */
 export const TOOL_TABLES: readonly ToolSignatures[] = [
-  idf, west, platformio, arduino, esphome, espflash, esptool, esptoolJs, bk7231tools, ltchiptool, bk7231gui, sftool,
+  idf, west, platformio, arduino, esphome, espflash, esptool, esptoolJs, esptoolCk, bk7231tools, ltchiptool, bk7231gui, sftool,
 ];
 
 export { generic };

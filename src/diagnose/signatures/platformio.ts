@@ -10,6 +10,7 @@ export const platformio: ToolSignatures = {
   ],
   signatures: [
     { pattern: /^Auto-detected: (\S+)/, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
+    { pattern: /Please specify .?upload_port.? for environment/i, kind: 'fatal', step: 'open-port', implies: [['no-port', 0.8]] },
     { pattern: /^\*\*\* \[upload\] Error \d+/, kind: 'fatal' },
   ],
 };
