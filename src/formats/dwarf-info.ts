@@ -66,12 +66,21 @@ const AT = {
   GNU_ranges_base: 0x2132, GNU_addr_base: 0x2133,
 } as const;
 
+/** A name not decoded yet: an inline string, or where it lies in a string section. */
+type LazyName = string | { table: Uint8Array; offset: number };
+
+/** A namespace/type scope, linked to its parent: qualifies the names of functions inside it. */
+interface ScopeNode {
+  name?: LazyName;
+  parent?: ScopeNode;
+}
+
 interface ScopeEntry {
   kind: 'scope' | 'function' | 'inline' | 'other';
-  name?: string;
   fn?: FunctionEntry;
-  /** The function that was current before this one opened. */
+  /** The function (or scope) that was current before this entry opened. */
   outer?: FunctionEntry;
+  outerScope?: ScopeNode;
 }
 
 const OTHER: ScopeEntry = { kind: 'other' };
@@ -121,7 +130,8 @@ function parseAbbrevs(section: Uint8Array, offset: number): Map<number, AbbrevEn
 }
 
 interface NameRecord {
-  name?: string;
+  name?: LazyName;
+  scope?: ScopeNode;
   /** Another DIE this one takes its name from (abstract_origin / specification). */
   ref?: number;
 }
@@ -136,8 +146,8 @@ interface UnitContext extends UnitShape {
 
 /** A DIE's attributes that matter here, read in one pass over its specs. */
 interface DieValues {
-  name?: string;
-  linkage?: string;
+  name?: LazyName;
+  linkage?: LazyName;
   lowPc?: number;
   highPc?: number;
   highIsOffset: boolean;
@@ -159,7 +169,6 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
   if (!info || !abbrevSection) return { units, functions, nameOf: () => undefined };
   const abbrevCache = new Map<number, Map<number, AbbrevEntry>>();
   const r = new ByteReader(info);
-  const strAt = (table: Uint8Array | undefined, off: number): string | undefined => (table ? cstrAt(table, off) : undefined);
 
   while (r.pos + 11 <= info.length) {
     const unitStart = r.pos;
@@ -195,28 +204,25 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
     const cu: CompileUnit = {};
     units.push(cu);
 
-    const str = (form: number, v: number | string | undefined): string | undefined => {
+    // Names are only located here; most are never shown, so they are decoded on demand.
+    const lazy = (form: number, v: number | string | undefined): LazyName | undefined => {
       if (typeof v === 'string') return v;
       if (v === undefined) return undefined;
-      if (form === F.strp) return strAt(s.str, v);
-      if (form === F.line_strp) return strAt(s.lineStr, v);
+      if (form === F.strp && s.str) return { table: s.str, offset: v };
+      if (form === F.line_strp && s.lineStr) return { table: s.lineStr, offset: v };
       if (isStrxForm(form) && s.strOffsets && s.str) {
-        const o = new ByteReader(s.strOffsets, unit.strOffsetsBase + v * offsetSize).sized(offsetSize);
-        return cstrAt(s.str, o);
+        return { table: s.str, offset: new ByteReader(s.strOffsets, unit.strOffsetsBase + v * offsetSize).sized(offsetSize) };
       }
       return undefined;
     };
+    const str = (form: number, v: number | string | undefined): string | undefined => decodeName(lazy(form, v));
     const addr = (form: number, v: number): number =>
       isAddrxForm(form) && s.addr ? new ByteReader(s.addr, unit.addrBase + v * addressSize).sized(addressSize) : v;
 
     const scope: ScopeEntry[] = [];
     /** The innermost concrete function being walked (inlined calls belong to it). */
     let currentFn: FunctionEntry | undefined;
-    const qualifiers = (): string => {
-      let q = '';
-      for (const e of scope) if (e.kind === 'scope' && e.name) q += `${e.name}::`;
-      return q;
-    };
+    let currentScope: ScopeNode | undefined;
     let inlineDepth = 0;
 
     while (r.pos < unitEnd) {
@@ -226,6 +232,7 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
         const left = scope.pop();
         if (left?.kind === 'inline') inlineDepth--;
         else if (left?.kind === 'function') currentFn = left.outer;
+        else if (left?.kind === 'scope') currentScope = left.outerScope;
         continue;
       }
       const abbrev = abbrevs.get(code);
@@ -247,8 +254,8 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
         const form = specs[i + 1]!;
         const v = readForm(r, form, unit, specs[i + 2]!);
         switch (specs[i]) {
-          case AT.name: d.name = str(form, v); break;
-          case AT.linkage_name: case AT.MIPS_linkage_name: d.linkage = str(form, v); break;
+          case AT.name: d.name = lazy(form, v); break;
+          case AT.linkage_name: case AT.MIPS_linkage_name: d.linkage = lazy(form, v); break;
           case AT.low_pc: if (typeof v === 'number') d.lowPc = addr(form, v); break;
           case AT.high_pc:
             if (typeof v === 'number') {
@@ -276,13 +283,12 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
       }
       let entry = OTHER;
       if (tag === TAG_compile_unit || tag === TAG_partial_unit) {
-        cu.name = d.name;
+        cu.name = decodeName(d.name);
         cu.compDir = d.compDir;
         cu.stmtList = d.stmtList;
         unit.lowPc = d.lowPc ?? 0;
       } else if (tag === TAG_subprogram) {
-        const nm = d.name ?? d.linkage;
-        names.set(dieOffset, { name: nm === undefined ? undefined : qualifiers() + nm, ref: d.ref });
+        names.set(dieOffset, { name: d.name ?? d.linkage, scope: currentScope, ref: d.ref });
         const ranges = rangesOf(d, unit, s);
         if (ranges.length) {
           const fn: FunctionEntry = { die: dieOffset, ranges, unit: unitIndex, inlined: [] };
@@ -296,11 +302,12 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
           fn.inlined.push({ ranges, depth: inlineDepth + 1, origin: d.ref, callFile: d.callFile, callLine: d.callLine });
         }
         entry = INLINE;
-      } else if (SCOPE_TAGS.has(tag)) entry = { kind: 'scope', name: d.name };
+      } else if (SCOPE_TAGS.has(tag)) entry = { kind: 'scope', outerScope: currentScope };
       if (abbrev.children) {
         scope.push(entry);
         if (entry.kind === 'inline') inlineDepth++;
         else if (entry.kind === 'function') currentFn = entry.fn;
+        else if (entry.kind === 'scope') currentScope = d.name === undefined ? currentScope : { name: d.name, parent: currentScope };
       }
     }
     r.pos = unitEnd;
@@ -311,12 +318,26 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
     for (let hops = 0; at !== undefined && hops < 8; hops++) {
       const rec = names.get(at);
       if (!rec) return undefined;
-      if (rec.name) return rec.name;
+      if (rec.name !== undefined) return qualified(rec.scope, decodeName(rec.name)!);
       at = rec.ref;
     }
     return undefined;
   };
   return { units, functions, nameOf };
+}
+
+function decodeName(name: LazyName | undefined): string | undefined {
+  return name === undefined || typeof name === 'string' ? name : cstrAt(name.table, name.offset);
+}
+
+/** `ns::Type::name` from the scopes around a function. */
+function qualified(scope: ScopeNode | undefined, name: string): string {
+  let q = name;
+  for (let n = scope; n; n = n.parent) {
+    const part = decodeName(n.name);
+    if (part) q = `${part}::${q}`;
+  }
+  return q;
 }
 
 function rangesOf(d: DieValues, unit: UnitContext, s: DwarfSections): Ranges {
