@@ -1,5 +1,6 @@
 import { AnyflashError, toAnyflashError } from '../core/errors.js';
 import { hexAddr } from '../core/bytes.js';
+import { summariseRanges } from '../core/range-summary.js';
 import { noEvents, type EventSink, type RegionRef } from '../core/events.js';
 import { throwIfAborted } from '../core/time.js';
 import type { FlashDevice, Stray } from '../families/types.js';
@@ -321,11 +322,11 @@ async function verifyRegion(job: Job, region: Region, retries: number): Promise<
     if (attempt >= retries) {
       throw new AnyflashError(
         'verify-mismatch',
-        `Flash differs from ${region.name} after writing, at ${bad.map((b) => `${hexAddr(b.start)}–${hexAddr(b.end)}`).join(', ')}.`,
+        `Flash differs from ${region.name} after writing, in ${summariseRanges(bad)}.`,
         {
           address: bad[0]!.start,
           file: region.name,
-          evidence: [`${attempt + 1} write attempts; the same sectors still differ`],
+          evidence: [`${attempt + 1} write attempts; the same sectors still differ`, `differing: ${summariseRanges(bad, true)}`],
           advice: [
             'Lower the baud rate (--baud 115200) and try again.',
             'Check the supply: a weak supply corrupts flash writes.',
