@@ -81,9 +81,8 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   'port-not-found': {
     summary: 'The serial port does not exist.',
     advice: [
-      'Plug the board in and check the port name (`anyflash list`); USB ports get new names when re-plugged.',
-      'Use a data cable, not a charge-only cable.',
-      'Install the USB-serial driver (CP210x, CH34x, FTDI) if the port never appears.',
+      'Plug the board in and check the port name (`anyflash list`); USB ports get new names when re-plugged. If no port appears at all, use a data cable (not a charge-only one) and install the USB-serial driver (CP210x, CH34x, FTDI).',
+      'Try another USB port of the computer, without a hub.',
     ],
     confirm: 'The port is missing from `anyflash list`.',
   },
@@ -204,7 +203,7 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   'secure-download-mode': {
     summary: 'The chip is in Secure Download Mode: only plain writes are allowed.',
     advice: [
-      'Use --no-stub and only write commands; reading flash, erasing regions and the stub are refused by the ROM.',
+      'The chip is in Secure Download Mode: use --no-stub and only write commands; reading flash, erasing regions and the stub are refused by the ROM.',
       'Secure Download Mode is set by an eFuse and cannot be turned off.',
     ],
     confirm: 'The tool reports Secure Download Mode or the ROM rejects READ_REG / stub upload.',
@@ -248,8 +247,8 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   'garbled-reply': {
     summary: 'A reply from the device was corrupted or cut short.',
     advice: [
-      'Lower the baud rate (--baud 115200).',
-      'Use a shorter cable, connect GND, avoid USB hubs.',
+      'Lower the baud rate (--baud 115200) and use a shorter cable without a USB hub, with GND connected.',
+      'Check the supply: a sagging 3.3 V corrupts replies too.',
       'Over native USB (ESP32-S2/S3/C3 USB-CDC or USB-Serial/JTAG): use another USB port or cable and update the driver.',
     ],
     confirm: 'Bytes arrive but frames are malformed or truncated; a lower baud makes it pass.',
