@@ -212,7 +212,8 @@ export function renderExplain(result: ExplainResult): void {
   const out = $('explain-out');
   fill(out,
     el('p', { 'data-summary': '' }, el('strong', {}, result.summary)),
-    el('p', { class: 'hint' }, `Written by ${result.tool}${result.version ? ` ${result.version}` : ''}${result.wrapper ? ` via ${result.wrapper}` : ''}${result.step ? `; stopped at: ${result.step}` : ''}.`),
+    el('p', { class: 'hint' }, `Written by ${result.tool}${result.version ? ` ${result.version}` : ''}${result.wrapper ? ` via ${result.wrapper}` : ''}${result.chip ? ` for ${result.chip}` : ''}${result.step ? `; stopped at: ${result.step}` : ''}.`),
+    result.undecided ? el('p', { 'data-undecided': '' }, result.undecided.text) : null,
     ...result.causes.map((c) =>
       el(
         'div',
