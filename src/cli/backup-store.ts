@@ -84,10 +84,10 @@ export async function backupBeforeWrite(
   regions: readonly Region[],
   options: { events: EventSink; signal?: AbortSignal; home?: string },
 ): Promise<Backup | undefined> {
-  const info = await device.info();
-  const key = deviceKey(info);
+  const key = deviceKey(await (device.identity?.() ?? device.info()));
   const home = options.home ?? anyflashHome();
   if (listBackups(home).some((b) => b.manifest.deviceKey === key)) return undefined;
+  const info = await device.info();
   const { full, ranges } = backupRanges(device, regions);
   options.events({
     type: 'note',

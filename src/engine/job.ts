@@ -63,7 +63,7 @@ export class WriteJournal {
   ) {}
 
   static async open(device: FlashDevice, regions: readonly Region[], port: string, command: string[], store: JournalStore): Promise<WriteJournal> {
-    const info = await device.info();
+    const info = await (device.identity?.() ?? device.info());
     const fresh = newJournal(info, toFlashOffsets(regions, device.flashBase), port, command);
     const previous = store.load(fresh.deviceKey, fresh.jobId);
     const j = new WriteJournal(store, { ...fresh, started: previous?.started ?? fresh.started }, previous);

@@ -85,6 +85,11 @@ export interface FlashDevice {
   readonly digest: DigestScheme;
   readonly transport: Transport;
   info(): Promise<DeviceInfo>;
+  /**
+   * What tells this device apart from others (journal and backup keys), where `info` costs more
+   * than that (a Beken's eFuse key takes ~70 round trips). Absent: `info` is cheap.
+   */
+  identity?(): Promise<Pick<DeviceInfo, 'family' | 'chip' | 'mac' | 'flashId'>>;
   /** Digest of flash [address, address+size) computed on the device. */
   flashDigest(address: number, size: number, options?: OpOptions): Promise<Uint8Array>;
   /** Erases as needed and programs `data` at `address` (both sector-aligned). */

@@ -606,6 +606,11 @@ export class BekenFlashDevice implements FlashDevice {
 
   // — Info and reset —
 
+  /** Chip, MAC and flash id without the eFuse key `info` reads (a write needs only these). */
+  async identity(): Promise<Pick<DeviceInfo, 'family' | 'chip' | 'mac' | 'flashId'>> {
+    return { family: 'beken', chip: this.chip, mac: await this.mac(), flashId: this.detection.jedecId };
+  }
+
   async info(): Promise<DeviceInfo> {
     if (this.infoCache) return this.infoCache;
     const d = this.detection;
@@ -630,7 +635,7 @@ export class BekenFlashDevice implements FlashDevice {
       extra.efuseKey = key;
       extra.efuseKeyKind = key === TUYA_DEFAULT_KEY ? 'tuya-default' : /^[0 ]+$/.test(key) ? 'zero (BK7231M or read-protected)' : 'custom';
     }
-    const mac = await this.readMac();
+    const mac = await this.mac();
     this.infoCache = {
       family: 'beken',
       chip: this.chip,
@@ -664,6 +669,13 @@ export class BekenFlashDevice implements FlashDevice {
       bytes[i] = v & 0x100 ? v & 0xff : 0;
     }
     return [0, 4, 8, 12].map((o) => readU32le(bytes, o).toString(16).padStart(8, '0')).join(' ');
+  }
+
+  private macRead: Promise<string | undefined> | undefined;
+
+  /** The MAC, read once per session. */
+  private mac(): Promise<string | undefined> {
+    return (this.macRead ??= this.readMac());
   }
 
   /** The MAC from the Tuya TLV block, when the vendor layout has one there. */
