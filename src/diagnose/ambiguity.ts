@@ -43,7 +43,7 @@ const QUESTIONS: readonly OpenQuestion[] = [
     // The same open failure for a port held elsewhere and a driver that cannot open it.
     applies: (s, top) => (top === 'port-busy' || top === 'port-error') && s.causes.some((c) => c.code === (top === 'port-busy' ? 'port-error' : 'port-busy')),
     between: () => ['port-busy (another tab or program holds the port)', 'port-error (the USB-serial driver cannot open it)'],
-    check: 'close every other tab and serial program and reconnect; if it still fails, check the adapter\'s driver (Windows: Device Manager, CH340/CP210x driver version)',
+    check: 'by closing every other tab and serial program and reconnecting; if it still fails, the adapter\'s driver (Windows: Device Manager, CH340/CP210x driver version)',
   },
   {
     // Linux tools that report any open failure as a missing port.
@@ -68,12 +68,12 @@ const QUESTIONS: readonly OpenQuestion[] = [
   {
     applies: (s, top) => s.family === 'sifli' && CONNECT_CODES.includes(top),
     between: () => ['a firmware that holds the debug UART (firmware-owns-uart)', 'no working line to the chip (no-response)'],
-    check: 'power-cycle the board while the tool is already connecting: if it answers then, the firmware was holding the UART',
+    check: 'by power-cycling the board while the tool is already connecting: if it answers then, the firmware was holding the UART',
   },
   {
     applies: (s, top) => top === 'no-response' && (s.family === 'esp' || s.family === undefined) && !BANNER.some((b) => s.clues.has(b)),
     between: () => ['a chip that never entered download mode (wrong-boot-mode)', 'no working line to it: wiring, solder joints, power or the wrong port (no-response)'],
-    check: 'open a serial monitor at 115200 and press RESET: a ROM banner (rst:… boot:…) proves the line works and shows the boot mode, silence points to wiring, power or the port',
+    check: 'with a serial monitor at 115200 while pressing RESET: a ROM banner (rst:… boot:…) proves the line works and shows the boot mode, silence points to wiring, power or the port',
   },
   {
     // A reply lost right after connecting: a line problem looks the same as a chip that refuses the command.
@@ -90,7 +90,7 @@ const QUESTIONS: readonly OpenQuestion[] = [
   {
     applies: (s, top) => top === 'garbled-reply' || (top === 'timeout' && s.family === 'beken'),
     between: (s) => [`a line that loses or damages bytes: a weak supply (brownout-suspected), wiring or baud (${s.causes[0]!.code})`, 'a limit or known bug of this tool version, such as its reply timeout (tool-outdated)'],
-    check: 'run again at a lower baud with a solid 3.3 V supply, and with the tool\'s current version',
+    check: 'by running again at a lower baud with a solid 3.3 V supply, and with the tool\'s current version',
   },
 ];
 

@@ -117,7 +117,8 @@ export function renderExplanation(r: ExplainResult, c: Colors): string {
     ? `${r.tool}${r.version ? ` v${r.version}` : ''}${r.wrapper ? ` (run by ${r.wrapper})` : ''}`
     : 'not recognised (no known flasher output found)';
   out.push(`${c.bold('Tool:')} ${tool}`);
-  if (r.chip || r.family) out.push(`${c.bold('Chip:')} ${r.chip ?? `${r.family} family`}${r.web ? ' (browser flasher)' : ''}`);
+  if (r.chip) out.push(`${c.bold('Chip:')} ${r.chip}${r.web ? ' (browser flasher)' : ''}`);
+  else if (r.family) out.push(`${c.bold('Family:')} ${r.family}${r.web ? ' (browser flasher)' : ''}`);
   if (r.step) out.push(`${c.bold('Step:')} ${r.step === 'done' ? 'finished' : r.step}`);
   const [top, ...others] = r.causes;
   const headline = r.success && !top ? c.green(r.summary) : top ? c.red(r.summary) : c.yellow(r.summary);
