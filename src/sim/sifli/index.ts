@@ -1,15 +1,39 @@
 import { SimFlash, TYPICAL_NOR } from '../flash.js';
 import type { SimDevice } from '../device.js';
 import type { SimOptions } from '../options.js';
+import { findSifliChip, SIFLI_CHIPS } from '../../families/sifli/chips.js';
 import { DfuRomSim } from './dfu-rom.js';
 import { Sf32Sim, type Sf32Config } from './sf32.js';
 
+/** Board facts the simulator adds to the client's chip rows (families/sifli/chips.ts). */
+interface SifliSimBoard {
+  /** NOR base where the chip row has none published: the simulator's stub reports it, the client learns it. */
+  norBase?: number;
+  ramSize: number;
+  /** The 56's debug IP reaches RAM only through its 0x2A… alias. */
+  ramAlias: boolean;
+}
+
 /**
- * Chips the SiFli simulator models: the SF32LB52 (debug-IP entry, RAM stub, NOR at 0x12000000), the
- * SF32LB56 (big-endian debug frames, aliased addresses, stub at 0x20067000, NOR at 0x1C000000) and
- * the SF32LB58 (ROM `dfu_recv` entry with BOOT_MODE high, NOR at 0x1C000000).
+ * Chips the SiFli simulator models, one row each: SF32LB52/57 (debug-IP entry, little-endian
+ * frames, RAM stub), SF32LB56 (big-endian debug frames, aliased addresses, stub at 0x20067000,
+ * NOR at 0x1C000000) and SF32LB55/58 (ROM `dfu_recv` entry with BOOT_MODE high). The 55's and
+ * 57's NOR bases are not published; the values here are the simulator's own (see docs/chips.md).
  */
-export const SIFLI_SIM_CHIPS = ['sf32lb52', 'sf32lb56', 'sf32lb58'] as const;
+const SIM_BOARDS: Readonly<Record<string, SifliSimBoard>> = {
+  sf32lb52: { ramSize: 0x80000, ramAlias: false },
+  sf32lb55: { norBase: 0x10000000, ramSize: 0x80000, ramAlias: false },
+  sf32lb56: { ramSize: 0xc8000, ramAlias: true },
+  sf32lb57: { norBase: 0x12000000, ramSize: 0x80000, ramAlias: false },
+  sf32lb58: { ramSize: 0x80000, ramAlias: false },
+};
+
+export const SIFLI_SIM_CHIPS: readonly string[] = SIFLI_CHIPS.filter((c) => SIM_BOARDS[c.name]).map((c) => c.name);
+
+/** Where the simulated chip's NOR sits (give it as `--flash-base` where the chip row has none). */
+export function simNorBase(chip: string): number | undefined {
+  return findSifliChip(chip)?.base.nor ?? SIM_BOARDS[chip]?.norBase;
+}
 
 const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
@@ -22,9 +46,11 @@ const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : 
  */
 export function createSifliSim(options: SimOptions): SimDevice {
   const chip = options.chip.toLowerCase();
-  if (!(SIFLI_SIM_CHIPS as readonly string[]).includes(chip)) {
-    throw new Error(`The SiFli simulator models ${SIFLI_SIM_CHIPS.join(', ')}, not ${options.chip}.`);
-  }
+  const row = findSifliChip(chip);
+  const board = SIM_BOARDS[chip];
+  if (!row || !board) throw new Error(`The SiFli simulator models ${SIFLI_SIM_CHIPS.join(', ')}, not ${options.chip}.`);
+  const flashBase = simNorBase(chip);
+  if (flashBase === undefined) throw new Error(`No NOR base for the simulated ${chip}.`);
   const x = options.extra ?? {};
   const flash = new SimFlash(
     options.flashSize ?? 0x1000000,
@@ -32,23 +58,22 @@ export function createSifliSim(options: SimOptions): SimDevice {
     options.flashInitial,
     options.flashBacking,
   );
-  if (chip === 'sf32lb58') {
+  if (row.entry === 'dfu') {
     return new DfuRomSim(options.clock, flash, {
       chip,
-      flashBase: 0x1c000000,
+      flashBase,
       flashId: num(x.flashId, 0x182085),
       maxBaud: num(x.maxBaud, 6_000_000),
       bootModeHigh: options.boot !== 'firmware',
     });
   }
-  const lb56 = chip === 'sf32lb56';
   const config: Sf32Config = {
     chip,
-    layout: lb56 ? 'be' : 'le',
-    ramAlias: lb56,
-    ramSize: lb56 ? 0xc8000 : 0x80000,
-    stubAddress: lb56 ? 0x20067000 : 0x2005a000,
-    flashBase: lb56 ? 0x1c000000 : 0x12000000,
+    layout: row.layout,
+    ramAlias: board.ramAlias,
+    ramSize: board.ramSize,
+    stubAddress: row.stubAddress,
+    flashBase,
     flashId: num(x.flashId, 0x182085),
     bootWindowMs: num(x.bootWindowMs, 2000),
     firmware: bool(x.firmware, true),
