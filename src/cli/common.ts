@@ -8,6 +8,7 @@ import { openPort, portExtras } from './open-port.js';
 import { Output } from './output.js';
 import { checkBaud } from './baud-check.js';
 import type { RecoveryOptions } from '../engine/recovery.js';
+import type { Region } from '../engine/regions.js';
 import type { MeteredTransport } from '../transport/metered.js';
 import type { Transport } from '../transport/types.js';
 import { Reconnector } from '../engine/reconnect.js';
@@ -43,7 +44,7 @@ export function deviceCommand(program: Command, name: string, description: strin
     program
       .command(name)
       .description(description)
-      .addOption(new Option('-p, --port <port>', 'serial port, tcp://host:port, rfc2217://host:port or sim:<chip> (a fresh simulated chip per command; sim:<chip>?flash-file=F keeps its flash in F)').env('ANYFLASH_PORT'))
+      .addOption(new Option('-p, --port <port>', 'serial port, tcp://host:port, rfc2217://host:port or sim:<chip> (a fresh simulated chip per command; sim:<chip>?flash-file=F keeps its flash in F)').env('ANYFLASH_PORT').argParser(collectPorts))
       .addOption(new Option('-b, --baud <baud>', 'working baud rate after the handshake').env('ANYFLASH_BAUD'))
       .addOption(new Option('-c, --chip <chip>', 'chip or family (detected when omitted)').env('ANYFLASH_CHIP'))
       .option('--before <strategy>', 'reset before connecting: default-reset, no-reset, no-reset-no-sync, usb-reset, power-cycle, or a sequence like D0|R1|W0.1|D1|R0|W0.05|D0')
@@ -56,6 +57,12 @@ export function deviceCommand(program: Command, name: string, description: strin
       .option('--connect-attempts <n>', 'reset+sync attempts before giving up (0 = forever)')
       .option('--no-wait', 'fail at once instead of guiding a manual boot entry (scripts, CI)'),
   );
+}
+
+/** A repeated --port is kept whole (a list), never silently reduced to its last value. */
+function collectPorts(value: string, previous: unknown): string | string[] {
+  if (previous === undefined) return value;
+  return [...(Array.isArray(previous) ? previous : [String(previous)]), value];
 }
 
 export function outputOptions(cmd: Command): Command {
@@ -71,6 +78,8 @@ export interface DeviceContext {
   signal: AbortSignal;
   /** Reconnects after link losses and reboots (waiting for the port to come back). */
   recovery: RecoveryOptions;
+  /** Told the regions a write planned for this device (a production line records their digests). */
+  onPlanned?: (regions: readonly Region[]) => void;
 }
 
 /** Family-specific options, passed through to whichever family answers. */
@@ -97,6 +106,11 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
     await check?.();
     familiesFor(flags.chip);
     checkBaud(flags.baud, flags.chip, out.events);
+    if (Array.isArray(flags.port as unknown)) {
+      throw new AnyflashError('bad-input', 'This command works on one device: give --port once.', {
+        advice: ['anyflash write flashes several at once: --port A --port B, --ports GLOB or --all-ports.'],
+      });
+    }
     const port = await resolvePort(flags.port, out.events);
     return await onPort(port, flags, out, abort.signal, fn, { wait: flags.wait !== false && Boolean(process.stdin.isTTY) });
   } catch (e) {

@@ -10,6 +10,10 @@ export interface OutputOptions {
   jsonEvents?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** One device among several (a production line): tags every line and JSON event with it. */
+  device?: string;
+  /** Receives the command's result instead of printing it (the line prints one summary). */
+  onResult?: (json: unknown) => void;
 }
 
 /**
@@ -26,9 +30,12 @@ export class Output {
   readonly events: EventSink;
   /** `recover` events seen, by what was recovered (engine kinds and the families' own). */
   readonly recovered: Record<string, number> = {};
+  private readonly tag: string;
 
   constructor(readonly options: OutputOptions) {
-    this.tty = Boolean(process.stderr.isTTY) && !options.json && !options.jsonEvents;
+    // Several devices share the terminal: plain tagged lines instead of progress bars.
+    this.tty = Boolean(process.stderr.isTTY) && !options.json && !options.jsonEvents && !options.device;
+    this.tag = options.device ? `[${options.device}] ` : '';
     this.events = (e) => this.onEvent(e);
   }
 
@@ -36,12 +43,16 @@ export class Output {
   say(line: string): void {
     if (this.options.quiet || this.options.jsonEvents) return;
     this.stopBar();
-    process.stderr.write(line + '\n');
+    process.stderr.write(this.tag + line + '\n');
   }
 
   /** The command's result: a JSON document with --json, otherwise human lines on stdout. */
   result(json: unknown, human: string[]): void {
     this.stopBar();
+    if (this.options.onResult) {
+      this.options.onResult(json);
+      return;
+    }
     if (this.options.json || this.options.jsonEvents) {
       process.stdout.write(JSON.stringify(json, null, this.options.jsonEvents ? 0 : 2) + '\n');
     } else {
@@ -55,7 +66,7 @@ export class Output {
     if (this.options.json || this.options.jsonEvents) {
       process.stdout.write(JSON.stringify({ ok: false, error: e.toJSON() }) + '\n');
     } else {
-      process.stderr.write(pc.red(`error [${e.code}]: `) + e.message + '\n');
+      process.stderr.write(this.tag + pc.red(`error [${e.code}]: `) + e.message + '\n');
       if (e.advice.length > 0) process.stderr.write(pc.yellow('what to do: ') + e.advice[0] + '\n');
       if (this.options.verbose) {
         for (const a of e.advice.slice(1)) process.stderr.write(`  - ${a}\n`);
@@ -71,7 +82,7 @@ export class Output {
   private onEvent(e: AnyflashEvent): void {
     if (e.type === 'recover') this.recovered[e.what] = (this.recovered[e.what] ?? 0) + 1;
     if (this.options.jsonEvents) {
-      process.stdout.write(JSON.stringify(e) + '\n');
+      process.stdout.write(JSON.stringify(this.options.device ? { device: this.options.device, ...e } : e) + '\n');
       return;
     }
     if (this.options.quiet) return;
@@ -147,7 +158,7 @@ export class Output {
       const pct = Math.floor((done * 10) / Math.max(1, total)) * 10;
       if (pct !== this.lastPlainPercent) {
         this.lastPlainPercent = pct;
-        process.stderr.write(`${op} ${name} ${pct}%\n`);
+        process.stderr.write(`${this.tag}${op} ${name} ${pct}%\n`);
       }
     }
   }

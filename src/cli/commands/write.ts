@@ -172,7 +172,12 @@ export function writeOptions(cmd: Command): Command {
     .option('--flash-size <size>', 'ESP: rewrite the bootloader header: keep, detect (this flash), 1MB, 2MB, 4MB, …', 'keep')
     .option('--erase-all', 'erase the whole flash before writing (esptool -e); the first write to a device saves all of it first')
     .option('--force', 'ESP: write images built for another chip or revision')
-    .option('--partition <name>', "write the file into the device's partition NAME (checks that it fits)");
+    .option('--partition <name>', "write the file into the device's partition NAME (checks that it fits)")
+    .option('--ports <glob>', "production line: every port whose path matches GLOB (e.g. '/dev/ttyUSB*'), all at once; --port may also repeat")
+    .option('--all-ports', 'production line: every USB serial port (narrow with --port-filter)')
+    .option('--port-filter <text>', 'with --ports/--all-ports: only ports whose VID:PID, bridge, maker, product or serial contains TEXT')
+    .option('--station <name>', 'production line: the station name in the record (default: the host name)')
+    .option('--record <file>', 'production line: append one line per device to FILE.jsonl and FILE.csv');
 }
 
 export function register(program: Command): void {

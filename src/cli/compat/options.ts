@@ -146,7 +146,7 @@ export const has = (opts: readonly FoundOpt[], key: string): boolean => opts.som
 
 export function repeatedPort(ports: readonly string[]): AnyflashError {
   return new AnyflashError('bad-input', `--port was given ${ports.length} times (${ports.join(', ')}), but this command works on one device.`, {
-    advice: [`Run one command per port, e.g. ${ports.map((p) => `--port ${p}`).join(' then ')}; writing several devices at once is not supported yet.`],
+    advice: [`Run one command per port, e.g. ${ports.map((p) => `--port ${p}`).join(' then ')}; anyflash write flashes several devices at once (--port A --port B, --ports GLOB, --all-ports).`],
   });
 }
 

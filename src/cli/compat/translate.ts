@@ -128,7 +128,7 @@ function valueOf(leading: readonly string[], names: readonly string[]): string |
 /**
  * anyflash's own grammar, with device options allowed before the command (moved after it, where
  * commander reads them), `_`/`-` in command and option names, esptool's reset-mode spellings, and a
- * refusal of two different --port values (the command works on one device).
+ * refusal of two different --port values for commands that work on one device.
  */
 function native(tokens: readonly string[]): string[] {
   const { leading, index } = leadingOptions(tokens, [ANYFLASH_GLOBALS, ANYFLASH_EXTRAS]);
@@ -138,7 +138,8 @@ function native(tokens: readonly string[]): string[] {
   const isImageAlias = ['image-info', 'merge-bin', 'elf2image'].includes(commandKey(command));
   const words = isImageAlias ? ['image', commandKey(command) === 'merge-bin' ? 'merge' : commandKey(command) === 'image-info' ? 'info' : 'elf2image'] : [command.includes('_') ? commandKey(command) : command];
   const all = [...leading, ...rest].map(normaliseToken);
-  checkPorts(all);
+  // write and flash-project run on every --port given (a production line); the rest take one.
+  if (!['write', 'write-flash', 'flash-project'].includes(commandKey(command))) checkPorts(all);
   return [...words, ...rest.map(normaliseToken), ...leading.map(normaliseToken)].map((t, i, arr) => {
     const prev = arr[i - 1];
     return prev === '--before' || prev === '--after' ? t.toLowerCase().replace(/_/g, '-') : t;

@@ -1,0 +1,121 @@
+import { appendFileSync, existsSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { AnyflashError, toAnyflashError } from '../../core/errors.js';
+import { hexAddr } from '../../core/bytes.js';
+import { csvHeader, csvRow, imageDigests, type DeviceRecord } from '../../engine/record.js';
+import { familiesFor } from '../../families/index.js';
+import { onPort, type DeviceContext, type GlobalFlags } from '../common.js';
+import { Output } from '../output.js';
+import { selectPorts, type LineFlags } from './ports.js';
+
+const ANYFLASH_VERSION = '0.1.0';
+
+/** `--record FILE`: JSONL in FILE (or FILE.jsonl) and CSV beside it, one line per device, appended. */
+export function recordPaths(file: string): { jsonl: string; csv: string } {
+  const base = file.replace(/\.(jsonl|csv)$/i, '');
+  return { jsonl: `${base}.jsonl`, csv: `${base}.csv` };
+}
+
+/**
+ * Appends one device's record. Each line is one append of a few hundred bytes (O_APPEND), so
+ * devices finishing together, or two stations sharing a file, never interleave within a line.
+ */
+export function appendRecord(file: string, record: DeviceRecord): void {
+  const { jsonl, csv } = recordPaths(file);
+  appendFileSync(jsonl, JSON.stringify(record) + '\n');
+  const fresh = !existsSync(csv) || statSync(csv).size === 0;
+  appendFileSync(csv, (fresh ? csvHeader() + '\n' : '') + csvRow(record) + '\n');
+}
+
+/** A short id for a port in tagged lines and events: `ttyUSB0`, `sim:esp32`. */
+function deviceId(port: string): string {
+  return port.startsWith('/dev/') ? port.slice(5) : port.replace(/\?.*$/, '');
+}
+
+/**
+ * The production line: runs the same device job on every selected port at once, each with its
+ * own output tag, signal and reconnects, so one device's failure, brownout or unplug never stalls
+ * the others. Records each device as it finishes and prints one summary; the exit code is 0 only
+ * when every device passed.
+ */
+export async function withDevices(
+  flags: GlobalFlags & LineFlags,
+  fn: (ctx: DeviceContext) => Promise<number | void>,
+  check?: () => void | Promise<void>,
+): Promise<number> {
+  const out = new Output(flags);
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
+  process.once('SIGINT', onSigint);
+  try {
+    await check?.();
+    familiesFor(flags.chip);
+    const ports = await selectPorts(flags);
+    const ids = ports.map(deviceId);
+    // Two sims of the same chip with different parameters share a short id: fall back to the full port.
+    const unique = ids.map((id, i) => (ids.indexOf(id) === ids.lastIndexOf(id) ? id : ports[i]!));
+    const station = flags.station ?? hostname();
+    const records = await Promise.all(
+      ports.map(async (port, i) => {
+        const r = await runOne(port, unique[i]!, station, flags, fn, abort.signal);
+        // Written as each device finishes: a crash of the station later loses no finished device.
+        if (flags.record) appendRecord(flags.record, r);
+        return r;
+      }),
+    );
+    const passed = records.filter((r) => r.result === 'pass').length;
+    out.result({ ok: passed === records.length, passed, failed: records.length - passed, devices: records }, [
+      ...records.map((r) =>
+        [r.result === 'pass' ? 'PASS' : 'FAIL', r.port, r.chip ?? '?', r.mac ?? (r.flashId ? `flash ${r.flashId}` : ''), `${r.seconds.toFixed(1)} s`, r.recoveries ? `${r.recoveries} recoveries` : '', r.errorCode ? `${r.errorCode}: ${r.error}` : '']
+          .filter(Boolean)
+          .join('  '),
+      ),
+      `${passed} of ${records.length} devices passed.`,
+    ]);
+    return passed === records.length ? 0 : 1;
+  } catch (e) {
+    return out.fail(toAnyflashError(e));
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function runOne(
+  port: string,
+  id: string,
+  station: string,
+  flags: GlobalFlags & LineFlags,
+  fn: (ctx: DeviceContext) => Promise<number | void>,
+  signal: AbortSignal,
+): Promise<DeviceRecord> {
+  const started = performance.now();
+  const record: DeviceRecord = { time: '', station, port, images: [], result: 'fail', recoveries: 0, seconds: 0, anyflash: ANYFLASH_VERSION };
+  const out = new Output({ ...flags, json: false, device: id, onResult: () => {} });
+  out.events({ type: 'note', level: 'info', message: `Starting on ${port}.` });
+  try {
+    const code = await onPort(
+      port,
+      flags,
+      out,
+      signal,
+      async (ctx) => {
+        const info = await ctx.device.info();
+        Object.assign(record, { chip: info.chip, revision: info.revision, mac: info.mac, flashId: info.flashId === undefined ? undefined : hexAddr(info.flashId) });
+        ctx.onPlanned = (regions) => (record.images = imageDigests(regions));
+        return fn(ctx);
+      },
+      { wait: false },
+    );
+    record.result = code === 0 ? 'pass' : 'fail';
+  } catch (e) {
+    const err = toAnyflashError(e);
+    Object.assign(record, { result: 'fail', errorCode: err.code, error: err.message });
+    // The summary lists it; the device's own lines and events say it where it happened.
+    if (flags.jsonEvents) out.events({ type: 'note', level: 'warn', code: err.code, message: err.message });
+    else out.fail(err);
+  }
+  record.recoveries = Object.values(out.recovered).reduce((a, b) => a + b, 0);
+  record.seconds = (performance.now() - started) / 1000;
+  record.time = new Date().toISOString();
+  return record;
+}

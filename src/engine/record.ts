@@ -1,0 +1,49 @@
+import { toHex } from '../core/bytes.js';
+import { sha256 } from '../formats/sha256.js';
+import type { Region } from './regions.js';
+
+/** One device's line in a production record: what was written to which chip, and how it went. */
+export interface DeviceRecord {
+  /** ISO time the job ended. */
+  time: string;
+  station: string;
+  port: string;
+  chip?: string;
+  revision?: string;
+  mac?: string;
+  flashId?: string;
+  /** `name:sha256` of each image, in the order given. */
+  images: Array<{ name: string; sha256: string }>;
+  result: 'pass' | 'fail';
+  errorCode?: string;
+  error?: string;
+  /** Reconnects the engine made (link losses, reboots, garbled replies, silences). */
+  recoveries: number;
+  seconds: number;
+  anyflash: string;
+}
+
+export const RECORD_COLUMNS = ['time', 'station', 'port', 'chip', 'revision', 'mac', 'flashId', 'images', 'result', 'errorCode', 'error', 'recoveries', 'seconds', 'anyflash'] as const;
+
+/** Names and SHA-256 of the images a job writes (hashed once for all devices). */
+export function imageDigests(regions: readonly Region[]): DeviceRecord['images'] {
+  return regions.map((r) => ({ name: r.name.replace(/^.*[\\/]/, ''), sha256: toHex(sha256(r.data)) }));
+}
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+function csvField(v: unknown): string {
+  const s = v === undefined ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvHeader(): string {
+  return RECORD_COLUMNS.join(',');
+}
+
+export function csvRow(r: DeviceRecord): string {
+  return RECORD_COLUMNS.map((c) => {
+    if (c === 'images') return csvField(r.images.map((i) => `${i.name}:${i.sha256}`).join(' '));
+    if (c === 'seconds') return csvField(r.seconds.toFixed(2));
+    return csvField(r[c]);
+  }).join(',');
+}
