@@ -402,7 +402,7 @@ function contextLines(code: ErrorCode, ctx: AdviceContext): string[] {
     case 'no-response':
       // In a browser the port was picked from a list, so it exists; a chip not in download mode
       // and the board's other USB port / a bad cable are the two quick checks, in that order.
-      if (ctx.web) return [`${entry.replace(/\.$/, '')}; if it still does not answer, use a USB data cable and the board's other USB port (native USB vs the USB-UART bridge).`, WEB_CABLE];
+      if (ctx.web) return [`${entry.replace(/\.$/, '')}; if it still does not answer, use a USB data cable and the board's other USB port (native USB vs the USB-UART bridge).`];
       return ctx.family || ctx.chip ? [entry] : [];
     case 'wrong-boot-mode':
       if (ctx.family && ctx.family !== 'esp') return [entry];
@@ -417,6 +417,10 @@ function contextLines(code: ErrorCode, ctx: AdviceContext): string[] {
       return ctx.web ? [WEB_CABLE, WEB_DRIVER] : [];
     case 'port-error':
       return ctx.web ? [WEB_DRIVER, WEB_BUSY] : [];
+    case 'stub-failed':
+    case 'garbled-reply':
+      // Only to drop the native-USB line for chips without native USB.
+      return ctx.chip === 'esp32' || ctx.chip === 'esp8266' ? ADVICE[code].advice.filter((a) => !/^Over native USB/.test(a)) : [];
     case 'usb-jtag-stuck':
       return pin && ctx.web ? ['Unplug the board and plug it in again (a power cycle re-reads the strapping pins), then click Connect again.'] : [];
     default:
@@ -430,5 +434,7 @@ function isReplaced(line: string, code: ErrorCode, ctx: AdviceContext): boolean 
   if (entryLine.test(line) && ['no-response', 'wrong-boot-mode', 'firmware-owns-uart', 'boot-window-missed'].includes(code)) return true;
   if (ctx.web && /--before|--baud|--after|--no-stub|`anyflash|anyflash doctor|fuser|usermod|udev/.test(line)) return true;
   if (ctx.family && ctx.family !== 'esp' && /IO0|auto-reset circuit|EN to GND/.test(line)) return true;
+  // Native-USB advice for a chip that has no USB of its own.
+  if (ctx.chip && (ctx.chip === 'esp32' || ctx.chip === 'esp8266') && /^Over native USB/.test(line)) return true;
   return false;
 }

@@ -308,5 +308,5 @@ function joinPath(dir: string, file: string): string {
 }
 
 function quote(word: string): string {
-  return /^[\w@%+=:,./\\-]+$/.test(word) ? word : `"${word.replace(/"/g, '\\"')}"`;
+  return /^~?[\w@%+=:,./\\-]+$/.test(word) ? word : `"${word.replace(/"/g, '\\"')}"`;
 }
