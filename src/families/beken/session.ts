@@ -57,7 +57,7 @@ export class BekenSession {
     const reply = request.reply;
     if (!reply) throw new AnyflashError('internal', `${request.name} has no reply.`);
     this.lastEcho = undefined;
-    await this.transport.flushInput();
+    await this.dropReceived();
     await this.send(request);
     this.roundTrips++;
     const timeout =
@@ -82,6 +82,15 @@ export class BekenSession {
       }
     }
     return payload;
+  }
+
+  /**
+   * Drops what arrived before this request (a late or stray reply). Only the bytes already here:
+   * a port-side purge (RFC 2217 PURGE_DATA, the web bridge's flush) costs a network round trip,
+   * paid on every 4 KiB of a read or write; later strays fail the reply's echo check instead.
+   */
+  private async dropReceived(): Promise<void> {
+    for (let i = 0; i < 64 && (await this.transport.read({ deadline: 0 })).length > 0; i++);
   }
 
   /** Waits for a reply frame with the given form and code. */
