@@ -23,6 +23,7 @@ export const espflash: ToolSignatures = {
     { pattern: /espflash::serial_not_found|Serial port not found|No serial ports? (?:could be )?(?:found|detected)/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.7], ['no-port', 0.4]] },
     { pattern: /espflash::serial_error/, kind: 'fatal', implies: [['port-error', 0.5]] },
     { pattern: /Permission denied/i, kind: 'fatal', step: 'open-port', implies: [['port-permission', 0.7]] },
+    { pattern: /No such file or directory|The system cannot find the (?:file|path) specified/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.75]] },
     { pattern: /(?:Device or resource busy|Resource busy|Access is denied)/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.7]] },
     { pattern: /Broken pipe|Input\/output error/i, kind: 'fatal', implies: [['port-vanished', 0.6]] },
     { pattern: /espflash::verify_failed|Verification of flash content failed/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },

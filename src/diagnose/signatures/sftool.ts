@@ -17,7 +17,7 @@ export const sftool: ToolSignatures = {
     { pattern: /Receive data timeout/i, kind: 'fatal', implies: [['timeout', 0.55], ['brownout-suspected', 0.4]] },
     { pattern: /No stub file found/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.85]] },
     { pattern: /Download stub failed/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.7]] },
-    { pattern: /kind: NotFound|The system cannot find the file specified/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.75]] },
+    { pattern: /kind: NotFound|The system cannot find the file specified|No such file or directory \(os error 2\)/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.75]] },
     { pattern: /kind: ResourceBusy|Device or resource busy/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.8]] },
     { pattern: /kind: PermissionDenied|Permission denied/i, kind: 'fatal', step: 'open-port', implies: [['port-permission', 0.75]] },
     { pattern: /Access is denied/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.75]] },
