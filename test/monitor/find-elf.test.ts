@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { elfForFiles, resolveElfArgs } from '../../src/cli/monitor/find-elf.js';
+import { elfForFiles, elfInProject, resolveElfArgs } from '../../src/cli/monitor/find-elf.js';
 
 test('the ELF for written files: named, beside the app .bin, in an ESP-IDF build folder, or PlatformIO firmware.elf', () => {
   const root = mkdtempSync(join(tmpdir(), 'anyflash-elf-'));
@@ -29,4 +29,13 @@ test('the ELF for written files: named, beside the app .bin, in an ESP-IDF build
   writeFileSync(join(pio, 'firmware.elf'), 'ELF');
   assert.equal(elfForFiles([pio]), join(pio, 'firmware.elf'));
   assert.equal(elfForFiles([join(root, 'nothing.bin')]), undefined);
+  // `monitor` in a project folder: ESP-IDF's build/, or the one PlatformIO environment built.
+  assert.equal(elfInProject(idf), join(idf, 'build', 'hello.elf'));
+  const pioProject = join(root, 'pio-project');
+  mkdirSync(join(pioProject, '.pio', 'build', 'esp32dev'), { recursive: true });
+  writeFileSync(join(pioProject, '.pio', 'build', 'esp32dev', 'firmware.elf'), 'ELF');
+  assert.equal(elfInProject(pioProject), join(pioProject, '.pio', 'build', 'esp32dev', 'firmware.elf'));
+  mkdirSync(join(pioProject, '.pio', 'build', 'esp32s3'));
+  writeFileSync(join(pioProject, '.pio', 'build', 'esp32s3', 'firmware.elf'), 'ELF');
+  assert.equal(elfInProject(pioProject), undefined, 'two environments: the user picks with --elf');
 });

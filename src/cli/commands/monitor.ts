@@ -13,7 +13,7 @@ import { resolvePort } from './list.js';
 import { outputOptions } from '../common.js';
 import { Output } from '../output.js';
 import { outColors } from '../colors.js';
-import { resolveElfArgs } from '../monitor/find-elf.js';
+import { elfInProject, resolveElfArgs } from '../monitor/find-elf.js';
 import { keyHelp, runMonitor } from '../monitor/session.js';
 
 export interface MonitorFlags {
@@ -134,9 +134,13 @@ export function register(program: Command): void {
     const out = new Output({ ...flags, json: false });
     try {
       const port = await resolvePort(flags.port, out.events);
+      // Without --elf, the project in the current folder names it (ESP-IDF build/, PlatformIO .pio/build/<env>/).
+      const found = flags.elf?.length ? undefined : elfInProject(process.cwd());
+      if (found) out.say(`--- decoding crashes against ${found} (found in this project; --elf picks another)`);
       await startMonitor(
         {
-          port, baud: parseNumber(flags.baud, '--baud'), reset: flags.reset !== false, elfPaths: resolveElfArgs(flags.elf ?? []),
+          port, baud: parseNumber(flags.baud, '--baud'), reset: flags.reset !== false,
+          elfPaths: found ? [found] : resolveElfArgs(flags.elf ?? []),
           timestamps: flags.timestamps, logFile: flags.log, logLevel: flags.logLevel, mode: flags.mode,
           seconds: flags.seconds === undefined ? undefined : parseNumber(flags.seconds, '--seconds'),
         },

@@ -39,6 +39,7 @@ export async function writeThenMonitor<F extends MonitorAfterFlags>(
   const out = new Output({ ...flags, json: false });
   try {
     const elf = flags.elf?.length ? resolveElfArgs(flags.elf) : [elfForFiles(files)].filter((p): p is string => p !== undefined);
+    if (!elf.length) out.say('--- no ELF found beside the written files: pass --elf app.elf to decode crashes');
     await startMonitor(
       {
         port: await resolvePort(flags.port, out.events),

@@ -46,6 +46,16 @@ export function elfForFiles(files: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** A project folder's app ELF: an ESP-IDF build (`build/`) or a single PlatformIO environment's. */
+export function elfInProject(dir: string): string | undefined {
+  const idf = elfInBuild(dir);
+  if (idf) return idf;
+  const pio = join(dir, '.pio', 'build');
+  if (!isDir(pio)) return undefined;
+  const envs = readdirSync(pio).filter((e) => existsSync(join(pio, e, 'firmware.elf')));
+  return envs.length === 1 ? join(pio, envs[0]!, 'firmware.elf') : undefined;
+}
+
 /** `--elf` values: files, or build folders to look in. */
 export function resolveElfArgs(values: readonly string[]): string[] {
   return values.map((v) => (isDir(v) ? elfInBuild(v) ?? v : v));
