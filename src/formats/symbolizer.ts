@@ -92,11 +92,11 @@ export function symbolizerFor(elf: ElfFile): Symbolizer {
 
   // Symbol table: functions by start address (ARM Thumb symbols carry bit 0).
   const thumb = elf.machine === EM_ARM;
-  // Functions, and untyped code labels with a size (ROM ELFs mark entry points like `_start` so);
-  // compiler-local labels (`.L…`, `$x`) are no names.
+  // Functions, and untyped labels in code (assembly entry points, ROM ELFs' `_start`), as addr2line
+  // names them; compiler-local labels (`.L…`, `$x`) are no names.
   const execSections = new Set(elf.sections.flatMap((s, i) => ((s.flags & SHF_EXECINSTR) !== 0 ? [i] : [])));
   const funcs = elf.symbols
-    .filter((s) => s.shndx !== 0 && (s.type === STT_FUNC || (s.type === STT_NOTYPE && s.size > 0 && execSections.has(s.shndx ?? 0) && !/^[.$]/.test(s.name))))
+    .filter((s) => s.shndx !== 0 && (s.type === STT_FUNC || (s.type === STT_NOTYPE && execSections.has(s.shndx ?? 0) && !/^[.$]/.test(s.name))))
     .map((s) => ({ name: demangle(s.name), start: thumb ? s.value & ~1 : s.value, size: s.size }))
     .sort((a, b) => a.start - b.start || b.size - a.size);
   const symStart = Float64Array.from(funcs, (f) => f.start);
