@@ -102,7 +102,7 @@ const flashBase = (chip: string): number => (chip.startsWith('sf32lb52') ? 0x120
 
 const sources = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
-describe('real command lines of other flashers run as typed', { concurrency: 3 }, () => {
+describe('real command lines of other flashers run as typed', { concurrency: 2 }, () => {
   for (const file of sources) {
     const doc = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { lines: Line[] };
     for (const l of doc.lines) {

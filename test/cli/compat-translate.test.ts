@@ -68,6 +68,16 @@ describe('command lines of other tools become anyflash commands', () => {
     it(line, () => assert.deepEqual(steps(line), expected));
   }
 
+  it('leaves the words after -- alone (explain runs another tool)', () => {
+    assert.deepEqual(steps('explain -- idf.py -p /dev/ttyUSB0 --before no_reset flash'), [['explain', '--', 'idf.py', '-p', '/dev/ttyUSB0', '--before', 'no_reset', 'flash']]);
+  });
+
+  it('refuses two different ports for one device, in the spelling given', () => {
+    assert.throws(() => steps('write_flash -d A -s 0x11000 -d B app.bin'), /-d was given 2 different ports \(A, B\)/);
+    assert.throws(() => steps('-c SF32LB52 -p A -p B write_flash a.bin@0x12020000'), /-p was given 2 different ports/);
+    assert.throws(() => steps('read -p A 0 0x1000 out.bin --port B'), /--port was given 2 different ports/);
+  });
+
   it('expands @argfiles line by line with shell quoting, paths kept as written', () => {
     const files: Record<string, string> = { flash_args: '--flash_mode dio --flash_freq 40m --flash_size 2MB\n0x1000 "bootloader/boot loader.bin"\n0x10000 app.bin\n' };
     assert.deepEqual(expandArgfiles(['--chip', 'esp32', 'write_flash', '@flash_args'], (p) => files[p]!), [

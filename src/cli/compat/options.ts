@@ -134,7 +134,7 @@ export function single(opts: readonly FoundOpt[], key: string): string | undefin
   const values = [...new Set(opts.filter((o) => o.key === key && o.value !== undefined).map((o) => o.value!))];
   if (values.length > 1) {
     const name = opts.find((o) => o.key === key)!.name;
-    if (key === 'port') throw repeatedPort(values);
+    if (key === 'port') throw repeatedPort(values, name);
     throw new AnyflashError('bad-input', `${name} was given ${values.length} different values (${values.join(', ')}).`, {
       advice: [`Give ${name} once.`],
     });
@@ -144,9 +144,9 @@ export function single(opts: readonly FoundOpt[], key: string): string | undefin
 
 export const has = (opts: readonly FoundOpt[], key: string): boolean => opts.some((o) => o.key === key);
 
-export function repeatedPort(ports: readonly string[]): AnyflashError {
-  return new AnyflashError('bad-input', `--port was given ${ports.length} times (${ports.join(', ')}), but this command works on one device.`, {
-    advice: [`Run one command per port, e.g. ${ports.map((p) => `--port ${p}`).join(' then ')}; anyflash write flashes several devices at once (--port A --port B, --ports GLOB, --all-ports).`],
+export function repeatedPort(ports: readonly string[], option = '--port'): AnyflashError {
+  return new AnyflashError('bad-input', `${option} was given ${ports.length} different ports (${ports.join(', ')}), but this command works on one device.`, {
+    advice: [`Run one command per port, e.g. ${ports.map((p) => `${option} ${p}`).join(' then ')}; anyflash write flashes several devices at once (--port A --port B, --ports GLOB, --all-ports).`],
   });
 }
 

@@ -134,16 +134,20 @@ function native(tokens: readonly string[]): string[] {
   const { leading, index } = leadingOptions(tokens, [ANYFLASH_GLOBALS, ANYFLASH_EXTRAS]);
   const command = tokens[index];
   if (command === undefined) return [...tokens];
-  const rest = tokens.slice(index + 1);
+  // After `--` the words are another program's (`anyflash explain -- idf.py -p PORT flash`): untouched.
+  const end = tokens.indexOf('--', index + 1);
+  const rest = tokens.slice(index + 1, end < 0 ? undefined : end);
+  const passed = end < 0 ? [] : tokens.slice(end);
   const isImageAlias = ['image-info', 'merge-bin', 'elf2image'].includes(commandKey(command));
   const words = isImageAlias ? ['image', commandKey(command) === 'merge-bin' ? 'merge' : commandKey(command) === 'image-info' ? 'info' : 'elf2image'] : [command.includes('_') ? commandKey(command) : command];
   const all = [...leading, ...rest].map(normaliseToken);
   // write and flash-project run on every --port given (a production line); the rest take one.
   if (!['write', 'write-flash', 'flash-project'].includes(commandKey(command))) checkPorts(all);
-  return [...words, ...rest.map(normaliseToken), ...leading.map(normaliseToken)].map((t, i, arr) => {
+  const options = [...rest.map(normaliseToken), ...leading.map(normaliseToken)].map((t, i, arr) => {
     const prev = arr[i - 1];
     return prev === '--before' || prev === '--after' ? t.toLowerCase().replace(/_/g, '-') : t;
   });
+  return [...words, ...options, ...passed];
 }
 
 /** `--flash_mode` → `--flash-mode`, `--port=X` kept whole. */
