@@ -434,6 +434,8 @@ function isReplaced(line: string, code: ErrorCode, ctx: AdviceContext): boolean 
   if (entryLine.test(line) && ['no-response', 'wrong-boot-mode', 'firmware-owns-uart', 'boot-window-missed'].includes(code)) return true;
   if (ctx.web && /--before|--baud|--after|--no-stub|`anyflash|anyflash doctor|fuser|usermod|udev/.test(line)) return true;
   if (ctx.family && ctx.family !== 'esp' && /IO0|auto-reset circuit|EN to GND/.test(line)) return true;
+  // The Beken entry line already names the download-UART wiring.
+  if (ctx.family === 'beken' && /^Check the wiring: adapter TX to chip RX/.test(line)) return true;
   // Native-USB advice for a chip that has no USB of its own.
   if (ctx.chip && (ctx.chip === 'esp32' || ctx.chip === 'esp8266') && /^Over native USB/.test(line)) return true;
   return false;

@@ -49,7 +49,7 @@ export interface ExplainResult {
 /** The family each flasher works on, when the log names no chip. */
 const TOOL_FAMILY: Readonly<Record<string, BootFamily>> = {
   esptool: 'esp', espflash: 'esp', 'esptool-js': 'esp', 'esptool-ck': 'esp', 'idf.py': 'esp', platformio: 'esp', arduino: 'esp', esphome: 'esp',
-  bk7231tools: 'beken', ltchiptool: 'beken', bk7231gui: 'beken', sftool: 'sifli',
+  bk7231tools: 'beken', ltchiptool: 'beken', bk7231gui: 'beken', uartprogram: 'beken', sftool: 'sifli',
 };
 
 /** Flashers made for one chip. */
@@ -189,7 +189,8 @@ export function explain(text: string): ExplainResult {
   // The chip actually connected: a wrong --chip is not carried over.
   if (invocation && facts.wrongChip && facts.chip) invocation.chip = facts.chip;
   const chip = facts.chip ?? (facts.wrongChip ? undefined : invocation?.chip) ?? TOOL_CHIP[tool];
-  const family = bootFamilyOf(chip) ?? TOOL_FAMILY[tool] ?? (detected.wrapper ? TOOL_FAMILY[detected.wrapper.tool] : undefined);
+  const family =
+    bootFamilyOf(chip) ?? TOOL_FAMILY[tool] ?? (detected.wrapper ? TOOL_FAMILY[detected.wrapper.tool] : undefined) ?? familyNamed(lines);
   const web = tool === 'esptool-js' || lines.some((l) => WEB_LINE.test(l));
   const context: AdviceContext = { ...(family ? { family } : {}), ...(chip ? { chip } : {}), ...(web ? { web } : {}) };
   const base = {
@@ -275,6 +276,16 @@ function baudThatWorked(lines: readonly string[], lastSuccess: number): Evidence
     code: 'baud-mismatch', weight: 0.8, order: lastSuccess, step: 'connect',
     text: `The same command failed at ${failed.baud} baud and worked at ${good.baud} baud.`,
   };
+}
+
+/** A log no known tool wrote can still name the family (a Beken firmware file, an ESP chip). */
+function familyNamed(lines: readonly string[]): BootFamily | undefined {
+  for (const line of lines) {
+    if (/\b(?:Open)?BK72\d\d|\bBeken\b/i.test(line)) return 'beken';
+    if (/\bESP(?:32|8266|8285)/i.test(line)) return 'esp';
+    if (/\bSF32LB\d/i.test(line)) return 'sifli';
+  }
+  return undefined;
 }
 
 function notesBeside(notes: Map<string, ErrorCode[]>, causes: readonly RankedCause[]): string[] {

@@ -5,6 +5,7 @@ import { esptoolJs } from './esptool-js.js';
 import { espflash } from './espflash.js';
 import { esphome } from './esphome.js';
 import { esptoolCk } from './esptool-ck.js';
+import { hidDownload } from './hid-download.js';
 import { generic } from './generic.js';
 import { idf } from './idf.js';
 import { ltchiptool } from './ltchiptool.js';
@@ -18,7 +19,7 @@ import type { ToolSignatures } from './types.js';
  * esptool before esptool-js (lines both print, like "Connecting....", are far more often esptool's).
  */
 export const TOOL_TABLES: readonly ToolSignatures[] = [
-  idf, west, platformio, arduino, esphome, espflash, esptool, esptoolJs, esptoolCk, bk7231tools, ltchiptool, bk7231gui, sftool,
+  idf, west, platformio, arduino, esphome, espflash, esptool, esptoolJs, esptoolCk, bk7231tools, ltchiptool, bk7231gui, hidDownload, sftool,
 ];
 
 export { generic };
