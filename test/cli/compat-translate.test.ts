@@ -72,6 +72,10 @@ describe('command lines of other tools become anyflash commands', () => {
     assert.deepEqual(steps('explain -- idf.py -p /dev/ttyUSB0 --before no_reset flash'), [['explain', '--', 'idf.py', '-p', '/dev/ttyUSB0', '--before', 'no_reset', 'flash']]);
   });
 
+  it('passes every port of an esptool write_flash on (anyflash writes several devices at once)', () => {
+    assert.deepEqual(steps('--port A --port B write_flash 0x1000 b.bin'), [['write', '0x1000', 'b.bin', '--port', 'A', '--port', 'B']]);
+  });
+
   it('refuses two different ports for one device, in the spelling given', () => {
     assert.throws(() => steps('write_flash -d A -s 0x11000 -d B app.bin'), /-d was given 2 different ports \(A, B\)/);
     assert.throws(() => steps('-c SF32LB52 -p A -p B write_flash a.bin@0x12020000'), /-p was given 2 different ports/);

@@ -122,7 +122,13 @@ const COMMANDS: Record<string, EsptoolCommand> = {
     target: ['write'],
     handler: (pos, opts) => {
       refuseWriteExtras(opts);
-      return [{ argv: ['write', ...pos, ...flashParams(opts, 'device'), ...(has(opts, 'eraseAll') ? ['--erase-all'] : []), ...(has(opts, 'force') ? ['--force'] : []), ...device(opts)] }];
+      // anyflash write takes several ports (a production line): each --port is one more device.
+      const ports = [...new Set(opts.filter((o) => o.key === 'port').map((o) => o.value!))];
+      const one = ports.length > 1 ? opts.filter((o) => o.key !== 'port') : opts;
+      return [{
+        argv: ['write', ...pos, ...flashParams(opts, 'device'), ...(has(opts, 'eraseAll') ? ['--erase-all'] : []), ...(has(opts, 'force') ? ['--force'] : []),
+          ...(ports.length > 1 ? ports.flatMap((p) => ['--port', p]) : []), ...device(one)],
+      }];
     },
   },
   'read-flash': { specs: READ_FLASH, target: ['read'], handler: (pos, opts) => [{ argv: ['read', ...pos, ...device(opts)] }] },
