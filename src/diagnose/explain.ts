@@ -262,11 +262,11 @@ export function explain(text: string): ExplainResult {
  * the failure was the baud.
  */
 function baudThatWorked(lines: readonly string[], lastSuccess: number): Evidence | undefined {
-  const runs: Array<{ at: number; baud: number; rest: string }> = [];
+  const runs: Array<{ baud: number; rest: string }> = [];
   lines.forEach((line, i) => {
     if (i > lastSuccess) return;
     const m = /(?:^|\s)(?:-b|--baud)[ =](\d+)/.exec(line);
-    if (m && findInvocation([line])) runs.push({ at: i, baud: Number(m[1]), rest: line.replace(m[0], ' ').replace(/^.*?(?=esptool|espflash|bk7231tools|ltchiptool|sftool)/, '') });
+    if (m && findInvocation([line])) runs.push({ baud: Number(m[1]), rest: line.replace(m[0], ' ').replace(/^.*?(?=esptool|espflash|bk7231tools|ltchiptool|sftool)/, '') });
   });
   const good = runs[runs.length - 1];
   if (!good) return undefined;

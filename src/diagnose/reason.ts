@@ -122,7 +122,7 @@ function rankAcrossRun(evidence: Evidence[]): Evidence[] {
   const power = evidence.find((e) => e.code === 'brownout-suspected' && e.weight >= 0.9 && /varying addresses/.test(e.text));
   return evidence.map((e) => {
     if (lastOpen >= 0 && !talkedAfter && NEEDS_OPEN_PORT.has(e.code)) return { ...e, weight: e.weight * 0.5 };
-    if (lastOpen >= 0 && talkedAfter && OPENING.has(e.code) && e.order < lastOpen + 1) return { ...e, weight: e.weight * 0.5 };
+    if (lastOpen >= 0 && talkedAfter && OPENING.has(e.code)) return { ...e, weight: e.weight * 0.5 };
     if (power && e.code === 'port-vanished') return { ...e, weight: e.weight * 0.7 };
     return e;
   });
