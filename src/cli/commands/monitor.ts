@@ -10,7 +10,6 @@ import { CrashDecoder } from '../../monitor/crash-decoder.js';
 import type { IdfLevel } from '../../monitor/idf-log.js';
 import { parseNumber } from '../../engine/parse.js';
 import { resolvePort } from './list.js';
-import { outputOptions } from '../common.js';
 import { Output } from '../output.js';
 import { outColors } from '../colors.js';
 import { elfInProject, resolveElfArgs } from '../monitor/find-elf.js';
@@ -27,7 +26,6 @@ export interface MonitorFlags {
   log?: string;
   logLevel?: string;
   json?: boolean;
-  jsonEvents?: boolean;
   verbose?: boolean;
 }
 
@@ -120,16 +118,16 @@ export function monitorOptions(cmd: Command): Command {
 
 export function register(program: Command): void {
   monitorOptions(
-    outputOptions(
-      program
-        .command('monitor')
-        .description('serial console: decodes crashes against --elf; Ctrl-R resets the chip, Ctrl-C or Ctrl-] quits')
-        .addOption(new Option('-p, --port <port>', 'serial port, tcp://, rfc2217:// or sim:<chip>').env('ANYFLASH_PORT'))
-        .addOption(new Option('-b, --baud <baud>', 'console baud rate').default('115200').env('MONITOR_BAUD'))
-        .addOption(new Option('--mode <mode>', 'raw: every key goes to the chip; line: send whole lines').choices(['raw', 'line']).default('raw'))
-        .option('--no-reset', 'do not reset the chip when the monitor starts')
-        .option('--seconds <n>', 'stop after N seconds (for scripts)'),
-    ),
+    program
+      .command('monitor')
+      .description('serial console: decodes crashes against --elf; Ctrl-R resets the chip, Ctrl-C or Ctrl-] quits')
+      .addOption(new Option('-p, --port <port>', 'serial port, tcp://, rfc2217:// or sim:<chip>').env('ANYFLASH_PORT'))
+      .addOption(new Option('-b, --baud <baud>', 'console baud rate').default('115200').env('MONITOR_BAUD'))
+      .addOption(new Option('--mode <mode>', 'raw: every key goes to the chip; line: send whole lines').choices(['raw', 'line']).default('raw'))
+      .option('--no-reset', 'do not reset the chip when the monitor starts')
+      .option('--seconds <n>', 'stop after N seconds (for scripts)')
+      .option('--json', 'one JSON record per console line on stdout (decoded addresses included)')
+      .option('-v, --verbose', 'more detail: evidence, advice'),
   ).action(async (flags: MonitorFlags) => {
     const out = new Output({ ...flags, json: false });
     try {
