@@ -137,7 +137,10 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   },
   'no-port': {
     summary: 'No serial port was given and none could be chosen.',
-    advice: ['Pass --port (see `anyflash list` for the candidates).', 'Plug the board in; if no port appears, check the cable and driver.'],
+    advice: [
+      'Pass --port (see `anyflash list` for the candidates), or pick the port in the IDE (Arduino: Tools > Port; PlatformIO: upload_port).',
+      'Plug the board in; if no port appears, check the cable and driver.',
+    ],
     confirm: '`anyflash list` shows zero or several plausible ports.',
   },
   'no-response': {

@@ -27,6 +27,7 @@ export const espflash: ToolSignatures = {
     { pattern: /(?:Device or resource busy|Resource busy|Access is denied)/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.7]] },
     { pattern: /Broken pipe|Input\/output error/i, kind: 'fatal', implies: [['port-vanished', 0.6]] },
     { pattern: /espflash::verify_failed|Verification of flash content failed/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },
+    { pattern: /Chip provided \((\w+)\).*does not match the detected chip \((\w+)\)/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.8]], facts: (m) => ({ wrongChip: espChipName(m[1]!), chip: espChipName(m[2]!) }) },
     { pattern: /espflash::chip_mismatch|Chip provided \(.*\) does not match/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.7]] },
     { pattern: /espflash::rom_error|Error while running FlashDeflate|RomError/i, kind: 'fatal', implies: [['device-error', 0.6]] },
     { pattern: /espflash::invalid_serial_read|Invalid SLIP/i, kind: 'fatal', implies: [['garbled-reply', 0.65]] },

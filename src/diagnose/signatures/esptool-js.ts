@@ -27,6 +27,8 @@ export const esptoolJs: ToolSignatures = {
     { pattern: /Read timeout exceeded|^(?:Error: )?Timeout$|Timeout waiting for/i, kind: 'fatal', implies: [['timeout', 0.6]] },
     { pattern: /MD5 of file does not match/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },
     { pattern: /Invalid head of packet/i, kind: 'fatal', implies: [['garbled-reply', 0.55], ['firmware-owns-uart', 0.3]] },
+    // ESP Web Tools: its own words for a port another program holds.
+    { pattern: /Serial port is not ready\. Close any other application using it/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.85]] },
     { pattern: /The port is already open/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.8]] },
     // Held by another tab or program, or a driver that cannot open it: the browser says the same.
     { pattern: /Failed to open serial port/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.65], ['port-error', 0.55]] },

@@ -19,9 +19,10 @@ export const arduino: ToolSignatures = {
   tool: 'arduino',
   wrapper: true,
   banners: [
-    { pattern: /^Sketch uses \d+ bytes|^Failed uploading: uploading error/i },
+    { pattern: /^Sketch uses \d+ bytes|^Failed uploading: (?:uploading error|no upload port)/i },
   ],
   signatures: [
+    { pattern: /^Failed uploading: no upload port provided/i, kind: 'fatal', step: 'open-port', implies: [['no-port', 0.8]] },
     { pattern: /^Failed uploading: uploading error: exit status \d+/i, kind: 'fatal' },
   ],
 };
