@@ -26,6 +26,8 @@ export interface Symbolizer {
   lookup(address: number): SourceFrame[];
   /** Counts, for reports and benchmarks. */
   readonly stats: { symbols: number; lineRows: number; functions: number; inlined: number; files: number };
+  /** Debug data that could not be read (the rest still decodes); empty when all was read. */
+  readonly problems: string[];
 }
 
 /** Finds the last index i with keys[i] <= x (or -1). */
@@ -113,7 +115,15 @@ export function symbolizerFor(elf: ElfFile): Symbolizer {
     lineStr: sections.get('.debug_line_str'), strOffsets: sections.get('.debug_str_offsets'),
     addr: sections.get('.debug_addr'), ranges: sections.get('.debug_ranges'), rnglists: sections.get('.debug_rnglists'),
   };
-  const info: DebugInfo = parseDebugInfo(dwarf);
+  const problems: string[] = [];
+  let info: DebugInfo;
+  try {
+    info = parseDebugInfo(dwarf);
+  } catch (e) {
+    // Damaged or unsupported .debug_info: names and lines still come from the symbol and line tables.
+    problems.push(`.debug_info: ${(e as Error).message}`);
+    info = { units: [], functions: [], nameOf: () => undefined };
+  }
 
   // Line programs: one per unit (or every program in order when there is no .debug_info).
   const debugLine = sections.get('.debug_line');
@@ -147,16 +157,26 @@ export function symbolizerFor(elf: ElfFile): Symbolizer {
     const runProgram = (section: Uint8Array, offset: number, compDir: string | undefined): number[] => {
       let seqStart = rows.length;
       const firstRow = rows.length;
-      const result = runLineProgram(section, offset, strings, compDir, {
-        row: (a, f, l) => rows.push(a, f, l),
-        endSequence: (a) => {
-          rows.push(a, -1, 0);
-          const first = rows.addr[seqStart]!;
-          if (rows.length - seqStart > 1 && isCode(first)) sequences.push([seqStart, rows.length, first]);
-          else rows.length = seqStart;
-          seqStart = rows.length;
-        },
-      });
+      const firstSequence = sequences.length;
+      let result: ReturnType<typeof runLineProgram>;
+      try {
+        result = runLineProgram(section, offset, strings, compDir, {
+          row: (a, f, l) => rows.push(a, f, l),
+          endSequence: (a) => {
+            rows.push(a, -1, 0);
+            const first = rows.addr[seqStart]!;
+            if (rows.length - seqStart > 1 && isCode(first)) sequences.push([seqStart, rows.length, first]);
+            else rows.length = seqStart;
+            seqStart = rows.length;
+          },
+        });
+      } catch (e) {
+        // One damaged line program: drop what it produced, keep the others.
+        problems.push(`.debug_line at 0x${offset.toString(16)}: ${(e as Error).message}`);
+        sequences.length = firstSequence;
+        rows.length = firstRow;
+        return [];
+      }
       rows.length = seqStart;
       const ids = result.files.map((f) => (f ? fileId(f) : -1));
       for (let i = firstRow; i < rows.length; i++) if (rows.file[i]! >= 0) rows.file[i] = ids[rows.file[i]!] ?? -1;
@@ -236,6 +256,7 @@ export function symbolizerFor(elf: ElfFile): Symbolizer {
     codeRanges,
     isCode,
     lookup,
+    problems,
     stats: { symbols: funcs.length, lineRows: k, functions: info.functions.length, inlined: inlinedCount, files: fileNames.length },
   };
 }

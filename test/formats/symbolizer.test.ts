@@ -111,3 +111,21 @@ test('speed: the largest ELF indexes in well under a second, an address decodes 
   assert.ok(indexMs < 1500, `index took ${indexMs} ms`);
   assert.ok(perLookupUs < 200, `lookup took ${perLookupUs} µs`);
 });
+
+test('damaged debug data: the readable rest still decodes, and the damage is reported', () => {
+  const bytes = dwarfFixture('riscv-dwarf5.elf').slice();
+  const elf = parseElf(bytes);
+  const info = elf.sections.find((x) => x.name === '.debug_info')!;
+  const line = elf.sections.find((x) => x.name === '.debug_line')!;
+  // An abbreviation code no table defines, in the first unit's first DIE; and a line program
+  // whose version field says 9.
+  bytes[info.offset + 12] = 0x7f;
+  bytes[line.offset + 4] = 9;
+  const s = createSymbolizer(bytes);
+  assert.equal(s.problems.length, 2, s.problems.join('; '));
+  assert.match(s.problems[0]!, /^\.debug_info: DIE at 0x[0-9a-f]+ uses unknown abbreviation 127$/);
+  assert.match(s.problems[1]!, /^\.debug_line at 0x0: unsupported \.debug_line version 9$/);
+  // The symbol table still names the functions.
+  const truth = Object.entries(expected('riscv-dwarf5.elf')).find(([, f]) => f.at(-1)![0] === 'reading')!;
+  assert.equal(s.lookup(parseInt(truth[0], 16)).at(-1)?.function, 'reading');
+});

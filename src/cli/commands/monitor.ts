@@ -48,6 +48,7 @@ export function loadDecoder(paths: readonly string[], out: Output): { decoder?: 
     const s = symbolizerFor(elf);
     const ms = performance.now() - t0;
     out.say(`--- ${path}: ${s.stats.functions || s.stats.symbols} functions, ${s.stats.lineRows} line rows indexed in ${ms.toFixed(0)} ms`);
+    for (const p of s.problems) out.say(`--- ${path}: part of the debug data is unreadable (${p}); the rest decodes`);
     if (!s.stats.lineRows) out.say(`--- ${path} has no DWARF line table: crashes decode to function names only (build with -g for file:line)`);
     if (i === 0) elfSha256 = Buffer.from(sha256(bytes)).toString('hex');
     const table = i === 0 ? defmtTable(elf) : undefined;
