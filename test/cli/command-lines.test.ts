@@ -8,6 +8,8 @@ import { md5 } from '../../src/core/md5.js';
 import { splitShellWords } from '../../src/cli/compat/argfile.js';
 import { translate } from '../../src/cli/compat/translate.js';
 import { parseEspImage } from '../../src/formats/esp-image.js';
+import { parseIntelHex } from '../../src/formats/ihex.js';
+import { parseUf2 } from '../../src/formats/uf2.js';
 import { simStubBlob } from '../../src/sim/sifli/index.js';
 import { serveTestSim } from './harness.js';
 
@@ -41,6 +43,7 @@ interface Line {
     kept?: Array<[string, string]>;
     sameAs?: Array<[string, string]>;
     md5?: [string, string];
+    layout?: { file: string; format: 'raw' | 'hex' | 'uf2'; parts: Array<[string, string]> };
     stdout?: string;
     stderr?: string;
     exit?: number;
@@ -98,6 +101,15 @@ function run(entry: string, args: string[], cwd: string, env: Record<string, str
 }
 
 const num = (t: string): number => Number(t);
+
+/** The flash image a merged file describes, from address 0 (raw files are that image already). */
+function flatImage(bytes: Uint8Array, format: 'raw' | 'hex' | 'uf2'): Uint8Array {
+  if (format === 'raw') return bytes;
+  const chunks = format === 'hex' ? parseIntelHex(bytes).chunks : parseUf2(bytes).chunks;
+  const image = new Uint8Array(Math.max(...chunks.map((c) => c.address + c.data.length))).fill(0xff);
+  for (const c of chunks) image.set(c.data, c.address);
+  return image;
+}
 const flashBase = (chip: string): number => (chip.startsWith('sf32lb52') ? 0x12000000 : 0);
 
 const sources = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
@@ -122,7 +134,8 @@ describe('real command lines of other flashers run as typed', { concurrency: 2 }
           }
           for (const [name, text] of Object.entries(l.argfiles ?? {})) writeFileSync(join(cwd, name), text);
           const chip = l.chip ?? 'esp32';
-          const sim = l.expect?.sameAs && !l.expect.writes ? undefined : await serveTestSim({ chip });
+          const offline = (l.expect?.sameAs || l.expect?.layout || (l.expect?.stdout && !l.chip)) && !l.expect?.writes;
+          const sim = offline ? undefined : await serveTestSim({ chip });
           try {
             const flash = sim?.device.flash.data;
             if (flash && l.prefill) flash.set(pattern(`prefill-${chip}`, l.prefill === true ? flash.length : num(l.prefill)));
@@ -170,6 +183,21 @@ describe('real command lines of other flashers run as typed', { concurrency: 2 }
             }
             for (const [out, expected] of l.expect?.sameAs ?? []) {
               assert.ok(Buffer.from(readFileSync(join(cwd, out))).equals(Buffer.from(content(expected, expected))), `${out} equals ${expected}`);
+            }
+            if (l.expect?.layout) {
+              const { file: out, format, parts } = l.expect.layout;
+              const image = flatImage(new Uint8Array(readFileSync(join(cwd, out))), format);
+              let end = 0;
+              for (const [address, name] of parts) {
+                const data = files[name]!;
+                assert.ok(Buffer.from(image.subarray(num(address), num(address) + data.length)).equals(Buffer.from(data)), `${name} at ${address} in ${out}`);
+                end = Math.max(end, num(address) + data.length);
+              }
+              if (format === 'raw') {
+                assert.equal(image.length, end, `${out} ends with the last file`);
+                const covered = (i: number): boolean => parts.some(([a, n]) => i >= num(a) && i < num(a) + files[n]!.length);
+                assert.ok(image.every((b, i) => covered(i) || b === 0xff), 'gaps are 0xFF');
+              }
             }
             if (l.expect?.md5) {
               const [address, size] = l.expect.md5;
