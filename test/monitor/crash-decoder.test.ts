@@ -17,6 +17,7 @@ function standIn(machine: number, ranges: Array<[number, number]>): Symbolizer {
     machine, codeRanges: ranges, isCode,
     lookup: (a) => (isCode(a) ? [{ function: `fn_${a.toString(16)}`, inlined: false }] : []),
     stats: { symbols: 0, lineRows: 0, functions: 0, inlined: 0, files: 0 },
+    problems: [],
   };
 }
 
