@@ -75,6 +75,12 @@ export function parseFault(spec: string): FaultSpec {
   }
 }
 
+function describeTrigger(at: FaultTrigger): string {
+  if ('percent' in at) return `${at.percent}% of a write`;
+  if ('address' in at) return `0x${at.address.toString(16)}`;
+  return `${at.ms / 1000} s`;
+}
+
 /** Deterministic PRNG (mulberry32) so a seed reproduces a fault run exactly. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -94,7 +100,11 @@ export interface FaultHooks {
 
 export interface FaultOptions {
   seed?: number;
-  /** Bytes of the write that `N%` triggers refer to (default: the flash size). */
+  /**
+   * Bytes that `N%` triggers refer to, counted over the whole session. Without it, `N%` is a share of
+   * the write in progress: the range the flasher last announced (ESP FLASH_BEGIN, SiFli
+   * burn_erase_write, a Beken erase unit), so a small file is hit as surely as a large one.
+   */
   writeSize?: number;
 }
 
@@ -107,6 +117,8 @@ export class FaultPlan implements WireFaults {
   private readonly random: () => number;
   private stalledUntil = 0;
   private programmed = 0;
+  /** The announced write in progress and the bytes programmed inside it. */
+  private current: { start: number; end: number; programmed: number } | undefined;
   private timers: ReturnType<typeof setTimeout>[] = [];
   private pending: Array<{ spec: FaultSpec & { at: FaultTrigger }; done: boolean }> = [];
 
@@ -128,17 +140,28 @@ export class FaultPlan implements WireFaults {
         if ('ms' in spec.at) this.timers.push(setTimeout(() => this.fire(entry, device, hooks), spec.at.ms));
       }
     }
-    const writeSize = this.options.writeSize ?? device.flash.size;
+    const writeSize = this.options.writeSize;
+    device.flash.onWriteBegin.push((address, size) => {
+      if (size > 0) this.current = { start: address, end: address + size, programmed: 0 };
+    });
     device.flash.onProgram.push((address, length) => {
       this.programmed += length;
+      const current = this.current;
+      if (current && address < current.end && address + length > current.start) current.programmed += length;
+      const share =
+        writeSize !== undefined ? this.programmed / writeSize : current ? current.programmed / (current.end - current.start) : this.programmed / device.flash.size;
       for (const entry of this.pending) {
         if (entry.done) continue;
         const at = entry.spec.at;
-        const hit =
-          ('address' in at && address + length > at.address) || ('percent' in at && (this.programmed / writeSize) * 100 >= at.percent);
+        const hit = ('address' in at && address + length > at.address) || ('percent' in at && share * 100 >= at.percent);
         if (hit) this.fire(entry, device, hooks);
       }
     });
+  }
+
+  /** One-shot faults that never fired (a trigger past the end of what was written, or a time not reached). */
+  unfired(): string[] {
+    return this.pending.filter((e) => !e.done).map((e) => `${e.spec.kind} at ${describeTrigger(e.spec.at)}`);
   }
 
   private fire(entry: { spec: FaultSpec & { at: FaultTrigger }; done: boolean }, device: SimDevice, hooks: FaultHooks): void {

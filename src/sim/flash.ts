@@ -35,6 +35,8 @@ export class SimFlash {
   stats = { erasedBytes: 0, programmedBytes: 0 };
   /** Observers of programming (fault triggers at an address or a share of the write). */
   onProgram: Array<(address: number, length: number) => void> = [];
+  /** Observers of a write the flasher announced (its begin command's range): `N%` faults count against it. */
+  onWriteBegin: Array<(address: number, size: number) => void> = [];
 
   constructor(
     readonly size: number,
@@ -64,6 +66,11 @@ export class SimFlash {
     else if (length === 0x8000) ms = t.block32EraseMs;
     else ms = Math.ceil(length / 0x1000) * t.sectorEraseMs;
     return ms * this.slowFactor;
+  }
+
+  /** A protocol's "write this range next" (ESP FLASH_BEGIN, SiFli burn_erase_write, a Beken erase unit). */
+  beginWrite(address: number, size: number): void {
+    for (const observe of this.onWriteBegin) observe(this.wrap(address), size);
   }
 
   /** NOR program: AND the new bytes into the cells. */

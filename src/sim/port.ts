@@ -30,7 +30,8 @@ export interface FlashStore {
  * Opens `sim:<chip>[?flash-size=4M&flash-file=F&boot=firmware&latency=1&realtime=1&auto-reset=0&app-log=TEXT|app-log-hex=HEX&fault=SPEC&seed=N]`:
  * an in-process simulated chip behind a USB-UART-like transport. Its flash lives as long as the
  * process unless `flash-file` keeps it in a file (`store` opens it). `fault` may repeat
- * (`fault=brownout=50%25&fault=corrupt=1e-4`); `fault-write-size` sets what `N%` refers to.
+ * (`fault=brownout=50%25&fault=corrupt=1e-4`); `N%` is a share of the write in progress, or of
+ * `fault-write-size` bytes over the session when given.
  */
 export function openSimPort(url: string, base: Partial<SimOptions> = {}, store?: FlashStore): SimPort {
   const m = /^sim:([a-z0-9_-]+)(?:\?(.*))?$/i.exec(url);
@@ -70,6 +71,7 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}, store?:
       seed: params.has('seed') ? parseNumber(params.get('seed')!, 'seed') : undefined,
       writeSize: params.has('fault-write-size') ? parseSize(params.get('fault-write-size')!, 'fault-write-size') : undefined,
     });
+    transport.unfiredFaults = () => faults!.unfired();
     faults.attach(link, {
       vanish: (ms) => {
         transport.vanish();

@@ -19,6 +19,8 @@ export class SimTransport implements Transport {
   private readonly openBaud: number;
   /** Set by fault injection (`vanish`): reads and writes fail as if the USB device was unplugged. */
   gone = false;
+  /** One-shot faults not fired yet (set by `openSimPort`): a run that never met them is told so at close. */
+  unfiredFaults?: () => string[];
 
   constructor(
     readonly link: SimLink,
@@ -53,6 +55,10 @@ export class SimTransport implements Transport {
     this.isOpen = false;
     this.link.hostSignals(false, false);
     this.link.onHostData = () => {};
+    const unfired = this.unfiredFaults?.() ?? [];
+    if (unfired.length > 0) {
+      this.events({ type: 'note', level: 'warn', message: `Simulated fault never fired: ${unfired.join(', ')} (nothing written reached it).` });
+    }
   }
 
   async write(data: Uint8Array): Promise<void> {

@@ -73,7 +73,7 @@ export function register(program: Command): void {
     )
     .option('--fault <spec>', 'inject a fault (repeatable): corrupt=RATE, drop=RATE, stall=AT:DURATION, brownout=AT, vanish=AT:DURATION, max-baud=N, slow-flash=F; AT is 50%, 0x4f000 or 3s; DURATION is 2s, 500ms or 2 (seconds)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--seed <n>', 'seed for the random faults (same seed, same run)')
-    .option('--fault-write-size <size>', 'bytes of the write that AT=N% refers to (default: the flash size)')
+    .option('--fault-write-size <size>', 'bytes that AT=N% refers to, over the session (default: N% of the write in progress)')
     .option('--set <key=value>', 'family-specific simulator knob, repeatable (e.g. maxBaud=460800, bootWindowMs=2000)', collect, [])
     .option('--json', 'print the ready line as JSON')
     .action(async (chip: string, flags: SimFlags) => {

@@ -475,6 +475,8 @@ export class BekenSimDevice extends SimDevice {
       await this.clock.sleep(1);
       return;
     }
+    // The protocol never says how much a write covers: the erase unit ahead of it is the nearest.
+    if (length < this.flash.size) this.flash.beginWrite(address, length);
     await this.clock.sleep(this.flash.erase(address, length));
   }
 

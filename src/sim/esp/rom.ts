@@ -185,6 +185,7 @@ export class RomLoader implements LoaderPersonality {
     let eraseSize = size;
     if (compressed && blockSize > 0) eraseSize = Math.ceil(size / blockSize) * blockSize;
     else if (this.ctx.chip.name === 'esp8266') eraseSize = esp8266RomEraseSize(offset, size);
+    if (this.attached) this.ctx.flash.beginWrite(offset, size);
     this.session = {
       offset,
       size,

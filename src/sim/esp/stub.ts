@@ -137,6 +137,7 @@ export class StubLoader implements LoaderPersonality {
     const blockSize = word(req.data, 2);
     const offset = word(req.data, 3);
     if (blockSize > MAX_BLOCK) return this.reply(req.op, EMPTY, StubError.badBlockSize);
+    this.ctx.flash.beginWrite(offset, size);
     this.session = {
       offset,
       remaining: size,

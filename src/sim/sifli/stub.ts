@@ -184,6 +184,7 @@ export class SimStub {
     const off = this.offset(address, length);
     if (off === null) return this.say('Fail\r\n');
     this.flashLine(address);
+    this.host.flash.beginWrite(off, length);
     const clock = this.host.clock;
     const doneAt: number[] = [];
     let seq = 0;
