@@ -128,3 +128,17 @@ test('console text (web monitor): each line followed by its decoded addresses; a
   assert.equal(view.idle(), 'nsh> ');
   assert.equal(view.push(enc('help\r\n')), 'help\n');
 });
+
+test('an Xtensa ESP-IDF backtrace against a gcc-built ELF: inlined frames as addr2line -i gives them', () => {
+  const bytes = new Uint8Array(readFileSync(new URL('../fixtures/elf/dwarf/xtensa-dwarf4.elf', import.meta.url)));
+  const truth = JSON.parse(readFileSync(new URL('../fixtures/elf/dwarf/xtensa-dwarf4.expected.json', import.meta.url), 'utf8'))
+    .frames as Record<string, Array<[string, string, number]>>;
+  const [deep, shallow] = [
+    Object.entries(truth).find(([, f]) => f.length === 3)!,
+    Object.entries(truth).find(([, f]) => f.length === 1 && f[0]![2] > 0)!,
+  ];
+  const line = `Backtrace: ${deep[0]}:0x3ffb1ea0 ${shallow[0]}:0x3ffb1ee0 0x40000000:0x3ffb1f10 |<-CORRUPTED`;
+  const d = new CrashDecoder([createSymbolizer(bytes)]).decodeLine(line);
+  assert.deepEqual(d.addresses.map((a) => a.frames.map((f) => [f.function, f.file, f.line])), [deep[1], shallow[1]]);
+  assert.deepEqual(d.addresses[0]!.frames.map((f) => f.inlined), [true, true, false]);
+});
