@@ -214,8 +214,8 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   'brownout-suspected': {
     summary: 'The chip resets or stops answering under load: the supply is too weak.',
     advice: [
-      'Power the chip from a supply that gives 300–500 mA at 3.3 V (a separate LDO or bench supply), not the USB adapter\'s 3.3 V pin.',
-      'Use short, thick wires and connect GND between the adapter and the board.',
+      'Power the chip from a supply that gives 300–500 mA at 3.3 V (a separate LDO or bench supply), not the USB adapter\'s 3.3 V pin, and connect GND between the adapter and the board.',
+      'Use short, thick wires for power and ground.',
       'Add a capacitor (100–470 µF) across 3.3 V and GND near the module.',
       'If it still fails, lower the baud rate.',
     ],
@@ -241,8 +241,7 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   timeout: {
     summary: 'The device stopped answering in the middle of the operation.',
     advice: [
-      'Check the power supply first: a weak 3.3 V supply is the most common cause of mid-operation silence.',
-      'Lower the baud rate and shorten the wires.',
+      'Check the power supply first: a weak 3.3 V supply is the most common cause of mid-operation silence; then lower the baud rate and shorten the wires.',
       'Run again; anyflash re-links, retries the block and skips what was already written.',
     ],
     confirm: 'Replies stop after a good start; compare with the brownout and flash-fault patterns.',
