@@ -14,6 +14,7 @@ import { register as sim } from './sim.js';
 import { register as ui } from './ui.js';
 import { register as verify } from './verify.js';
 import { register as write } from './write.js';
+import { register as station } from './station.js';
 import { register as status } from './status.js';
 import { register as backups } from './backups.js';
 import { register as restore } from './restore.js';
@@ -24,6 +25,7 @@ import { installConfigHook } from '../config/effective.js';
 /** Every subcommand registers itself here; one line per command file. */
 export function registerCommands(program: Command): void {
   write(program);
+  station(program);
   read(program);
   erase(program);
   verify(program);

@@ -32,7 +32,10 @@ export interface WriteFlags extends GlobalFlags, FlashSettings, MonitorAfterFlag
   eraseAll?: boolean;
 }
 
-export async function run(files: string[], flags: WriteFlags & LineFlags): Promise<number> {
+/** Runs the job's device part on one device, on several at once, or on each a station sees. */
+export type Session = (flags: WriteFlags & LineFlags, fn: (ctx: DeviceContext) => Promise<number | void>, check?: () => void | Promise<void>) => Promise<number>;
+
+export async function run(files: string[], flags: WriteFlags & LineFlags, session?: Session): Promise<number> {
   let regions: Region[] = [];
   let warnings: string[] = [];
   let elfArgs: FileArg[] | undefined;
@@ -41,7 +44,7 @@ export async function run(files: string[], flags: WriteFlags & LineFlags): Promi
   const given = (v?: string): string | undefined => (v === undefined || ['keep', 'detect'].includes(v.toLowerCase()) ? undefined : v);
   const settings = (): FlashSettings => ({ flashMode: given(flags.flashMode), flashFreq: given(flags.flashFreq), flashSize: given(flags.flashSize) });
   // Several devices run this job side by side (a production line): each plans its own regions.
-  return (isLine(flags) ? withDevices : withDevice)(
+  return (session ?? (isLine(flags) ? withDevices : withDevice))(
     flags,
     async ({ device, out, signal, recovery, onPlanned }) => {
       let loaded = { regions, warnings };
@@ -177,7 +180,8 @@ export function writeOptions(cmd: Command): Command {
     .option('--all-ports', 'production line: every USB serial port (narrow with --port-filter)')
     .option('--port-filter <text>', 'with --ports/--all-ports: only ports whose VID:PID, bridge, maker, product or serial contains TEXT')
     .option('--station <name>', 'production line: the station name in the record (default: the host name)')
-    .option('--record <file>', 'production line: append one line per device to FILE.jsonl and FILE.csv');
+    .option('--record <file>', 'production line: append one line per device to FILE.jsonl and FILE.csv')
+    .option('--report-url <url>', 'production line: POST each device record as JSON to URL (retried in the background)');
 }
 
 export function register(program: Command): void {

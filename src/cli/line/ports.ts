@@ -12,6 +12,7 @@ export interface LineFlags {
   portFilter?: string;
   station?: string;
   record?: string;
+  reportUrl?: string;
 }
 
 /** True when the command runs on several devices at once (and so needs the line session). */

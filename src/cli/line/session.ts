@@ -7,6 +7,7 @@ import { familiesFor } from '../../families/index.js';
 import { onPort, type DeviceContext, type GlobalFlags } from '../common.js';
 import { Output } from '../output.js';
 import { selectPorts, type LineFlags } from './ports.js';
+import { Reporter } from './report.js';
 
 const ANYFLASH_VERSION = '0.1.0';
 
@@ -28,7 +29,7 @@ export function appendRecord(file: string, record: DeviceRecord): void {
 }
 
 /** A short id for a port in tagged lines and events: `ttyUSB0`, `sim:esp32`. */
-function deviceId(port: string): string {
+export function deviceId(port: string): string {
   return port.startsWith('/dev/') ? port.slice(5) : port.replace(/\?.*$/, '');
 }
 
@@ -55,24 +56,10 @@ export async function withDevices(
     // Two sims of the same chip with different parameters share a short id: fall back to the full port.
     const unique = ids.map((id, i) => (ids.indexOf(id) === ids.lastIndexOf(id) ? id : ports[i]!));
     const station = flags.station ?? hostname();
-    const records = await Promise.all(
-      ports.map(async (port, i) => {
-        const r = await runOne(port, unique[i]!, station, flags, fn, abort.signal);
-        // Written as each device finishes: a crash of the station later loses no finished device.
-        if (flags.record) appendRecord(flags.record, r);
-        return r;
-      }),
-    );
-    const passed = records.filter((r) => r.result === 'pass').length;
-    out.result({ ok: passed === records.length, passed, failed: records.length - passed, devices: records }, [
-      ...records.map((r) =>
-        [r.result === 'pass' ? 'PASS' : 'FAIL', r.port, r.chip ?? '?', r.mac ?? (r.flashId ? `flash ${r.flashId}` : ''), `${r.seconds.toFixed(1)} s`, r.recoveries ? `${r.recoveries} recoveries` : '', r.errorCode ? `${r.errorCode}: ${r.error}` : '']
-          .filter(Boolean)
-          .join('  '),
-      ),
-      `${passed} of ${records.length} devices passed.`,
-    ]);
-    return passed === records.length ? 0 : 1;
+    const publish = publisher(flags, out);
+    const records = await Promise.all(ports.map(async (port, i) => publish(await runOne(port, unique[i]!, station, flags, fn, abort.signal))));
+    await publish.settled();
+    return summarize(out, records);
   } catch (e) {
     return out.fail(toAnyflashError(e));
   } finally {
@@ -80,7 +67,35 @@ export async function withDevices(
   }
 }
 
-async function runOne(
+/** Where each finished device goes: the record files at once, the report URL in the background. */
+export function publisher(flags: LineFlags, out: Output): ((r: DeviceRecord) => DeviceRecord) & { settled: () => Promise<void> } {
+  const reporter = flags.reportUrl ? new Reporter(flags.reportUrl, out.events) : undefined;
+  const publish = (r: DeviceRecord): DeviceRecord => {
+    // Written as each device finishes: a crash of the station later loses no finished device.
+    if (flags.record) appendRecord(flags.record, r);
+    reporter?.post(r);
+    return r;
+  };
+  return Object.assign(publish, { settled: async () => reporter?.settled() });
+}
+
+export function summaryLine(r: DeviceRecord): string {
+  const identity = r.mac ?? (r.flashId ? `flash ${r.flashId}` : '');
+  const recoveries = r.recoveries ? `${r.recoveries} ${r.recoveries === 1 ? 'recovery' : 'recoveries'}` : '';
+  return [r.result === 'pass' ? 'PASS' : 'FAIL', r.port, r.chip ?? '?', identity, `${r.seconds.toFixed(1)} s`, recoveries, r.errorCode ? `${r.errorCode}: ${r.error}` : ''].filter(Boolean).join('  ');
+}
+
+/** The line's result: each device, and exit 0 only when every one passed. */
+export function summarize(out: Output, records: readonly DeviceRecord[], options: { toldEach?: boolean } = {}): number {
+  const passed = records.filter((r) => r.result === 'pass').length;
+  out.result({ ok: passed === records.length, passed, failed: records.length - passed, devices: records }, [
+    ...(options.toldEach ? [] : records.map(summaryLine)),
+    `${passed} of ${records.length} devices passed.`,
+  ]);
+  return passed === records.length ? 0 : 1;
+}
+
+export async function runOne(
   port: string,
   id: string,
   station: string,
