@@ -32,10 +32,7 @@ export interface WriteFlags extends GlobalFlags, FlashSettings, MonitorAfterFlag
   eraseAll?: boolean;
 }
 
-/** Runs the job's device part on one device, on several at once, or on each a station sees. */
-export type Session = (flags: WriteFlags & LineFlags, fn: (ctx: DeviceContext) => Promise<number | void>, check?: () => void | Promise<void>) => Promise<number>;
-
-export async function run(files: string[], flags: WriteFlags & LineFlags, session?: Session): Promise<number> {
+export async function run(files: string[], flags: WriteFlags & LineFlags): Promise<number> {
   let regions: Region[] = [];
   let warnings: string[] = [];
   let elfArgs: FileArg[] | undefined;
@@ -44,7 +41,7 @@ export async function run(files: string[], flags: WriteFlags & LineFlags, sessio
   const given = (v?: string): string | undefined => (v === undefined || ['keep', 'detect'].includes(v.toLowerCase()) ? undefined : v);
   const settings = (): FlashSettings => ({ flashMode: given(flags.flashMode), flashFreq: given(flags.flashFreq), flashSize: given(flags.flashSize) });
   // Several devices run this job side by side (a production line): each plans its own regions.
-  return (session ?? (isLine(flags) ? withDevices : withDevice))(
+  return (isLine(flags) ? withDevices : withDevice)(
     flags,
     async ({ device, out, signal, recovery, onPlanned }) => {
       let loaded = { regions, warnings };
@@ -147,7 +144,9 @@ function patchBootloader(device: FlashDevice, regions: Region[], flags: WriteFla
   const chip = device.family === 'esp' ? findEspImageChip(device.chip) : undefined;
   if (!chip) return regions;
   const detect = flags.flashSize?.toLowerCase() === 'detect';
-  const size = detect ? Object.keys(chip.flashSizes).find((k) => parseSize(k.replace(/B$/i, ''), 'flash size') === device.flashSize) ?? 'keep' : flags.flashSize;
+  // Plain sizes only (`4MB`, `512KB`), not ESP8266 layouts such as `2MB-c1`.
+  const bytesOf = (k: string): number | undefined => (/^\d+[KM]B$/i.test(k) ? parseSize(k.slice(0, -1), 'flash size') : undefined);
+  const size = detect ? Object.keys(chip.flashSizes).find((k) => bytesOf(k) === device.flashSize) ?? 'keep' : flags.flashSize;
   const params = { chip: chip.id, flashMode: flags.flashMode, flashFreq: flags.flashFreq, flashSize: size };
   return regions.map((r) => (r.address === chip.bootloaderOffset ? { ...r, data: patchBootloaderHeader(r.data, params) } : r));
 }
@@ -180,8 +179,7 @@ export function writeOptions(cmd: Command): Command {
     .option('--all-ports', 'production line: every USB serial port (narrow with --port-filter)')
     .option('--port-filter <text>', 'with --ports/--all-ports: only ports whose VID:PID, bridge, maker, product or serial contains TEXT')
     .option('--station <name>', 'production line: the station name in the record (default: the host name)')
-    .option('--record <file>', 'production line: append one line per device to FILE.jsonl and FILE.csv')
-    .option('--report-url <url>', 'production line: POST each device record as JSON to URL (retried in the background)');
+    .option('--record <file>', 'production line: append one line per device to FILE.jsonl and FILE.csv');
 }
 
 export function register(program: Command): void {
