@@ -73,13 +73,22 @@ describe('command lines that cannot be read are refused in the house format', { 
     assert.deepEqual(doc.error.advice, ['Did you mean --port?']);
   });
 
-  it("anyflash-esptool exits as esptool v5: 1 for a serial port error, 2 for a missing file", async () => {
+  it("anyflash-esptool and anyflash esptool exit as esptool v5: 1 for a serial port error, 2 for other failures", async () => {
     const port = await run('dist/cli/esptool-main.js', ['--port', join(cwd, 'no-such-tty'), 'chip_id']);
     assert.equal(port.code, 1, port.stderr);
     assert.match(port.stderr, /error \[port-not-found\]/);
     const file = await run('dist/cli/esptool-main.js', ['--port', 'sim:esp32', 'write_flash', '0x10000', 'missing.bin']);
     assert.equal(file.code, 2, file.stderr);
     assert.match(file.stderr, /error \[file-not-found\]: missing\.bin does not exist/);
+    // A chip that does not answer is esptool's FatalError (2); anyflash's own exit code for it is 1.
+    const args = ['--port', 'sim:esp32?boot=firmware&auto-reset=0', '--before', 'no_reset', '--connect-attempts', '1', 'chip_id'];
+    const fatal = await run('dist/cli/esptool-main.js', args);
+    assert.equal(fatal.code, 2, fatal.stderr);
+    assert.match(fatal.stderr, /error \[firmware-owns-uart\]/);
+    const named = await run('dist/cli/main.js', ['esptool', ...args]);
+    assert.equal(named.code, 2, named.stderr);
+    const own = await run('dist/cli/main.js', args);
+    assert.equal(own.code, 1, own.stderr);
   });
 
   it('@argfile paths are relative to the current folder, as in esptool', async () => {
