@@ -3,7 +3,7 @@ import { AnyflashError, toAnyflashError } from '../core/errors.js';
 import { connectDevice, familiesFor } from '../families/index.js';
 import type { ConnectOptions, FlashDevice, ResetMode } from '../families/types.js';
 import { parseNumber } from '../engine/parse.js';
-import { resolvePort } from './commands/list.js';
+import { resolvePort } from './port-choice.js';
 import { openPort, portExtras } from './open-port.js';
 import { Output } from './output.js';
 import { checkBaud } from './baud-check.js';
