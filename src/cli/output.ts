@@ -4,6 +4,7 @@ import { AnyflashError, INPUT_CODES, toAnyflashError } from '../core/errors.js';
 import type { AnyflashEvent, EventSink } from '../core/events.js';
 import { errColors as pc } from './colors.js';
 import { withAdvice } from './error-advice.js';
+import { barLayout, finishedText } from './progress-label.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -118,8 +119,8 @@ export class Output {
         this.updateProgress(e.op, e.region?.name ?? '', e.done, e.total);
         return;
       case 'finish':
-        this.stopBar();
-        if (!this.tty && e.op !== 'compare') this.say(`${e.op} ${e.region ? regionText(e.region) + ' ' : ''}done in ${e.seconds.toFixed(2)} s`);
+        this.completeBar(e.op, e.region?.name ?? '', e.seconds);
+        if (!this.tty && e.op !== 'compare') this.say(finishedText(e.op, e.region ? regionText(e.region) : '', e.seconds));
         return;
       case 'plan':
         if (this.options.verbose) for (const r of e.regions) this.say(`plan: ${regionText(r)}`);
@@ -134,9 +135,11 @@ export class Output {
     this.barKey = op + name;
     this.barStart = performance.now();
     if (this.tty) {
+      const { barsize, label, bytes } = barLayout(process.stderr.columns || 80, total, name);
       this.bar = new cliProgress.SingleBar(
         {
-          format: `${op.padEnd(7)} {bar} {percentage}% | {value}/{total} B | {rate} | ETA {eta_formatted} ${name}`,
+          format: `${op.padEnd(7)} {bar} {percentage}% | ${bytes ? '{value}/{total} B | ' : ''}{rate} | ETA {eta_formatted} ${label}`,
+          barsize,
           hideCursor: true,
           clearOnComplete: false,
           stream: process.stderr,
@@ -161,6 +164,18 @@ export class Output {
         process.stderr.write(`${this.tag}${op} ${name} ${pct}%\n`);
       }
     }
+  }
+
+  /**
+   * A finished operation's bar shows 100 % and its average rate, also when no progress came
+   * (a verify that only compares digests).
+   */
+  private completeBar(op: string, name: string, seconds: number): void {
+    if (this.bar && this.barKey === op + name) {
+      const total = this.bar.getTotal();
+      this.bar.update(total, { rate: `${(total / 1024 / Math.max(seconds, 0.001)).toFixed(1)} KiB/s` });
+    }
+    this.stopBar();
   }
 
   private stopBar(): void {
