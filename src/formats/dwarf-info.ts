@@ -60,7 +60,7 @@ const TAG_inlined_subroutine = 0x1d;
 const SCOPE_TAGS = new Set([0x39 /* namespace */, 0x13 /* structure */, 0x02 /* class */, 0x17 /* union */, 0x04 /* enumeration */]);
 
 const AT = {
-  name: 0x03, stmt_list: 0x10, low_pc: 0x11, high_pc: 0x12, comp_dir: 0x1b, abstract_origin: 0x31,
+  sibling: 0x01, name: 0x03, language: 0x13, stmt_list: 0x10, low_pc: 0x11, high_pc: 0x12, comp_dir: 0x1b, abstract_origin: 0x31,
   specification: 0x47, ranges: 0x55, call_file: 0x58, call_line: 0x59, linkage_name: 0x6e,
   str_offsets_base: 0x72, addr_base: 0x73, rnglists_base: 0x74, MIPS_linkage_name: 0x2007,
   GNU_ranges_base: 0x2132, GNU_addr_base: 0x2133,
@@ -84,6 +84,10 @@ interface ScopeEntry {
 }
 
 const OTHER: ScopeEntry = { kind: 'other' };
+/** DW_LANG_* of C (C89, C, C99, C11, C17): its types hold no functions, so their members can be jumped over. */
+const C_LANGUAGES = new Set([0x01, 0x02, 0x0c, 0x1d, 0x2c]);
+/** Types whose children (members, enumerators, subranges) never hold code in C. */
+const C_TYPE_TAGS = new Set([0x13 /* structure */, 0x17 /* union */, 0x04 /* enumeration */, 0x01 /* array */, 0x15 /* subroutine type */]);
 const INLINE: ScopeEntry = { kind: 'inline' };
 
 interface AbbrevEntry {
@@ -91,6 +95,8 @@ interface AbbrevEntry {
   children: boolean;
   /** Flat [attr, form, implicit_const, …] triples. */
   specs: number[];
+  /** Index in `specs` of DW_AT_sibling, when the DIE has one. */
+  siblingAt?: number;
   /** Total size when every form has a fixed size for `sizedFor`'s unit shape (-1: varies). */
   fixedSize?: number;
   sizedFor?: string;
@@ -125,7 +131,8 @@ function parseAbbrevs(section: Uint8Array, offset: number): Map<number, AbbrevEn
       if (attr === 0 && form === 0) break;
       specs.push(attr, form, form === F.implicit_const ? r.sleb() : 0);
     }
-    table.set(code, { tag, children, specs });
+    const sibling = specs.findIndex((v, i) => i % 3 === 0 && v === AT.sibling);
+    table.set(code, { tag, children, specs, ...(sibling >= 0 ? { siblingAt: sibling } : {}) });
   }
 }
 
@@ -223,6 +230,7 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
     /** The innermost concrete function being walked (inlined calls belong to it). */
     let currentFn: FunctionEntry | undefined;
     let currentScope: ScopeNode | undefined;
+    let cLanguage = false;
     let inlineDepth = 0;
 
     while (r.pos < unitEnd) {
@@ -238,10 +246,26 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
       const abbrev = abbrevs.get(code);
       if (!abbrev) throw new RangeError(`DIE at 0x${dieOffset.toString(16)} uses unknown abbreviation ${code}`);
       const tag = abbrev.tag;
+      const specs = abbrev.specs;
+      // A C type with members: straight to its sibling (most DIEs in a C build are members and enumerators).
+      if (cLanguage && abbrev.children && C_TYPE_TAGS.has(tag) && abbrev.siblingAt !== undefined) {
+        let sibling = -1;
+        for (let i = 0; i < specs.length; i += 3) {
+          if (i === abbrev.siblingAt) {
+            const v = readForm(r, specs[i + 1]!, unit, specs[i + 2]!);
+            if (typeof v === 'number') sibling = specs[i + 1] === F.ref_addr ? v : unitStart + v;
+          } else skipForm(r, specs[i + 1]!, unit);
+        }
+        if (sibling > r.pos && sibling <= unitEnd) {
+          r.pos = sibling;
+          continue;
+        }
+        scope.push(OTHER);
+        continue;
+      }
       const interesting =
         tag === TAG_subprogram || tag === TAG_inlined_subroutine || tag === TAG_compile_unit ||
-        tag === TAG_partial_unit || SCOPE_TAGS.has(tag);
-      const specs = abbrev.specs;
+        tag === TAG_partial_unit || (SCOPE_TAGS.has(tag) && !cLanguage);
       if (!interesting) {
         const size = fixedSizeOf(abbrev, unit);
         if (size >= 0) r.pos += size;
@@ -275,6 +299,7 @@ export function parseDebugInfo(s: DwarfSections): DebugInfo {
           case AT.call_file: if (typeof v === 'number') d.callFile = v; break;
           case AT.call_line: if (typeof v === 'number') d.callLine = v; break;
           case AT.stmt_list: if (typeof v === 'number') d.stmtList = v; break;
+          case AT.language: if (typeof v === 'number' && tag === TAG_compile_unit) cLanguage = C_LANGUAGES.has(v); break;
           case AT.comp_dir: d.compDir = str(form, v); break;
           case AT.str_offsets_base: if (typeof v === 'number') unit.strOffsetsBase = v; break;
           case AT.addr_base: case AT.GNU_addr_base: if (typeof v === 'number') unit.addrBase = v; break;
