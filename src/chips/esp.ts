@@ -69,6 +69,12 @@ export interface EspChipRecord {
   name: string;
   /** Marketing name, as esptool prints it. */
   description: string;
+  /**
+   * The strapping pin that selects the serial download mode when held low at reset, and the other
+   * strapping pins that must not be pulled the wrong way (esptool "Boot Mode Selection", hardware
+   * design guidelines). Absent where not published here.
+   */
+  bootStrap?: { pin: string; also?: string };
   /** Chip id of the image extended header and of GET_SECURITY_INFO; null for ESP8266. */
   imageChipId: number | null;
   securityInfo: SecurityInfoKind;
@@ -158,6 +164,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp8266',
     description: 'ESP8266',
+    bootStrap: { pin: 'GPIO0', also: 'GPIO2 high, GPIO15 low' },
     imageChipId: null,
     securityInfo: 'none',
     bootloaderOffset: 0,
@@ -187,6 +194,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32',
     description: 'ESP32',
+    bootStrap: { pin: 'GPIO0', also: 'GPIO2 low or floating' },
     imageChipId: 0,
     securityInfo: 'none',
     bootloaderOffset: 0x1000,
@@ -224,6 +232,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32s2',
     description: 'ESP32-S2',
+    bootStrap: { pin: 'GPIO0', also: 'GPIO46 low or floating' },
     imageChipId: 2,
     securityInfo: 'short',
     bootloaderOffset: 0x1000,
@@ -263,6 +272,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32s3',
     description: 'ESP32-S3',
+    bootStrap: { pin: 'GPIO0', also: 'GPIO46 low or floating' },
     imageChipId: 9,
     securityInfo: 'full',
     bootloaderOffset: 0,
@@ -301,6 +311,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32c2',
     description: 'ESP32-C2',
+    bootStrap: { pin: 'GPIO9', also: 'GPIO8 high' },
     imageChipId: 12,
     securityInfo: 'full',
     bootloaderOffset: 0,
@@ -337,6 +348,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32c3',
     description: 'ESP32-C3',
+    bootStrap: { pin: 'GPIO9', also: 'GPIO8 high' },
     imageChipId: 5,
     securityInfo: 'full',
     bootloaderOffset: 0,
@@ -375,6 +387,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32c5',
     description: 'ESP32-C5',
+    bootStrap: { pin: 'GPIO28' },
     imageChipId: 23,
     securityInfo: 'full',
     bootloaderOffset: 0x2000,
@@ -403,6 +416,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32c6',
     description: 'ESP32-C6',
+    bootStrap: { pin: 'GPIO9', also: 'GPIO8 high' },
     imageChipId: 13,
     securityInfo: 'full',
     bootloaderOffset: 0,
@@ -431,6 +445,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32c61',
     description: 'ESP32-C61',
+    bootStrap: { pin: 'GPIO9', also: 'GPIO8 high' },
     imageChipId: 20,
     securityInfo: 'full',
     bootloaderOffset: 0,
@@ -460,6 +475,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32h2',
     description: 'ESP32-H2',
+    bootStrap: { pin: 'GPIO9', also: 'GPIO8 high' },
     imageChipId: 16,
     securityInfo: 'full',
     bootloaderOffset: 0,
@@ -487,6 +503,7 @@ export const ESP_CHIP_RECORDS: readonly EspChipRecord[] = [
   {
     name: 'esp32p4',
     description: 'ESP32-P4',
+    bootStrap: { pin: 'GPIO35' },
     imageChipId: 18,
     securityInfo: 'full',
     bootloaderOffset: 0x2000,

@@ -1,10 +1,11 @@
+import { ESP_CHIP_RECORDS } from '../chips/esp.js';
+
 /**
  * How each chip is put into its serial bootloader by hand, as data. Our own connect errors,
  * `doctor` and `explain` all word the manual boot entry from here, so a C3 is never told about
  * GPIO0 and a Beken chip never about a BOOT button it does not have.
- *
- * ESP strapping pins: esptool docs "Boot Mode Selection" and the chips' hardware design guidelines
- * (ESP32/S2/S3 and ESP8266: GPIO0; C2/C3/C6/C61/H2: GPIO9; C5: GPIO28; P4: GPIO35).
+ * The ESP strapping pins live in the chip records (src/chips/esp.ts: GPIO0 on ESP32/S2/S3 and
+ * ESP8266, GPIO9 on C2/C3/C6/C61/H2, GPIO28 on C5, GPIO35 on P4).
  */
 
 export type BootFamily = 'esp' | 'beken' | 'sifli';
@@ -17,31 +18,11 @@ export interface BootContext {
   web?: boolean;
 }
 
-interface Strap {
-  /** The pin that selects download mode when held low at reset. */
-  pin: string;
-  /** Other strapping pins that must not be pulled the wrong way. */
-  also?: string;
-}
-
-const ESP_STRAPS: Readonly<Record<string, Strap>> = {
-  esp8266: { pin: 'GPIO0', also: 'GPIO2 high, GPIO15 low' },
-  esp32: { pin: 'GPIO0', also: 'GPIO2 low or floating' },
-  esp32s2: { pin: 'GPIO0', also: 'GPIO46 low or floating' },
-  esp32s3: { pin: 'GPIO0', also: 'GPIO46 low or floating' },
-  esp32c2: { pin: 'GPIO9', also: 'GPIO8 high' },
-  esp32c3: { pin: 'GPIO9', also: 'GPIO8 high' },
-  esp32c6: { pin: 'GPIO9', also: 'GPIO8 high' },
-  esp32c61: { pin: 'GPIO9', also: 'GPIO8 high' },
-  esp32h2: { pin: 'GPIO9', also: 'GPIO8 high' },
-  esp32c5: { pin: 'GPIO28' },
-  esp32p4: { pin: 'GPIO35' },
-};
-
-const CHIP_TITLES: Readonly<Record<string, string>> = {
-  esp8266: 'ESP8266', esp32: 'ESP32', esp32s2: 'ESP32-S2', esp32s3: 'ESP32-S3', esp32c2: 'ESP32-C2', esp32c3: 'ESP32-C3',
-  esp32c5: 'ESP32-C5', esp32c6: 'ESP32-C6', esp32c61: 'ESP32-C61', esp32h2: 'ESP32-H2', esp32p4: 'ESP32-P4',
-};
+/** Strapping pins and titles by chip name, from the chip records (one place for chip facts). */
+const ESP_STRAPS: Readonly<Record<string, { pin: string; also?: string }>> = Object.fromEntries(
+  ESP_CHIP_RECORDS.flatMap((c) => (c.bootStrap ? [[c.name, c.bootStrap]] : [])),
+);
+const CHIP_TITLES: Readonly<Record<string, string>> = Object.fromEntries(ESP_CHIP_RECORDS.map((c) => [c.name, c.description]));
 
 /** The family a chip name belongs to, from its prefix. */
 export function bootFamilyOf(chip: string | undefined): BootFamily | undefined {
@@ -61,6 +42,11 @@ function key(chip: string): string {
 /** `GPIO9` for an ESP32-C3; undefined for chips without a strapping pin table entry. */
 export function bootStrapPin(chip: string | undefined): string | undefined {
   return chip ? ESP_STRAPS[key(chip)]?.pin : undefined;
+}
+
+/** The other strapping pins of the chip and the level download mode needs (`GPIO8 high`). */
+export function otherStraps(chip: string | undefined): string | undefined {
+  return chip ? ESP_STRAPS[key(chip)]?.also : undefined;
 }
 
 /** `BOOT (GPIO9 on the ESP32-C3)`, or every family's pin when the chip is not known. */

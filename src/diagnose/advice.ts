@@ -1,4 +1,4 @@
-import { bootButton, bootFamilyOf, bootStrapPin, manualBootEntry, type BootContext } from '../core/boot-entry.js';
+import { bootButton, bootFamilyOf, bootStrapPin, manualBootEntry, otherStraps, type BootContext } from '../core/boot-entry.js';
 import { ErrorCodes, type ErrorCode } from '../core/errors.js';
 
 export interface Advice {
@@ -408,7 +408,12 @@ function contextLines(code: ErrorCode, ctx: AdviceContext): string[] {
       return ctx.family || ctx.chip ? [entry] : [];
     case 'wrong-boot-mode':
       if (ctx.family && ctx.family !== 'esp') return [entry];
-      return ctx.web || ctx.chip ? [wrongBootEntry(ctx), entry] : [];
+      if (!ctx.web && !ctx.chip) return [];
+      return [
+        wrongBootEntry(ctx),
+        entry,
+        ...(otherStraps(ctx.chip) ? [`On a custom board, check the other strapping pins at reset as well: ${otherStraps(ctx.chip)}.`] : []),
+      ];
     case 'firmware-owns-uart':
     case 'boot-window-missed':
       return ctx.family || ctx.chip || ctx.web ? [entry] : [];
