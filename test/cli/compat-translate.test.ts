@@ -37,8 +37,9 @@ describe('command lines of other tools become anyflash commands', () => {
     ['-p X write 0x10000 app.bin --after no_reset', [['write', '0x10000', 'app.bin', '--after', 'no-reset', '-p', 'X']]],
     ['write --flash_mode dio 0x1000 b.bin -p X', [['write', '--flash-mode', 'dio', '0x1000', 'b.bin', '-p', 'X']]],
     // espflash
-    ['espflash flash --baud=921600 --monitor /dev/ttyUSB0 app', [['write', 'app', '--port', '/dev/ttyUSB0', '--baud', '921600'], ['monitor', '--port', '/dev/ttyUSB0', '--baud', '115200']]],
-    ['espflash flash -p P -b no-reset -B 460800 -M -r 74880 app.elf', [['write', 'app.elf', '--port', 'P', '--baud', '460800', '--before', 'no-reset'], ['monitor', '--port', 'P', '--baud', '74880']]],
+    ['espflash flash --baud=921600 --monitor /dev/ttyUSB0 app', [['write', 'app', '--monitor', '--port', '/dev/ttyUSB0', '--baud', '921600']]],
+    ['espflash flash -p P -b no-reset -B 460800 -M -r 74880 app.elf', [['write', 'app.elf', '--monitor', '--monitor-baud', '74880', '--port', 'P', '--baud', '460800', '--before', 'no-reset']]],
+    ['espflash monitor -p P -r 74880 --elf app.elf --no-reset', [['monitor', '--port', 'P', '--baud', '74880', '--elf', 'app.elf', '--no-reset']]],
     ['espflash flash -p P -b 921600 --no-verify --no-skip app.elf', [['write', 'app.elf', '--no-verify', '--no-skip', '--port', 'P', '--baud', '921600']]],
     ['espflash flash -c esp32 --bootloader bl.bin --partition-table test/fixtures/partitions/single-app.bin app.elf', [['write', 'app.elf', '0x1000', 'bl.bin', '0x8000', 'test/fixtures/partitions/single-app.bin', '--chip', 'esp32']]],
     ['board-info -p P', [['info', '--port', 'P']]],

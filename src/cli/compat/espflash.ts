@@ -31,8 +31,10 @@ const FLASH_CONFIG: readonly OptSpec[] = [
 const MONITOR: readonly OptSpec[] = [
   opt('monitor', 0, '-M', '--monitor'),
   opt('monitorBaud', 1, '-r', '--monitor-baud'),
-  opt('ignored', 1, '--elf', '--rom-elf', '-L', '--log-format', '-F', '--output-format', '--processors'),
-  opt('ignored', 0, '--no-addresses', '--all-addresses', '--no-reset'),
+  opt('elf', 1, '--elf', '--rom-elf'),
+  opt('ignored', 1, '-L', '--log-format', '-F', '--output-format', '--processors'),
+  opt('ignored', 0, '--no-addresses', '--all-addresses'),
+  opt('noReset', 0, '--no-reset'),
 ];
 const IMAGE: readonly OptSpec[] = [
   opt('minChipRev', 1, '--min-chip-rev'),
@@ -127,10 +129,11 @@ function bootloaderArg(opts: FoundOpt[]): string[] {
   return known ? [hexAddr(known.bootloaderOffset), file] : [file];
 }
 
-function monitorStep(opts: FoundOpt[]): Step[] {
+/** `--monitor`: write's own, which resets into the app and keeps the port (Ctrl-F writes again). */
+function monitorArgs(opts: FoundOpt[]): string[] {
   if (!has(opts, 'monitor')) return [];
-  const port = single(opts, 'port');
-  return [{ argv: ['monitor', ...(port ? ['--port', port] : []), '--baud', single(opts, 'monitorBaud') ?? '115200'] }];
+  const baud = single(opts, 'monitorBaud');
+  return ['--monitor', ...(baud ? ['--monitor-baud', baud] : [])];
 }
 
 const COMMANDS: Record<string, { specs: readonly OptSpec[]; target: string[]; handler: (pos: string[], opts: FoundOpt[]) => Step[] }> = {
@@ -151,16 +154,15 @@ const COMMANDS: Record<string, { specs: readonly OptSpec[]; target: string[]; ha
         {
           argv: ['write', ...elf, ...bootloaderArg(opts), ...partitionTableArg(opts), ...flashConfig(opts),
             ...(target ? ['--partition', target] : []), ...(has(opts, 'noVerify') ? ['--no-verify'] : []), ...(has(opts, 'noSkip') ? ['--no-skip'] : []),
-            ...(has(opts, 'force') ? ['--force'] : []), ...dev(withPort)],
+            ...(has(opts, 'force') ? ['--force'] : []), ...monitorArgs(opts), ...dev(withPort)],
         },
-        ...monitorStep(withPort),
       ];
     },
   },
   'write-bin': {
     specs: MONITOR,
     target: ['write'],
-    handler: (pos, opts) => [{ argv: ['write', ...pos, ...dev(opts)] }, ...monitorStep(opts)],
+    handler: (pos, opts) => [{ argv: ['write', ...pos, ...monitorArgs(opts), ...dev(opts)] }],
   },
   'board-info': { specs: [], target: ['info'], handler: (_pos, opts) => [{ argv: ['info', ...dev(opts)] }] },
   'read-flash': { specs: READ, target: ['read'], handler: (pos, opts) => [{ argv: ['read', ...pos, ...dev(opts)] }] },
@@ -172,7 +174,8 @@ const COMMANDS: Record<string, { specs: readonly OptSpec[]; target: string[]; ha
     target: ['monitor'],
     handler: (_pos, opts) => {
       const port = single(opts, 'port');
-      return [{ argv: ['monitor', ...(port ? ['--port', port] : []), '--baud', single(opts, 'monitorBaud') ?? '115200'] }];
+      const elves = opts.filter((o) => o.key === 'elf').flatMap((o) => ['--elf', o.value!]);
+      return [{ argv: ['monitor', ...(port ? ['--port', port] : []), '--baud', single(opts, 'monitorBaud') ?? '115200', ...elves, ...(has(opts, 'noReset') ? ['--no-reset'] : [])] }];
     },
   },
   'list-ports': { specs: [opt('ignored', 0, '-a', '--list-all-ports')], target: ['list'], handler: (_pos, opts) => [{ argv: ['list', ...extraArgs(opts, false)] }] },
