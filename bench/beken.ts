@@ -4,7 +4,8 @@
  * baud with 1 ms (CP210x/CH34x) and 16 ms (FTDI default) USB latency.
  *
  * Bounds: `wire` = the Write4K frames that must cross the line (4108 B per non-blank sector) at the
- * baud; `physical` = wire + the flash erases (stop-and-wait: the chip hears nothing while it erases)
+ * baud; `physical` = wire + the flash erases (stop-and-wait: the chip hears nothing while it erases;
+ * with a compare pass, only of sectors that were not erased already)
  * + the chip's CRC passes the job cannot avoid (the compare pass over the region when skipping
  * unchanged data, one verify pass over what was written) at the simulated CRC rate.
  * Efficiency = physical bound / measured time.
@@ -81,7 +82,10 @@ async function run(c: Case, baud: number, latencyMs: number): Promise<Row> {
   }
   const written = dirty.filter((a) => c.data.subarray(a - c.address, a - c.address + 0x1000).some((b) => b !== 0xff)).length;
   const wireBound = (written * FRAME * 10) / device.link.baud;
-  const physicalBound = wireBound + eraseSeconds(dirty, sim.flash.timings) + crcSeconds(c, summary.writtenBytes);
+  // With a compare pass the chip's CRCs show which sectors are already erased: only the others need an erase.
+  const wasBlank = (a: number) => !c.prefill || c.prefill.data.subarray(a - c.address, a - c.address + 0x1000).every((b) => b === 0xff);
+  const toErase = c.skipUnchanged ? dirty.filter((a) => !wasBlank(a)) : dirty;
+  const physicalBound = wireBound + eraseSeconds(toErase, sim.flash.timings) + crcSeconds(c, summary.writtenBytes);
   return {
     case: c.name,
     baud: device.link.baud,

@@ -145,22 +145,40 @@ export async function* deflateBlocks(
     return out;
   };
 
+  // One producer compresses ahead (at most `ahead` blocks) while the consumer sends; the consumer
+  // takes a block as soon as one is ready, so the first one leaves after its first slices.
+  let dataReady: (() => void) | undefined;
+  let roomFree: (() => void) | undefined;
+  let finished = false;
+  let stopped = false;
+  let failure: unknown;
+  const producer = async (): Promise<void> => {
+    try {
+      while (fed < data.length && !stopped) {
+        if (pendingBytes >= blockSize * ahead) await new Promise<void>((r) => (roomFree = r));
+        else {
+          await feed();
+          dataReady?.();
+        }
+      }
+    } catch (e) {
+      failure = e;
+    } finally {
+      finished = true;
+      dataReady?.();
+    }
+  };
+  void producer();
   let emitted = 0;
-  const fill = async (): Promise<void> => {
-    while (fed < data.length && pendingBytes < blockSize * ahead) await feed();
-  };
-  // Compression runs ahead while the consumer is away; a failure is reported when it comes back.
-  const startFilling = () => {
-    const p = fill();
-    p.catch(() => {});
-    return p;
-  };
-  let filling = startFilling();
   try {
     for (;;) {
-      await filling;
+      while (!finished && failure === undefined && pendingBytes < blockSize) await new Promise<void>((r) => (dataReady = r));
+      dataReady = undefined;
+      if (failure !== undefined) throw failure;
       if (pendingBytes === 0) return;
       const block = take(Math.min(blockSize, pendingBytes));
+      roomFree?.();
+      roomFree = undefined;
       emitted += block.length;
       let atLeast = 0;
       let atMost = fed;
@@ -174,11 +192,11 @@ export async function* deflateBlocks(
         }
         while (flushes.length > 1 && flushes[1]!.compressed <= emitted) flushes.shift();
       }
-      // Compress the next blocks while this one crosses the wire.
-      filling = startFilling();
       yield { data: block, inflatedAtLeast: atLeast, inflatedAtMost: atMost };
     }
   } finally {
+    stopped = true;
+    roomFree?.();
     compressor.close();
   }
 }
