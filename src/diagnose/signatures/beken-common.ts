@@ -16,7 +16,7 @@ export const bekenProtocolRows: readonly Signature[] = [
   { pattern: /Connected! Chip info: /i, kind: 'progress', step: 'connect', facts: bekenInfo },
   { pattern: /BkLinkCheckCmnd\(\)/, kind: 'attempt', step: 'connect' },
   { pattern: /BkLinkCheckResp\(/, kind: 'progress', step: 'connect' },
-  { pattern: /Timed out attempting to link with chip|Failed to connect|Cannot link with chip/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.65], ['boot-window-missed', 0.5]] },
+  { pattern: /Timed out attempting to link with chip|Timeout while linking|Failed to connect|Cannot link with chip/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.65], ['boot-window-missed', 0.5]] },
   { pattern: /Unknown bootloader CRC - (0x[0-9a-f]+)/i, kind: 'warning', step: 'connect', note: '"Unknown bootloader CRC" is only a warning: the tool carries on and identifies the chip another way. It is not the cause of a failure.' },
   { pattern: /CRC mismatch while checking chip type/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.5], ['garbled-reply', 0.35]] },
   { pattern: /Erase failed - flash protected/i, kind: 'fatal', step: 'erase', implies: [['flash-protected', 0.9]] },
