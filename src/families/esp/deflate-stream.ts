@@ -10,7 +10,7 @@
  * deadline). fflate 0.8's sync flush emits a broken stream after stored blocks (incompressible
  * data), so the browser path does not flush and counts the lower bound with a host-side inflater.
  */
-import { Unzlib, Zlib } from 'fflate';
+import type { Unzlib } from 'fflate';
 
 /**
  * Input per sync flush: at most 16 KiB (the first block is ready within a few ms, flushes cost
@@ -75,7 +75,9 @@ async function nodeCompressor(): Promise<SliceCompressor> {
   return { compress, flushed: true, close: () => deflate.destroy() };
 }
 
-function fflateCompressor(): SliceCompressor {
+/** fflate is loaded only where it is used (the browser), not on every CLI start. */
+async function fflateCompressor(): Promise<SliceCompressor> {
+  const { Zlib } = await import('fflate');
   let out: Uint8Array[] = [];
   const deflate = new Zlib({ level: FFLATE_LEVEL }, (chunk) => out.push(chunk));
   return {
@@ -106,11 +108,11 @@ export async function* deflateBlocks(
   blockSize: number,
   { ahead = 2, engine = isNode ? 'node' : 'fflate' }: { ahead?: number; engine?: 'node' | 'fflate' } = {},
 ): AsyncGenerator<DeflatedBlock> {
-  const compressor = engine === 'node' ? await nodeCompressor() : fflateCompressor();
+  const compressor = engine === 'node' ? await nodeCompressor() : await fflateCompressor();
   const slice = sliceFor(blockSize);
   /** Without flush points, what the emitted stream inflates to is counted by inflating it. */
   let inflated = 0;
-  const inflater = compressor.flushed ? undefined : new Unzlib((chunk) => (inflated += chunk.length));
+  const inflater: Unzlib | undefined = compressor.flushed ? undefined : new (await import('fflate')).Unzlib((chunk) => (inflated += chunk.length));
   /** Flush points: compressed length of the stream after the input up to `input` was flushed. */
   const flushes: { compressed: number; input: number }[] = [{ compressed: 0, input: 0 }];
   let pending: Uint8Array[] = [];
