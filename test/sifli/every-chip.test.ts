@@ -15,7 +15,7 @@ for (const chip of SIFLI_CHIPS) {
     try {
       // The simulator checks how the stub arrives (debug-IP writes or dfu_recv records), not what it runs.
       const stub = chip.entry === 'dfu' ? { stub: pattern(0x1400, 55), sigPub: pattern(294, 56) } : { stub: dummyStub(0x1234, chip.stubAddress) };
-      // The 55's and 57's NOR address is not published: the user names it (--flash-base), here the simulator's.
+      // The 55's and 57's NOR address is not published: the caller names it (extra.flashBase), here the simulator's.
       const extra = chip.base.nor === undefined ? { ...stub, flashBase: simNorBase(chip.name) } : stub;
       const dev = await sifliFamily.connect({ transport: bench.transport, chip: chip.name, events: (e) => bench.events.push(e), extra });
       const info = await dev.info();

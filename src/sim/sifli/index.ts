@@ -22,7 +22,7 @@ interface SifliSimBoard {
  */
 const SIM_BOARDS: Readonly<Record<string, SifliSimBoard>> = {
   sf32lb52: { ramSize: 0x80000, ramAlias: false },
-  sf32lb55: { norBase: 0x10000000, ramSize: 0x80000, ramAlias: false },
+  sf32lb55: { norBase: 0x12000000, ramSize: 0x80000, ramAlias: false },
   sf32lb56: { ramSize: 0xc8000, ramAlias: true },
   sf32lb57: { norBase: 0x12000000, ramSize: 0x80000, ramAlias: false },
   sf32lb58: { ramSize: 0x80000, ramAlias: false },
@@ -102,8 +102,14 @@ export function simStubBlob(size = 0x1234, loadAddress = 0x2005a000): Uint8Array
   return b;
 }
 
-/** What a simulated `chip` accepts as SiFli's stub files: the blob at its load address, and for the 58 a signature key (not checked). */
-export function simStubFiles(chip: string): { stub: Uint8Array; sigPub?: Uint8Array } {
-  if (chip === 'sf32lb58') return { stub: simStubBlob(), sigPub: new Uint8Array(294) };
-  return { stub: simStubBlob(0x1234, chip === 'sf32lb56' ? 0x20067000 : 0x2005a000) };
+/**
+ * What a front end gives a simulated `chip` in place of SiFli's files and facts: a stub blob at the
+ * row's load address, a signature key for the ROM-entry chips (not checked), and the NOR address
+ * where the chip row has none published (a user gives it for a real chip).
+ */
+export function simStubFiles(chip: string): { stub: Uint8Array; sigPub?: Uint8Array; flashBase?: number } {
+  const row = findSifliChip(chip);
+  const files = row?.entry === 'dfu' ? { stub: simStubBlob(), sigPub: new Uint8Array(294) } : { stub: simStubBlob(0x1234, row?.stubAddress ?? 0x2005a000) };
+  const base = simNorBase(chip);
+  return row && row.base.nor === undefined && base !== undefined ? { ...files, flashBase: base } : files;
 }
