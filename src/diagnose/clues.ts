@@ -24,6 +24,8 @@ export interface ClueInput {
   connected: boolean;
   chip?: string;
   tool: string;
+  /** The tool's version, when the log prints it. */
+  version?: string;
 }
 
 export interface Clues {
@@ -204,8 +206,12 @@ function nativeUsb(input: ClueInput, start: number, end: number, add: Add, out: 
   out.found.add('native-usb');
   if (!NATIVE_USB_FIXED_LATER.has(input.tool) || input.lastFatal < 0 || !input.connected) return;
   const failure = input.lines[input.lastFatal]!;
+  if (!/Timeout|timed out/i.test(failure)) return;
+  // esptool-js before 0.2 timed out anywhere over native USB (stub, erase, blocks: esptool-js #38,
+  // #41, #47, #66); later espflash versions only early, before any data moved.
+  const oldEsptoolJs = input.tool === 'esptool-js' && (input.version === undefined || /^0\.1\b|^0\.0\b|dev/.test(input.version));
   const moved = text.some((l) => DATA_MOVED.test(l));
-  if (moved || !/Timeout|timed out/i.test(failure)) return;
+  if (input.tool === 'esptool-js' ? !oldEsptoolJs : moved) return;
   add('old-tool-native-usb', {
     code: 'tool-outdated', weight: 0.9, step: 'stub',
     text: `${failure.trim()} — over the chip's own USB port, right after connecting: early ${input.tool} versions lose replies there (fixed in later releases).`,

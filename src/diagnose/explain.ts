@@ -218,7 +218,7 @@ export function explain(text: string): ExplainResult {
 
   // Only what happened after the last good run matters.
   const after = (o: number) => o > lastSuccess;
-  const clues = findClues({ lines, raw, lastSuccess, lastFatal, connected, chip, tool });
+  const clues = findClues({ lines, raw, lastSuccess, lastFatal, connected, chip, tool, ...(primary?.version ? { version: primary.version } : {}) });
   const { causes, distinguish } = reason({
     evidence: [...evidence.filter((e) => after(e.order)), ...clues.evidence],
     incidents: incidents.filter((x) => after(x.order)),

@@ -4,7 +4,7 @@ import { espChipName, hex, type ToolSignatures } from './types.js';
 export const esptoolJs: ToolSignatures = {
   tool: 'esptool-js',
   banners: [
-    { pattern: /\besptool[.-]js(?:@| v)?(\d+\.\d+\.\d+)?/i, version: (m) => m[1] },
+    { pattern: /\besptool[.-]js(?:@| v)?(\d+\.\d+(?:\.\d+)?(?:-\w+)?)?/i, version: (m) => m[1] },
     { pattern: /\bESP Web Tools\b|esp-web-install-button|esp-web-tools/i },
     { pattern: /WebSerial ESPTool|esp-web-flasher/i },
   ],
