@@ -1,7 +1,6 @@
 import { AnyflashError } from '../../core/errors.js';
 import { ANYFLASH_EXTRAS, deviceArgs, extraArgs, unsupported, type Step } from './device-args.js';
-import { closest, has, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
-import { commandKey } from './esptool.js';
+import { closest, commandKey, has, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
 
 /** bk7231tools' serial options, repeated on each subcommand (bk7231tools/__main__.py). */
 const BK_SERIAL: readonly OptSpec[] = [
@@ -121,8 +120,8 @@ function bekenChip(family: string): string {
 }
 
 export function translateLtchiptool(tokens: readonly string[]): Step[] {
-  const top = scanArgs(tokens.slice(0, tokens.findIndex((t) => !t.startsWith('-'))), [LT_TOP], 'ltchiptool');
   const start = tokens.findIndex((t) => !t.startsWith('-'));
+  const top = scanArgs(tokens.slice(0, Math.max(start, 0)), [LT_TOP], 'ltchiptool');
   if (start < 0 || commandKey(tokens[start]!) !== 'flash') {
     throw unsupported(`ltchiptool ${tokens[start] ?? ''}`.trim(), 'anyflash understands ltchiptool flash write|read|info.');
   }

@@ -7,8 +7,7 @@ import { md5 } from '../../core/md5.js';
 import { findEspImageChip } from '../../formats/esp-chips.js';
 import { isPartitionTableBinary, parsePartitionTable, partitionTableToBinary, PARTITION_TABLE_OFFSET, type PartitionTable } from '../../formats/partition-table.js';
 import { ANYFLASH_EXTRAS, BEFORE_MODES, deviceArgs, extraArgs, unsupported, type DeviceSettings, type Step } from './device-args.js';
-import { closest, has, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
-import { commandKey } from './esptool.js';
+import { closest, commandKey, has, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
 import { readInputFile } from '../inputs.js';
 
 /** espflash's ConnectArgs (espflash/src/cli/mod.rs). `-b` was the baud before v3 and is --before since. */

@@ -1,6 +1,6 @@
 import { AnyflashError } from '../../core/errors.js';
 import { ANYFLASH_EXTRAS, deviceArgs, extraArgs, settingsFrom, unsupported, type DeviceSettings, type Step } from './device-args.js';
-import { closest, findSpec, has, isOptionToken, leadingOptions, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
+import { closest, commandKey, findSpec, has, isOptionToken, leadingOptions, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
 
 /** esptool's global options (v3/v4 argparse and v5 click spellings). */
 export const ESPTOOL_GLOBALS: readonly OptSpec[] = [
@@ -187,9 +187,6 @@ const UNSUPPORTED = new Set([
 ]);
 
 export const ESPTOOL_COMMANDS: readonly string[] = [...Object.keys(COMMANDS), ...UNSUPPORTED];
-
-/** `write_flash`, `write-flash` and `WRITE_FLASH` are one command (esptool v4 → v5 renamed them). */
-export const commandKey = (word: string): string => word.toLowerCase().replace(/_/g, '-');
 
 export function isEsptoolCommand(word: string): boolean {
   return ESPTOOL_COMMANDS.includes(commandKey(word));

@@ -25,6 +25,9 @@ export interface Scanned {
 
 export const opt = (key: string, arity: OptSpec['arity'], ...names: string[]): OptSpec => ({ key, arity, names });
 
+/** `write_flash`, `write-flash` and `WRITE_FLASH` are one command (esptool v4 → v5 renamed them). */
+export const commandKey = (word: string): string => word.toLowerCase().replace(/_/g, '-');
+
 /** `--flash_mode` and `--flash-mode` are one option; short options keep their case (`-s` ≠ `-S`). */
 export function normaliseOptionName(name: string): string {
   return name.startsWith('--') ? name.toLowerCase().replace(/_/g, '-') : name;

@@ -1,7 +1,6 @@
 import { AnyflashError } from '../../core/errors.js';
 import { ANYFLASH_EXTRAS, deviceArgs, extraArgs, settingsFrom, unsupported, type Step } from './device-args.js';
-import { closest, has, leadingOptions, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
-import { commandKey } from './esptool.js';
+import { closest, commandKey, has, leadingOptions, opt, scanArgs, single, type FoundOpt, type OptSpec } from './options.js';
 
 /** sftool's global options (sftool/src/cli.rs). */
 export const SFTOOL_GLOBALS: readonly OptSpec[] = [

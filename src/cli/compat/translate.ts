@@ -1,8 +1,8 @@
 import { translateBk7231tools, translateLtchiptool } from './beken.js';
 import { ANYFLASH_EXTRAS, type Step } from './device-args.js';
 import { ESPFLASH_ONLY, translateEspflash } from './espflash.js';
-import { commandKey, ESPTOOL_GLOBALS, isEsptoolCommand, translateEsptool } from './esptool.js';
-import { isOptionToken, leadingOptions, normaliseOptionName, opt, repeatedPort, type OptSpec } from './options.js';
+import { ESPTOOL_GLOBALS, isEsptoolCommand, translateEsptool } from './esptool.js';
+import { commandKey, isOptionToken, leadingOptions, normaliseOptionName, opt, repeatedPort, type OptSpec } from './options.js';
 import { SFTOOL_GLOBALS, translateSftool } from './sftool.js';
 
 export type Tool = 'esptool' | 'espflash' | 'bk7231tools' | 'ltchiptool' | 'sftool';
