@@ -53,6 +53,7 @@ describe('command lines of other tools become anyflash commands', () => {
     ['read_flash -d COM5 -b 921600 -s 0x11000 -c 10 part.bin', [['read', '0x11000', '0xa000', 'part.bin', '--port', 'COM5', '--baud', '921600', '--chip', 'beken']]],
     ['write_flash -d COM5 -s 0 -S 0 -l 0x200000 --bootloader full.bin', [['write', 'full.bin', '--start', '0', '--skip-bytes', '0', '--length', '0x200000', '--port', 'COM5', '--chip', 'beken', '--bootloader']]],
     ['chip_info -d COM5', [['info', '--port', 'COM5', '--chip', 'beken']]],
+    ['write_flash -s 0x11000 -S 0x11000 dump.bin', [['write', 'dump.bin', '--start', '0x11000', '--skip-bytes', '0x11000', '--chip', 'beken']]],
     ['ltchiptool flash write firmware.uf2 -b 115200', [['write', 'firmware.uf2', '--baud', '115200', '--chip', 'beken']]],
     ['ltchiptool flash read bk7231n dump.bin -d /dev/ttyUSB0', [['read', 'dump.bin', '--port', '/dev/ttyUSB0', '--chip', 'bk7231n']]],
     ['flash read -d /dev/ttyUSB0 -s 0x11000 -l 0x1000 beken-72xx app.bin', [['read', 'app.bin', '--start', '0x11000', '--length', '0x1000', '--port', '/dev/ttyUSB0', '--chip', 'beken']]],

@@ -88,7 +88,9 @@ function recognise(tokens: readonly string[], nativeCommands: readonly string[])
   const key = commandKey(word);
   const rest = tokens.slice(index + 1);
   const chip = valueOf(leading, ['-c', '--chip']);
-  const usesDevice = rest.some((t) => t === '-d' || normaliseOptionName(t.split('=')[0]!) === '--device');
+  // bk7231tools' marks: -d/--device for the port, -s/-S/-l for start, skip and length.
+  const bkMarks = ['-d', '--device', '--baudrate', '-S', '--skip', '-l', '--length', '--start'];
+  const usesDevice = rest.some((t) => bkMarks.includes(t.startsWith('--') ? normaliseOptionName(t.split('=')[0]!) : t));
   if (key === 'flash') return ['write', 'read', 'info'].includes((rest.find((t) => !isOptionToken(t)) ?? '').toLowerCase()) ? 'ltchiptool' : 'espflash';
   if (key === 'chip-info' || (usesDevice && ['write-flash', 'read-flash'].includes(key))) return 'bk7231tools';
   const isNative = nativeCommands.includes(word) || nativeCommands.includes(key);
