@@ -49,6 +49,9 @@ export async function withDevices(
   const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
   process.once('SIGINT', onSigint);
   try {
+    if ((flags as { monitor?: boolean }).monitor) {
+      throw new AnyflashError('bad-input', '--monitor watches one device, but this write runs on several.', { advice: ['Leave out --monitor, or give one --port.'] });
+    }
     await check?.();
     familiesFor(flags.chip);
     const ports = await selectPorts(flags);
