@@ -58,6 +58,10 @@ describe('command lines of other tools become anyflash commands', () => {
     ['ltchiptool flash read bk7231n dump.bin -d /dev/ttyUSB0', [['read', 'dump.bin', '--port', '/dev/ttyUSB0', '--chip', 'bk7231n']]],
     ['flash read -d /dev/ttyUSB0 -s 0x11000 -l 0x1000 beken-72xx app.bin', [['read', 'app.bin', '--start', '0x11000', '--length', '0x1000', '--port', '/dev/ttyUSB0', '--chip', 'beken']]],
     ['flash info bk72xx -d COM3', [['info', '--port', 'COM3', '--chip', 'beken']]],
+    // idf.py's flashing actions, on the build it made
+    ['idf.py -p /dev/ttyUSB0 -b 921600 flash monitor', [['flash-project', '.', '--monitor', '--port', '/dev/ttyUSB0', '--baud', '921600']]],
+    ['idf.py -B build-s3 -p COM4 erase_flash flash', [['erase', '--port', 'COM4'], ['flash-project', 'build-s3', '--port', 'COM4']]],
+    ['idf.py -p COM4 monitor', [['monitor', '--port', 'COM4', '--elf', '.']]],
     // sftool
     ['-c SF32LB52 -m nor_type1 -p COM7 -b 3000000 --before no_reset --after soft_reset write_flash --verify -e a.bin@0x12020000', [['write', 'a.bin@0x12020000', '--erase-all', '--port', 'COM7', '--baud', '3000000', '--chip', 'SF32LB52', '--before', 'no-reset', '--after', 'soft-reset', '--memory', 'nor']]],
     ['sftool --chip=SF32LB52 --port COM7 write_flash zephyr.hex', [['write', 'zephyr.hex', '--port', 'COM7', '--chip', 'SF32LB52']]],

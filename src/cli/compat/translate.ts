@@ -1,11 +1,12 @@
 import { translateBk7231tools, translateLtchiptool } from './beken.js';
+import { translateIdfPy } from './idf.js';
 import { ANYFLASH_EXTRAS, type Step } from './device-args.js';
 import { ESPFLASH_ONLY, translateEspflash } from './espflash.js';
 import { ESPTOOL_GLOBALS, isEsptoolCommand, translateEsptool } from './esptool.js';
 import { commandKey, isOptionToken, leadingOptions, normaliseOptionName, opt, repeatedPort, type OptSpec } from './options.js';
 import { SFTOOL_GLOBALS, translateSftool } from './sftool.js';
 
-export type Tool = 'esptool' | 'espflash' | 'bk7231tools' | 'ltchiptool' | 'sftool';
+export type Tool = 'esptool' | 'espflash' | 'bk7231tools' | 'ltchiptool' | 'sftool' | 'idf.py';
 
 export interface Translation {
   /** The grammar the line was read in; undefined for anyflash's own. */
@@ -22,6 +23,7 @@ const TOOL_NAMES: Record<string, Tool> = {
   bk7231tools: 'bk7231tools',
   ltchiptool: 'ltchiptool',
   sftool: 'sftool',
+  'idf.py': 'idf.py',
 };
 
 /** anyflash's device options, which may also come before the command. */
@@ -51,6 +53,8 @@ export function translateFor(tool: Tool, tokens: readonly string[]): Step[] {
       return translateLtchiptool(tokens);
     case 'sftool':
       return translateSftool(tokens);
+    case 'idf.py':
+      return translateIdfPy(tokens);
   }
 }
 
