@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { AnyflashError } from '../../core/errors.js';
 import { deviceCommand } from '../common.js';
+import { Output } from '../output.js';
 import { withStation, type StationFlags } from '../line/station.js';
 import { run, writeOptions, type WriteFlags } from './write.js';
 
@@ -8,7 +10,17 @@ export function register(program: Command): void {
     .argument('<files...>', 'what to write, as for anyflash write')
     .option('--hub <sim-hub:…>', 'a simulated hub instead of the USB ports, e.g. sim-hub:esp32,bk7231n,esp32c3?every=1000')
     .option('--count <n>', 'stop after N devices')
-    .action(async (files: string[], flags: WriteFlags & StationFlags) => {
-      process.exitCode = await run(files, flags, withStation);
+    .action(async (files: string[], flags: WriteFlags & StationFlags, cmd: Command) => {
+      // A fixed port never disappears, so the station could not tell one board from the next;
+      // a port from the environment or anyflash.toml is for the one-device commands.
+      if (cmd.getOptionValueSource('port') === 'cli') {
+        process.exitCode = new Output(flags).fail(
+          new AnyflashError('bad-input', 'station watches ports appear and disappear; it does not take --port.', {
+            advice: ["Use --ports GLOB or --port-filter TEXT (e.g. a VID:PID) to say which ports are the station's; anyflash write --port … flashes fixed ports once."],
+          }),
+        );
+        return;
+      }
+      process.exitCode = await run(files, { ...flags, port: undefined }, withStation);
     });
 }
