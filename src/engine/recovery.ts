@@ -16,6 +16,9 @@ export interface RecoveryOptions {
 
 export type FailureKind = 'link-loss' | 'reboot' | 'garbled' | 'silence';
 
+/** Every kind the engine reconnects for (a family's own recoveries are other `recover` events). */
+export const FAILURE_KINDS: readonly FailureKind[] = ['link-loss', 'reboot', 'garbled', 'silence'];
+
 export interface Reconnected {
   device: FlashDevice;
   /** Boot or firmware text was seen before reconnecting: the chip had reset itself. */

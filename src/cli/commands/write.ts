@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { hexAddr } from '../../core/bytes.js';
 import { AnyflashError } from '../../core/errors.js';
 import type { FlashDevice } from '../../families/types.js';
-import { describeRecoveries } from '../../engine/recovery.js';
+import { describeRecoveries, FAILURE_KINDS } from '../../engine/recovery.js';
 import { validateRegions, type Region } from '../../engine/regions.js';
 import { planWrite } from '../../engine/plan.js';
 import { deviceCommand, withDevice, type DeviceContext, type GlobalFlags } from '../common.js';
@@ -67,7 +67,7 @@ export async function run(files: string[], flags: WriteFlags & LineFlags): Promi
       });
       const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
       // Families also recover on their own (a Beken re-link after a lost reply) without the engine reconnecting.
-      const engineKinds = new Set(['link-loss', 'reboot', 'garbled', 'silence']);
+      const engineKinds = new Set<string>(FAILURE_KINDS);
       const inFamily = Object.entries(out.recovered).filter(([what]) => !engineKinds.has(what));
       const familyLine = inFamily.length
         ? `The ${device.family} client recovered by itself: ${inFamily.map(([what, n]) => `${n}× ${what}`).join(', ')}.`
