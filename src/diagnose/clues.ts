@@ -6,12 +6,13 @@
  * reasoner and facts for the suggested command.
  */
 import { strapMeaning } from '../core/boot-entry.js';
+import { findContextClues, type ContextClueId } from './context-clues.js';
 import type { Evidence } from './reason.js';
 import type { Step } from './signatures/types.js';
 
 export type ClueId =
   | 'boot-banner-flash' | 'boot-banner-download' | 'baud-switch' | 'compressed-write' | 'erased-digest' | 'chip-unknown-to-tool'
-  | 'native-usb' | 'old-tool-native-usb' | 'macos-cdc-bridge';
+  | 'native-usb' | 'old-tool-native-usb' | 'macos-cdc-bridge' | ContextClueId;
 
 export interface ClueInput {
   /** Lines with prefixes stripped, and the raw lines for quoting. */
@@ -38,7 +39,7 @@ export interface Clues {
 }
 
 /** Baud changes as the tools print them. */
-const BAUD_SWITCH = /Changing baud ?rate to (\d+)|Changed baud ?rate to (\d+)|Going to set baud rate setting \((\d+)\)|Setting baud ?rate to (\d+)|Switching to (\d+) baud/i;
+const BAUD_SWITCH = /(?:Changing|change) baud ?rate to (\d+)|Changed baud ?rate to (\d+)|Going to set baud rate setting \((\d+)\)|Setting baud ?rate to (\d+)|Switching to (\d+) baud/i;
 /** Lines that show data moving (a write, read or erase step completed). */
 const DATA_MOVED = /^Writing at 0x|^Wrote \d+|^Read \d+|^Reading 0x[0-9a-f]+\.\.\. Ok|Writing sector 0x[0-9a-f]+\.\.\. ok|^Erasing sector \d+\.\.\. ok|\(\d+ ?%\)|Erasing and writing at|Reading 4k page at|Download at 0x/i;
 const COMPRESSED = /Compressed (\d+) bytes to (\d+)/i;
@@ -69,6 +70,7 @@ export function findClues(input: ClueInput): Clues {
   chipUnknownToTool(input, start, end, add);
   nativeUsb(input, start, end, add, out);
   macosCdcBridge(input, start, end, out);
+  findContextClues(input, add);
   return out;
 }
 
@@ -82,7 +84,7 @@ function bootBanner(input: ClueInput, start: number, end: number, add: Add, quot
     const rom = ROM_BANNER.exec(line);
     const e8266 = rom ? undefined : ESP8266_BANNER.exec(line);
     if (!rom && !e8266) continue;
-    const download = rom ? /DOWNLOAD|UART/i.test(rom[2]!) : e8266![1] === '1';
+    const download = rom ? /DOWNLOAD|UART/i.test(rom[2]!) && !/SPI_DOWNLOAD/i.test(rom[2]!) : e8266![1] === '1';
     const flash = rom ? /FLASH/i.test(rom[2]!) : e8266![1] === '3';
     if (download) {
       add('boot-banner-download', {
