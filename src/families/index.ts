@@ -87,19 +87,18 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
       }
     }
   }
-  const top = Math.max(...failures.map((f) => weight(f.code)));
-  const loud = top > 0 ? failures.filter((f) => weight(f.code) === top) : [];
+  // Each family's full attempt saw more than its short one: judge by that.
+  const finals = dedupe(failures);
+  const top = Math.max(...finals.map((f) => weight(f.code)));
+  const loud = top > 0 ? finals.filter((f) => weight(f.code) === top) : [];
   const first = loud[0];
-  if (first && loud.some((f) => f.code === first.code && f.family !== first.family)) {
-    throw sharedFailure(
-      dedupe(loud.filter((f) => f.code === first.code)),
-      families,
-    );
+  if (first && loud.some((f) => f !== first && f.code === first.code)) {
+    throw sharedFailure(loud.filter((f) => f.code === first.code), families);
   }
-  const best = first ?? failures.find((f) => f.code === 'bad-input');
+  const best = first ?? finals.find((f) => f.code === 'bad-input');
   if (best) throw best;
   throw new AnyflashError('no-response', 'No supported chip answered (tried ' + families.map((f) => f.name).join(', ') + ').', {
-    evidence: dedupe(failures).map((f) => familyLine(f, f.message)),
+    evidence: finals.map((f) => familyLine(f, f.message)),
     advice: [
       'Check that the board is powered and the port is the right one (anyflash list).',
       'Put the chip in download mode by hand (ESP: hold BOOT, tap RESET; Beken: power-cycle while connecting; SiFli: power the board within 2 s).',
