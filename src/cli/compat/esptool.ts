@@ -70,6 +70,8 @@ const ELF2IMAGE: readonly OptSpec[] = [
   opt('ramOnlyHeader', 0, '--ram-only-header'),
 ];
 const NONE: readonly OptSpec[] = [];
+/** esptool's elf2image without --chip (or with auto) builds an ESP8266 image, as it always did. */
+const ELF2IMAGE_DEFAULT_CHIP = 'esp8266';
 
 type Handler = (positionals: string[], opts: FoundOpt[]) => Step[];
 
@@ -111,9 +113,10 @@ function refuseWriteExtras(opts: FoundOpt[]): void {
   if (has(opts, 'nand')) throw unsupported('NAND flash (--nand-end-address)');
 }
 
-const chipOf = (opts: FoundOpt[]): string[] => {
+const chipOf = (opts: FoundOpt[], fallback?: string): string[] => {
   const chip = single(opts, 'chip');
-  return chip && chip.toLowerCase() !== 'auto' ? ['--chip', chip] : [];
+  if (chip && chip.toLowerCase() !== 'auto') return ['--chip', chip];
+  return fallback ? ['--chip', fallback] : [];
 };
 
 const COMMANDS: Record<string, EsptoolCommand> = {
@@ -169,7 +172,7 @@ const COMMANDS: Record<string, EsptoolCommand> = {
       // esptool v3's --min-rev is a major revision; v4+ count major*100+minor.
       const minRev = single(opts, 'minRev');
       return [{
-        argv: ['image', 'elf2image', ...pos, ...chipOf(opts), ...val('output', '--output'), ...val('imageVersion', '--image-version'),
+        argv: ['image', 'elf2image', ...pos, ...chipOf(opts, ELF2IMAGE_DEFAULT_CHIP), ...val('output', '--output'), ...val('imageVersion', '--image-version'),
           ...(minRev !== undefined ? ['--min-rev-full', String(Number(minRev) * 100)] : []), ...val('minRevFull', '--min-rev-full'), ...val('maxRevFull', '--max-rev-full'),
           ...flag('securePad', '--secure-pad'), ...flag('securePadV2', '--secure-pad-v2'), ...val('elfSha256Offset', '--elf-sha256-offset'),
           ...flag('dontAppendDigest', '--dont-append-digest'), ...flag('useSegments', '--use-segments'), ...val('mmuPageSize', '--flash-mmu-page-size'),

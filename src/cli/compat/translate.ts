@@ -119,8 +119,14 @@ function recognise(tokens: readonly string[], nativeCommands: readonly string[])
 const NATIVE_ALSO = new Set(['write-flash', 'read-flash', 'erase-flash', 'erase-region', 'verify-flash', 'flash-id', 'chip-id', 'read-mac', 'image-info', 'merge-bin', 'elf2image']);
 
 function looksEsptool(rest: readonly string[]): boolean {
-  return rest.some((t) => /^(-z|-u|-e|-fm|-ff|-fs|--compress|--no-compress|--erase[-_]all|--flash[-_](mode|freq|size)(=.*)?|--verify|--diff-with|--skip-flashed|--no-progress|--encrypt)$/.test(t));
+  return rest.some((t) => /^(-z|-u|-e|-fm|-ff|-fs|--compress|--no-compress|--erase[-_]all|--flash[-_](mode|freq|size)(=.*)?|--verify|--diff-with|--skip-flashed|--no-progress|--encrypt)$/.test(t) || ESPTOOL_IMAGE_MARKS.test(t));
 }
+
+/**
+ * elf2image/image_info options anyflash's image commands spell differently or lack (`--version=2`
+ * is esptool's image format version, anyflash's --image-version).
+ */
+const ESPTOOL_IMAGE_MARKS = /^(--version|--min[-_]rev|--append[-_]digest)(=.*)?$/;
 
 function valueOf(leading: readonly string[], names: readonly string[]): string | undefined {
   for (let i = 0; i < leading.length; i++) {
