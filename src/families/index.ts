@@ -55,10 +55,12 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
   const chip = named && familyByName(normaliseChip(named)) ? undefined : named && normaliseChip(named);
   if (families.length === 1) return families[0]!.connect({ ...options, chip });
   const failures: AnyflashError[] = [];
-  // Each round repeats the families' warnings about the port (e.g. no reset over TCP): say each once.
+  // Each round repeats the families' warnings about the port (e.g. no reset over TCP): while
+  // searching, say each once. The device found keeps this sink, so it passes everything after.
   const warned = new Set<string>();
+  let searching = true;
   const events: ConnectOptions['events'] = (e) => {
-    if (e.type === 'note' && e.code) {
+    if (searching && e.type === 'note' && e.code) {
       if (warned.has(e.code)) return;
       warned.add(e.code);
     }
@@ -69,7 +71,7 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
       let answered = false;
       try {
         options.events({ type: 'note', level: 'info', message: `Trying ${family.title} handshake${probe ? ' (short)' : ''}…` });
-        return await family.connect({
+        const device = await family.connect({
           ...options,
           events,
           chip,
@@ -78,6 +80,8 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
           wait: false,
           onHandshake: () => (answered = true),
         });
+        searching = false;
+        return device;
       } catch (e) {
         // A port failure is no family's: the next family would find the same port.
         if (!isAnyflashError(e) || e.code === 'aborted' || e.code.startsWith('port-') || answered) throw e;
