@@ -6,9 +6,9 @@ import { isLine, selectPorts } from '../../src/cli/line/ports.js';
 
 const port = (path: string, facts: Partial<SerialPortInfo> = {}): SerialPortInfo => ({ path, bus: 'usb', heldBy: [], ...facts });
 const machine: SerialPortInfo[] = [
-  port('/dev/ttyUSB0', { vid: '10c4', pid: 'ea60', bridge: 'CP210x', serialNumber: 'A1' }),
-  port('/dev/ttyUSB1', { vid: '1a86', pid: '7523', bridge: 'CH340' }),
-  port('/dev/ttyACM0', { vid: '303a', pid: '1001', product: 'USB JTAG/serial debug unit', byId: '/dev/serial/by-id/usb-Espressif_USB_JTAG_serial_debug_unit-if00' }),
+  port('/dev/ttyUSB0', { vid: 0x10c4, pid: 0xea60, bridge: 'CP210x', serialNumber: 'A1' }),
+  port('/dev/ttyUSB1', { vid: 0x1a86, pid: 0x7523, bridge: 'CH340' }),
+  port('/dev/ttyACM0', { vid: 0x303a, pid: 0x1001, product: 'USB JTAG/serial debug unit', byId: '/dev/serial/by-id/usb-Espressif_USB_JTAG_serial_debug_unit-if00' }),
   port('/dev/ttyS0', { bus: 'other' }),
 ];
 const list = async (): Promise<SerialPortInfo[]> => machine;

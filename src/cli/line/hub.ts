@@ -1,7 +1,7 @@
 import { AnyflashError } from '../../core/errors.js';
 import { listPorts } from '../../diagnose/ports.js';
 import { parseNumber } from '../../engine/parse.js';
-import { globToRegExp, type LineFlags } from './ports.js';
+import { describePort, globToRegExp, type LineFlags } from './ports.js';
 
 /** Where a station sees devices come and go. */
 export interface PortSource {
@@ -61,7 +61,7 @@ export function serialPorts(flags: LineFlags): PortSource {
     async present() {
       return (await listPorts())
         .filter((p) => (glob ? glob.test(p.path) || (p.byId !== undefined && glob.test(p.byId)) : p.bus === 'usb'))
-        .filter((p) => !filter || [p.vid && p.pid ? `${p.vid}:${p.pid}` : '', p.bridge, p.manufacturer, p.product, p.serialNumber, p.path, p.byId].join(' ').toLowerCase().includes(filter))
+        .filter((p) => !filter || describePort(p).includes(filter))
         .map((p) => p.path);
     },
   };

@@ -1,5 +1,6 @@
 import { AnyflashError } from '../../core/errors.js';
 import { listPorts, type SerialPortInfo } from '../../diagnose/ports.js';
+import { vidPid } from '../../diagnose/usb-bridges.js';
 
 /** How a production-line command names its devices. */
 export interface LineFlags {
@@ -27,8 +28,8 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** What `--port-filter` text is matched against: VID:PID, bridge, maker, product, serial, paths. */
-function describe(p: SerialPortInfo): string {
-  return [p.vid && p.pid ? `${p.vid}:${p.pid}` : '', p.bridge, p.manufacturer, p.product, p.serialNumber, p.path, p.byId].filter(Boolean).join(' ').toLowerCase();
+export function describePort(p: SerialPortInfo): string {
+  return [vidPid(p.vid, p.pid), p.bridge, p.manufacturer, p.product, p.serialNumber, p.path, p.byId].filter(Boolean).join(' ').toLowerCase();
 }
 
 /** The ports a line command runs on, in a stable order, each once. */
@@ -41,7 +42,7 @@ export async function selectPorts(flags: LineFlags, list: () => Promise<SerialPo
     for (const p of all) {
       if (glob && !glob.test(p.path) && !(p.byId && glob.test(p.byId))) continue;
       if (flags.allPorts && p.bus !== 'usb') continue;
-      if (filter && !describe(p).includes(filter)) continue;
+      if (filter && !describePort(p).includes(filter)) continue;
       chosen.push(p.path);
     }
     if (chosen.length === 0) {
