@@ -65,7 +65,7 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
   },
   'wrong-chip-image': {
     summary: 'The image was built for another chip.',
-    advice: ['Build for the connected chip (set the target, e.g. `idf.py set-target esp32s3`).', 'Check that you picked the right file for this board.'],
+    advice: ['Use an image built for the connected chip: pick that build of the firmware, or set the target (`idf.py set-target <chip>`) and build again.', 'Check that you picked the right file for this board.'],
     confirm: 'The chip id in the image header differs from the detected chip.',
   },
   'bootloader-guard': {
@@ -386,6 +386,7 @@ export function adviceFor(code: ErrorCode, ctx: AdviceContext = {}): Advice {
 const WEB_CABLE =
   'Use a USB data cable (a charge-only cable powers the board but carries no data) and try the board\'s other USB port (native USB vs the USB-UART bridge).';
 const WEB_BUSY = 'Close other browser tabs and apps (serial monitors, IDEs, other flashers) that hold the port, then reload the page and connect again.';
+const WEB_BAUD = 'Choose a lower baud in the page (115200 where it offers a baud setting) and connect again; some USB-serial adapters and drivers cannot switch to a faster rate.';
 const WEB_DRIVER = 'Install or update the USB-serial driver for the adapter (CH340/CH341, CP210x; Windows: Device Manager), use a data cable, then reload the page.';
 
 /**
@@ -404,7 +405,7 @@ function contextLines(code: ErrorCode, ctx: AdviceContext): string[] {
     case 'no-response':
       // In a browser the port was picked from a list, so it exists; a chip not in download mode
       // and the board's other USB port / a bad cable are the two quick checks, in that order.
-      if (ctx.web) return [`${entry.replace(/\.$/, '')}; if it still does not answer, use a USB data cable and the board's other USB port (native USB vs the USB-UART bridge).`];
+      if (ctx.web) return [`${entry.replace(/\.$/, '')}; if it still does not answer, use a USB data cable and the board's other USB port (native USB vs the USB-UART bridge), and update the browser or try another Chromium-based one.`];
       return ctx.family || ctx.chip ? [entry] : [];
     case 'wrong-boot-mode':
       if (ctx.family && ctx.family !== 'esp') return [entry];
@@ -417,6 +418,12 @@ function contextLines(code: ErrorCode, ctx: AdviceContext): string[] {
     case 'firmware-owns-uart':
     case 'boot-window-missed':
       return ctx.family || ctx.chip || ctx.web ? [entry] : [];
+    case 'baud-mismatch':
+      return ctx.web ? [WEB_BAUD] : [];
+    case 'wrong-chip-image':
+      return ctx.chip && bootFamilyOf(ctx.chip) === 'esp'
+        ? [`Use an image built for the connected chip (${ctx.chip.toUpperCase()}): pick that build of the firmware, or build it for that target (\`idf.py set-target ${ctx.chip}\`, the board in the IDE or platformio.ini).`]
+        : [];
     case 'port-busy':
       return ctx.web ? [WEB_BUSY] : [];
     case 'port-not-found':
@@ -441,6 +448,8 @@ function isReplaced(line: string, code: ErrorCode, ctx: AdviceContext): boolean 
   if (entryLine.test(line) && ['no-response', 'wrong-boot-mode', 'firmware-owns-uart', 'boot-window-missed'].includes(code)) return true;
   if (ctx.web && /--before|--baud|--after|--no-stub|`anyflash|anyflash doctor|fuser|usermod|udev/.test(line)) return true;
   if (ctx.family && ctx.family !== 'esp' && /IO0|auto-reset circuit|EN to GND/.test(line)) return true;
+  // Another family's step (Beken's UART pins, SiFli's power-cycle window) in ESP advice.
+  if (ctx.family === 'esp' && /^Beken:/.test(line)) return true;
   // The Beken entry line already names the download-UART wiring.
   if (ctx.family === 'beken' && /^Check the wiring: adapter TX to chip RX/.test(line)) return true;
   // Native-USB advice for a chip that has no USB of its own.

@@ -9,12 +9,14 @@ export const bk7231gui: ToolSignatures = {
     { pattern: /BK7231 ?(?:GUI|Easy)? ?(?:UART )?Flash(?:er| ?Tool)(?:\s+v?(\d+\.\d+\.\d+))?/i, version: (m) => m[1] },
     { pattern: /^Flasher mode: BK\w+/i },
     { pattern: /^Getting bus\.\.\. \(now, please do reboot by CEN/i },
+    // Its knock-loop line, however users quote it ("getting bus failed", "Getting bus... failed").
+    { pattern: /^Getting bus\W*failed\b/i },
   ],
   signatures: [
     { pattern: /^Flasher mode: (BK\w+)/i, kind: 'info', facts: (m) => ({ chip: bekenChipName(m[1]!) }) },
     { pattern: /Going to open port: (\w+|\/dev\/\S+?)\.?$/i, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },
     { pattern: /^Serial port open!/i, kind: 'progress', step: 'open-port' },
-    { pattern: /Getting bus(?:\.\.\.)? failed, will try again/i, kind: 'attempt', step: 'connect' },
+    { pattern: /Getting bus\W*failed/i, kind: 'attempt', step: 'connect' },
     { pattern: /^Reminder: you should do a device reboot now/i, kind: 'attempt', step: 'connect' },
     // After 100 knocks with reboot reminders: a wiring fault more than a missed reset.
     { pattern: /^Failed to get bus!?$/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.7], ['boot-window-missed', 0.4]], lead: () => bekenWiringFirst() },

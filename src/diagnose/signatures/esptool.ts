@@ -1,3 +1,4 @@
+import { ESP_CHIP_RECORDS } from '../../chips/esp.js';
 import { espChipName, hex, type ToolSignatures } from './types.js';
 
 /** esptool (Python), v2–v5: message texts from its loader, commands and pyserial underneath. */
@@ -15,7 +16,8 @@ export const esptool: ToolSignatures = {
     { pattern: /^Connecting\.*[._]*$/, kind: 'attempt', step: 'connect' },
     // The chip found is not the one the tool (or the IDE's board setting) named: the fix is the board/chip choice.
     { pattern: /This chip is ([\w-]+),? not ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.85]], facts: (m) => ({ chip: espChipName(m[1]!), wrongChip: espChipName(m[2]!) }) },
-    { pattern: /Unexpected chip id in image\. Expected (\d+) but value was (\d+)/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.85]] },
+    // "Expected N" is the connected chip's image id: the chip the image must be built for.
+    { pattern: /Unexpected chip id in image\. Expected (\d+) but value was (\d+)/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.85]], facts: (m) => ({ chip: ESP_CHIP_RECORDS.find((c) => c.imageChipId === Number(m[1]))?.name }) },
     { pattern: /Unexpected (?:chip ID value|CHIP magic value).*Wrong --chip argument/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.7], ['unknown-device', 0.3]] },
     { pattern: /Unexpected chip ID value|Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.6], ['unknown-chip', 0.4]] },
     { pattern: /Wrong --chip argument\?/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.75]] },
@@ -28,6 +30,8 @@ export const esptool: ToolSignatures = {
     { pattern: /Download mode successfully detected, but getting no sync reply/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.9]] },
     { pattern: /Failed to connect to ([\w-]+(?: device)?): Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['firmware-owns-uart', 0.6], ['baud-mismatch', 0.35]], facts: chip },
     { pattern: /Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['firmware-owns-uart', 0.3]] },
+    // Older esptool versions name no byte.
+    { pattern: /Invalid head of packet(?!\s*\()/i, kind: 'fatal', implies: [['garbled-reply', 0.5], ['firmware-owns-uart', 0.25]] },
     { pattern: /Invalid SLIP escape/i, kind: 'fatal', implies: [['garbled-reply', 0.7]] },
     { pattern: /Failed to connect to ([\w-]+(?: device)?): Serial data stream stopped/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.5], ['garbled-reply', 0.4]], facts: chip },
     // Nothing but a missing header during the SYNC loop: no usable reply at all, as with no data.

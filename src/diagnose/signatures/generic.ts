@@ -30,6 +30,9 @@ export const generic: ToolSignatures = {
     { pattern: /Failed to execute 'open' on 'SerialPort':? The port is already open/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.8]] },
     // The browser could not open it: another program or tab holds it, or the driver cannot open it.
     { pattern: /Failed to execute 'open' on 'SerialPort'/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.65], ['port-error', 0.55]] },
+    // The port opened, then the browser's Web Serial layer failed on it (setSignals on a native USB
+    // port, a read or write): a browser fault more than the board's, when a CLI flasher works there.
+    { pattern: /Failed to execute '(?:setSignals|getSignals|write|read|close|getInfo)' on 'SerialPort'|Failed to set control signals|Failed to (?:read|write) (?:from|to) (?:the )?serial port|(?:BufferOverrun|Framing|Parity|Break)Error:/i, kind: 'fatal', step: 'connect', implies: [['port-error', 0.75]], lead: () => webSerialFault() },
 
     // An open port failing: on Windows the driver reports a vanished USB device this way.
     { pattern: /A device which does not exist was specified/i, kind: 'fatal', implies: [['port-vanished', 0.9]] },
@@ -63,10 +66,18 @@ export const generic: ToolSignatures = {
     { pattern: /^Exception: Failed to connect/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]] },
     { pattern: /^Exception: Invalid head of packet/i, kind: 'fatal', implies: [['garbled-reply', 0.5]] },
     { pattern: /^Exception: Timed out waiting for packet header/i, kind: 'fatal', implies: [['timeout', 0.55]] },
+    // esptool's and the esp-web-flasher pages' reply check: a reply came without its status bytes.
+    { pattern: /Didn't get enough status bytes/i, kind: 'fatal', implies: [['garbled-reply', 0.5], ['timeout', 0.4]] },
+    // esp-web-flasher's read timeout (printed on every sync attempt, and once more when a command gets no reply).
+    { pattern: /^Timed out after \d+ milliseconds/i, kind: 'retry' },
     // hid_download_py (uartprogram) and other Beken loaders switching to the working baud.
     { pattern: /Set baudrate failed|Failed to set baud ?rate/i, kind: 'fatal', step: 'connect', implies: [['baud-mismatch', 0.6], ['garbled-reply', 0.3]] },
   ],
 };
+
+function webSerialFault(): string {
+  return "The browser's Web Serial layer failed on an open port: update the browser (Chrome/Edge) or try another Chromium-based one, and try the board's other USB port (native USB vs the USB-UART bridge); if esptool on the command line works on the same port, the browser is the cause.";
+}
 
 function portFromOpen(m: RegExpExecArray): { port?: string } {
   const p = /could not open port '?([^':\s]+)'?/i.exec(m.input);

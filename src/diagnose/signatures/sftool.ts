@@ -15,6 +15,10 @@ export const sftool: ToolSignatures = {
     { pattern: /Failed to download stub:.*Failed to connect to the chip|Failed to connect to the chip/i, kind: 'fatal', step: 'connect', implies: [['firmware-owns-uart', 0.55], ['no-response', 0.5], ['boot-window-missed', 0.35]] },
     { pattern: /Invalid frame end/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.5], ['garbled-reply', 0.4]] },
     { pattern: /Receive data timeout/i, kind: 'fatal', implies: [['timeout', 0.55], ['brownout-suspected', 0.4]] },
+    // The tool refused an input before talking to the flash: a raw file given as file@address should
+    // always be accepted, so a refusal by file type is the tool's (a regression in some 0.1.x versions).
+    { pattern: /Failed to parse file (\S+?)@(0x[0-9a-f]+):.*(?:Unrecognized|Unsupported|Unknown) file (?:type|format)/i, kind: 'fatal', step: 'write', implies: [['tool-outdated', 0.7], ['bad-input', 0.5]], lead: () => 'sftool refused the file by its type before writing anything (the device is fine): a raw image given as file@address should be accepted, so use another sftool version (0.1.14 rejects unknown extensions; 0.1.12 or a fixed release writes it), or give the data as a .bin file.' },
+    { pattern: /Failed to parse file|(?:Unrecognized|Unsupported|Unknown) file (?:type|format)|Invalid (?:file|address) format|No such file or directory \(os error 2\).*\.(?:bin|hex|elf)/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.75]] },
     { pattern: /No stub file found/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.85]] },
     { pattern: /Download stub failed/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.7]] },
     { pattern: /kind: NotFound|The system cannot find the file specified|No such file or directory \(os error 2\)/i, kind: 'fatal', step: 'open-port', implies: [['port-not-found', 0.75]] },
