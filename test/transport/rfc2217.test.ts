@@ -148,7 +148,7 @@ describe('raw TCP server for the simulator', () => {
       assert.equal(link.hostBaud, null);
       assert.deepEqual(device.lineLog, []);
       const second = await openTransport(server.urls.tcp!);
-      await rejectsWith(second.read({ deadline: performance.now() + 2000 }), 'port-vanished');
+      await rejectsWith(second.read({ deadline: performance.now() + 2000 }), 'port-busy');
       await second.close();
       await first.write(Uint8Array.of(2));
       assert.deepEqual(await readExactly(first, 1), Uint8Array.of(2));

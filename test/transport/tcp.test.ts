@@ -101,6 +101,9 @@ describe('raw TCP transport', () => {
     const t = await openTransport(`tcp://127.0.0.1:${bridge.port}`);
     try {
       await bridge.waitConnection();
+      // A session that carried data: its end is a lost link (a close before any byte is a refusal, port-busy).
+      bridge.socket!.write(Uint8Array.of(0x55));
+      assert.deepEqual(await t.read({ deadline: performance.now() + 2000 }), Uint8Array.of(0x55));
       const pending = rejectsWith(t.read({ deadline: performance.now() + 5000 }), 'port-vanished');
       bridge.socket!.destroy();
       await pending;
