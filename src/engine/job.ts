@@ -140,7 +140,9 @@ export async function runWriteJob(device: FlashDevice, regions: Region[], option
   const events = writeOptions.events ?? (() => {});
   const tell = (code: string, message: string): void => events({ type: 'note', level: 'info', code, message });
   if (device.transport.kind === 'sim') return writeRegions(device, regions, writeOptions);
-  const saved = backup ? await backup.saveBefore(device, regions, { events, signal: options.signal }) : undefined;
+  // A blind device (the ESP8266 ROM) cannot read what it holds: there is nothing to back up.
+  if (backup && device.blind) events({ type: 'note', level: 'warn', code: 'no-backup', message: `No backup of the original flash: ${device.blind}.` });
+  const saved = backup && !device.blind ? await backup.saveBefore(device, regions, { events, signal: options.signal }) : undefined;
   if (saved) tell('backup-saved', `Saved the original flash first: ${saved.where} (anyflash restore ${saved.id})`);
   if (!journals) return writeRegions(device, regions, { ...writeOptions, original: saved?.original });
   const journal = await WriteJournal.open(device, regions, port, command, journals);

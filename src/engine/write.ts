@@ -207,7 +207,7 @@ async function writeRegion(job: Job, region: Region, options: WriteOptions): Pro
   throwIfAborted(job.signal);
   const result: RegionResult = { name: region.name, address: region.address, size: region.data.length, writtenBytes: 0, skippedBytes: 0, verified: false };
   const dirty =
-    (options.skipUnchanged ?? true) || job.sent.size > 0
+    ((options.skipUnchanged ?? true) || job.sent.size > 0) && !device.blind
       ? await compareRegion(job, region, options.original)
       : [{ start: alignDown(region.address, device.sectorSize), end: alignUp(region.address + region.data.length, device.sectorSize) }];
   if (dirty.length === 0) {
@@ -220,7 +220,9 @@ async function writeRegion(job: Job, region: Region, options: WriteOptions): Pro
   await writeRanges(job, region, dirty);
   result.writtenBytes = sentInside(job, region);
   result.skippedBytes = region.data.length - result.writtenBytes;
-  if (options.verify ?? true) {
+  if ((options.verify ?? true) && device.blind) {
+    job.events({ type: 'note', level: 'warn', code: 'not-verified', message: `${region.name} written but not verified: ${device.blind}.` });
+  } else if (options.verify ?? true) {
     await verifyRegion(job, region, options.verifyRetries ?? 2);
     result.verified = true;
   }
@@ -268,7 +270,14 @@ async function assemble(job: Job, range: Range): Promise<Uint8Array> {
     out.set(r.data.subarray(s - r.address, e - r.address), s - range.start);
     covered.fill(1, s - range.start, e - range.start);
   }
-  // Preserve what lies outside the regions in the sectors we are about to erase.
+  // Preserve what lies outside the regions in the sectors we are about to erase; a blind device
+  // cannot read it, so those bytes end erased, as esptool leaves them.
+  if (job.device.blind) {
+    out.forEach((_, k) => {
+      if (!covered[k]) out[k] = 0xff;
+    });
+    return out;
+  }
   let i = 0;
   while (i < out.length) {
     if (covered[i]) {

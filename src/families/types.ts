@@ -84,6 +84,11 @@ export interface FlashDevice {
   readonly sectorSize: number;
   readonly digest: DigestScheme;
   readonly transport: Transport;
+  /**
+   * Set when the device can neither digest nor read its flash (the ESP8266 ROM without the stub):
+   * says why. The engine then writes whole sectors blind, as esptool does there, and cannot verify.
+   */
+  readonly blind?: string;
   info(): Promise<DeviceInfo>;
   /**
    * What tells this device apart from others (journal and backup keys), where `info` costs more

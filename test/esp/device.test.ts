@@ -5,6 +5,7 @@ import { md5 } from '../../src/core/md5.js';
 import { toHex } from '../../src/core/bytes.js';
 import { isAnyflashError } from '../../src/core/errors.js';
 import { readRange } from '../../src/engine/ops.js';
+import { writeRegions } from '../../src/engine/write.js';
 import { bench, pattern } from './helpers.js';
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error & { code: string; advice: string[]; evidence: string[] }> {
@@ -109,6 +110,20 @@ test('ESP8266 ROM mode writes with the erase-size workaround and refuses MD5 it 
   assert.deepEqual(b.sim.flash.read(0x1000, data.length), data);
   assert.deepEqual(b.sim.flash.read(0x3000, 0x1000), new Uint8Array(0x1000), 'the sector after the range is untouched');
   await rejectsWith(dev.flashDigest(0x1000, 0x2000), 'unsupported');
+});
+
+test('ESP8266 ROM mode (esptool --no-stub): the engine writes whole sectors blind, the rest of the last sector erased, and says it could not verify', async () => {
+  const b = await bench('esp8266');
+  b.sim.flash.program(0, new Uint8Array(0x10000).fill(0x00));
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink, noStub: true });
+  const data = pattern(0x1800, 11);
+  const notes: string[] = [];
+  const summary = await writeRegions(dev, [{ name: 'user1.bin', address: 0x1000, data }], { events: (e) => e.type === 'note' && notes.push(e.code ?? '') });
+  assert.deepEqual(b.sim.flash.read(0x1000, data.length), data);
+  assert.deepEqual(b.sim.flash.read(0x2800, 0x800), new Uint8Array(0x800).fill(0xff), 'esptool leaves the rest of the last sector erased');
+  assert.deepEqual(b.sim.flash.read(0x3000, 0x1000), new Uint8Array(0x1000), 'the next sector is untouched');
+  assert.deepEqual(notes, ['not-verified']);
+  assert.equal(summary.regions[0]!.verified, false);
 });
 
 test('a stub left running is recognised (SYNC value 0) and not uploaded again', async () => {

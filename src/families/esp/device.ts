@@ -161,6 +161,10 @@ export class EspDevice implements FlashDevice {
     return this.loader.stub ? 'stub' : 'rom';
   }
 
+  get blind(): string | undefined {
+    return !this.loader.stub && this.state.chip.name === 'esp8266' ? 'the ESP8266 ROM has no SPI_FLASH_MD5 or READ_FLASH (--no-stub)' : undefined;
+  }
+
   async info(): Promise<DeviceInfo> {
     const s = this.state;
     const extra: Record<string, string | number | boolean> = {
