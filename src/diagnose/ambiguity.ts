@@ -57,8 +57,19 @@ const QUESTIONS: readonly OpenQuestion[] = [
       'a charge-only cable or the wrong USB port of the board (no-response)',
       'a chip that did not enter download mode (wrong-boot-mode)',
       ...(s.clues.has('native-usb') ? ["a browser or page version that cannot talk to the chip's native USB (tool-outdated)"] : []),
+      'a browser fault in its Web Serial layer (port-error)',
     ],
-    check: 'whether the browser lists the board on its other USB port or with another cable; then hold BOOT while clicking Connect',
+    check: 'whether the browser lists the board on its other USB port or with another cable; then hold BOOT while clicking Connect; if esptool on the command line works on the same port, update the browser or try another Chromium-based one',
+  },
+  {
+    // BK7231 GUI Flash Tool never got the bus: its serial layer under Mono reads replies differently.
+    applies: (s, top) => top === 'no-response' && s.clues.has('bus-never-obtained') && !s.clues.has('chip-in-file-name'),
+    between: () => [
+      'wrong wiring or a missed CEN reset (no-response)',
+      "the GUI's reply handling on Linux/Mono (tool-outdated: its cfg_readReplyStyle setting)",
+      'a chip this tool version does not support (chip-unsupported-by-tool)',
+    ],
+    check: 'TX/RX crossed to RX1/TX1 (P10/P11) with a common GND and a CEN reset while it is linking; with that verified on Linux, cfg_readReplyStyle on the UART tab, or another flasher (ltchiptool, bk7231tools)',
   },
   {
     applies: (s, top) => s.family === 'beken' && CONNECT_CODES.includes(top) && !s.clues.has('chip-unknown-to-tool') && !s.connected,

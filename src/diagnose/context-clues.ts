@@ -110,7 +110,7 @@ function busNeverObtained(input: ContextClueInput, start: number, add: Add): voi
     code: 'no-response', weight: 0.72, step: 'connect', order: last,
     text: `${quote(input.raw[last]!)} — the chip never answered the tool's link request.`,
     lead: () =>
-      `${bekenWiringFirst()} The download UART is RX1/TX1 (P10/P11); other test pads or the log UART do not answer. With the wiring verified on Linux (Mono), set the GUI's cfg_readReplyStyle on its UART tab, or try ltchiptool/bk7231tools.`,
+      `${knocks >= 3 ? bekenWiringFirst() : "No link to the chip: connect the adapter's TX to the chip's RX1 and RX to its TX1 (swap them if unsure), common GND, a solid 3.3 V, then reset by CEN or power-cycle while the tool is linking."} The download UART is RX1/TX1 (P10/P11); other test pads or the log UART do not answer. With the wiring verified on Linux (Mono), set the GUI's cfg_readReplyStyle on its UART tab, or try ltchiptool/bk7231tools.`,
   });
 }
 

@@ -231,7 +231,11 @@ export function explain(text: string): ExplainResult {
   });
   const top = causes[0];
   if (top && clues.linkLead && LINK_CODES.has(top.code)) top.advice = [clues.linkLead, ...top.advice];
-  const suggestion = invocation ? renderCommand(invocation, facts, { failedBaud: clues.failedBaud, lowerBaud: top?.code === 'baud-mismatch' }) : undefined;
+  // A port the tool had to guess and did not find: the command to run names one.
+  const portToGive = top && invocation && !invocation.port && !facts.port && (top.code === 'no-port' || clues.found.has('port-not-given'));
+  const suggestion = invocation
+    ? renderCommand(portToGive ? { ...invocation, port: '<port>' } : invocation, facts, { failedBaud: clues.failedBaud, lowerBaud: top?.code === 'baud-mismatch' })
+    : undefined;
   const summary = top
     ? adviceFor(top.code).summary
     : !recognised
@@ -252,7 +256,7 @@ export function explain(text: string): ExplainResult {
     ...(distinguish ? { distinguish } : {}),
     ...(undecided ? { undecided } : {}),
     ...(suggestion === undefined && top && facts.port && DOCTOR_CODES.has(top.code)
-      ? { suggestion: renderDoctor(facts) }
+      ? { suggestion: renderCheck(facts, top.code === 'baud-mismatch') }
       : {}),
   };
 }
@@ -459,6 +463,11 @@ function workDirOf(lines: readonly string[]): string | undefined {
   return undefined;
 }
 
-function renderDoctor(facts: LogFacts): string {
-  return ['anyflash doctor', `--port ${facts.port}`, ...(facts.chip ? [`--chip ${facts.chip}`] : [])].join(' ');
+/**
+ * The next step when the log has no command line: `doctor` tests the line; after a baud failure,
+ * `info` at 115200 checks the link at the baud that works (the failed baud is never carried over).
+ */
+function renderCheck(facts: LogFacts, lowerBaud: boolean): string {
+  const target = [`--port ${facts.port}`, ...(facts.chip ? [`--chip ${facts.chip}`] : [])];
+  return (lowerBaud ? ['anyflash info', ...target, '--baud 115200'] : ['anyflash doctor', ...target]).join(' ');
 }
