@@ -78,6 +78,19 @@ describe('command lines of other tools become anyflash commands', () => {
     assert.deepEqual(steps('explain -- idf.py -p /dev/ttyUSB0 --before no_reset flash'), [['explain', '--', 'idf.py', '-p', '/dev/ttyUSB0', '--before', 'no_reset', 'flash']]);
   });
 
+  it('reads held-out grammar the tools accept: attached short values, megabit sizes, elf2image defaults, espflash 3.x checksum options', () => {
+    // argparse/click/clap take a one-letter option's value attached.
+    assert.deepEqual(steps('esptool.py -cesp32 -p/dev/ttyUSB0 -b115200 write_flash 0x1000 a.bin'), [['write', '0x1000', 'a.bin', '--port', '/dev/ttyUSB0', '--baud', '115200', '--chip', 'esp32']]);
+    assert.deepEqual(steps('ltchiptool flash read -dCOM5 bk7231n dump.bin'), [['read', 'dump.bin', '--port', 'COM5', '--chip', 'bk7231n']]);
+    // esptool v2/v3 took sizes in megabits (32m is 4MB, 32m-c1 the ESP8266 4MB-c1 layout).
+    assert.deepEqual(steps('esptool.py -p X write_flash -fm dio -fs 32m 0x0 fw.bin'), [['write', '0x0', 'fw.bin', '--flash-mode', 'dio', '--flash-size', '4MB', '--port', 'X']]);
+    assert.deepEqual(steps('esptool.py -p X write_flash --flash_size 32m-c1 0x0 fw.bin')[0]!.slice(3, 5), ['--flash-size', '4MB-c1']);
+    // elf2image without --chip builds an ESP8266 image; --version=2 is esptool's, so the line is esptool's.
+    assert.deepEqual(steps('elf2image --version=2 -o user1.bin espmodule'), [['image', 'elf2image', 'espmodule', '--chip', 'esp8266', '--output', 'user1.bin', '--image-version', '2']]);
+    // espflash 3.x: checksum-md5 --address A --length L.
+    assert.deepEqual(steps('espflash checksum-md5 --address 0x1000 --length 0x100')[0]!.slice(0, 3), ['read', '0x1000', '0x100']);
+  });
+
   it('passes every port of an esptool write_flash on (anyflash writes several devices at once)', () => {
     assert.deepEqual(steps('--port A --port B write_flash 0x1000 b.bin'), [['write', '0x1000', 'b.bin', '--port', 'A', '--port', 'B']]);
   });

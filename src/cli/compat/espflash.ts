@@ -221,9 +221,12 @@ const COMMANDS: Record<string, { specs: readonly OptSpec[]; target: string[]; ha
     },
   },
   'checksum-md5': {
-    specs: [],
+    // espflash 3.x took the region as --address/--length options, later releases as positionals.
+    specs: [opt('address', 1, '-a', '--address'), opt('length', 1, '-l', '--length')],
     target: ['read'],
-    handler: (pos, opts) => {
+    handler: (given, opts) => {
+      const named = ['address', 'length'].map((k) => single(opts, k));
+      const pos = named.every((v) => v !== undefined) ? (named as string[]) : given;
       if (pos.length !== 2) throw new AnyflashError('bad-input', 'checksum-md5 takes ADDRESS SIZE.', { advice: ['Example: espflash checksum-md5 0x10000 0x100000'] });
       const file = join(mkdtempSync(join(tmpdir(), 'anyflash-md5-')), 'region.bin');
       return [

@@ -98,8 +98,14 @@ function withEsptoolEnv(s: DeviceSettings): DeviceSettings {
 
 const device = (opts: FoundOpt[]): string[] => [...deviceArgs(withEsptoolEnv(settingsFrom(opts))), ...extraArgs(opts)];
 
+/** esptool v1/v2 sizes in megabits, which v2 and v3 still accepted (with a deprecation warning). */
+const MEGABIT_SIZES: Record<string, string> = {
+  '2m': '256KB', '4m': '512KB', '8m': '1MB', '16m': '2MB', '32m': '4MB', '16m-c1': '2MB-c1', '32m-c1': '4MB-c1', '32m-c2': '4MB-c2',
+};
+
 function flashParams(opts: FoundOpt[], detect: 'device' | 'keep'): string[] {
-  const size = single(opts, 'flashSize');
+  const given = single(opts, 'flashSize');
+  const size = given !== undefined ? (MEGABIT_SIZES[given.toLowerCase()] ?? given) : undefined;
   return [
     ...(has(opts, 'flashMode') ? ['--flash-mode', single(opts, 'flashMode')!] : []),
     ...(has(opts, 'flashFreq') ? ['--flash-freq', single(opts, 'flashFreq')!] : []),

@@ -64,9 +64,7 @@ export function scanArgs(tokens: readonly string[], tables: ReadonlyArray<readon
       positionals.push(t);
       continue;
     }
-    const eq = t.startsWith('--') ? t.indexOf('=') : -1;
-    const name = eq > 0 ? t.slice(0, eq) : t;
-    const inline = eq > 0 ? t.slice(eq + 1) : undefined;
+    const { name, inline } = splitOption(t, tables);
     const spec = findSpec(name, tables);
     if (!spec) throw unknownOption(name, tables.flatMap((tb) => tb.flatMap((s) => s.names)), where);
     if (spec.arity === 0) {
@@ -87,6 +85,19 @@ export function scanArgs(tokens: readonly string[], tables: ReadonlyArray<readon
     }
   }
   return { opts, positionals };
+}
+
+/**
+ * An option token's name and inline value: `--port=X`, and `-pX`/`-b115200` (a one-letter option
+ * that takes a value, with the value attached, as argparse, click and clap all accept).
+ */
+export function splitOption(t: string, tables: ReadonlyArray<readonly OptSpec[]>): { name: string; inline?: string } {
+  if (t.startsWith('--')) {
+    const eq = t.indexOf('=');
+    return eq > 0 ? { name: t.slice(0, eq), inline: t.slice(eq + 1) } : { name: t };
+  }
+  if (t.length > 2 && !findSpec(t, tables) && findSpec(t.slice(0, 2), tables)?.arity === 1) return { name: t.slice(0, 2), inline: t.slice(2) };
+  return { name: t };
 }
 
 export function missingValue(name: string, where: string): AnyflashError {
@@ -160,9 +171,9 @@ export function repeatedPort(ports: readonly string[], option = '--port'): Anyfl
 export function leadingOptions(tokens: readonly string[], tables: ReadonlyArray<readonly OptSpec[]>): { leading: string[]; index: number } {
   let i = 0;
   while (i < tokens.length && isOptionToken(tokens[i]!)) {
-    const t = tokens[i++]!;
-    const inline = t.startsWith('--') && t.includes('=');
-    const spec = findSpec(inline ? t.slice(0, t.indexOf('=')) : t, tables);
+    const { name, inline: value } = splitOption(tokens[i++]!, tables);
+    const inline = value !== undefined;
+    const spec = findSpec(name, tables);
     if (spec?.arity === 1 && !inline) i++;
     else if (spec?.arity === 'bool?' && !inline && /^(true|false)$/i.test(tokens[i] ?? '')) i++;
     else if (spec?.arity === 'many') while (i < tokens.length && !isOptionToken(tokens[i]!)) i++;
