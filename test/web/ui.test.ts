@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browserSkipReason, launchChromium, screenshot, startUi, testImage, type Browser, type UiProcess } from './browser.js';
 import { fakeWebSerialScript } from './fake-serial.js';
+import { addFile, connectTo, flashAndWait, unfold } from './page-steps.js';
 
 const skip = browserSkipReason();
 if (skip) console.log(`# ${skip}`);
@@ -18,31 +19,6 @@ Connecting......................................
 
 A fatal error occurred: Failed to connect to ESP32: Wrong boot mode detected (0x13)! The chip needs to be in download mode.
 `;
-
-async function connectTo(page: Page, port: string): Promise<void> {
-  await page.check('input[value="bridge"]');
-  await page.fill('#bridge-custom', port);
-  await page.click('#connect');
-}
-
-async function addFile(page: Page, name: string, data: Buffer, address: string): Promise<void> {
-  await page.setInputFiles('#file-input', { name, mimeType: 'application/octet-stream', buffer: data });
-  // A raw binary needs an address: the plan says so next to the files until one is typed.
-  await page.locator('#plan-problem', { hasText: /bad-input: .* is a raw binary; say where it goes/ }).waitFor();
-  const field = page.getByLabel(`Address of ${name}`);
-  assert.equal(await field.getAttribute('aria-invalid'), 'true');
-  await field.fill(address);
-  await field.press('Tab');
-  await page.locator('#plan-problem').waitFor({ state: 'hidden' });
-}
-
-async function flashAndWait(page: Page): Promise<string> {
-  await page.locator('#result').evaluate((el) => el.setAttribute('hidden', ''));
-  await page.click('#flash');
-  await page.locator('#result:not([hidden]), #error:not([hidden])').first().waitFor();
-  assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').innerText().catch(() => ''));
-  return page.locator('#result').innerText();
-}
 
 describe('web UI in Chromium', { skip }, () => {
   let ui: UiProcess;
@@ -92,6 +68,7 @@ describe('web UI in Chromium', { skip }, () => {
     await shot(page, 'skip-unchanged');
 
     // Backup: the bytes offered for download are the flash contents.
+    await unfold(page, 'tools-fold');
     await page.fill('#read-address', '0x10000');
     await page.fill('#read-size', '0x10000');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#read')]);
@@ -101,6 +78,7 @@ describe('web UI in Chromium', { skip }, () => {
     assert.equal(download.suggestedFilename(), 'esp32-0x10000-0x10000.bin');
 
     // Monitor: a hard reset boots the chip, whose ROM banner appears in the pane.
+    await unfold(page, 'monitor-fold');
     await page.click('#monitor');
     await page.locator('#monitor-out', { hasText: 'rst:0x1' }).waitFor();
     await page.click('#monitor-stop');
@@ -156,6 +134,7 @@ describe('web UI in Chromium', { skip }, () => {
   });
 
   it('explains a pasted log', async () => {
+    await unfold(page, 'explain-fold');
     await page.fill('#explain-text', WRONG_BOOT_LOG);
     await page.click('#explain');
     const out = page.locator('#explain-out');
@@ -209,6 +188,7 @@ describe('web UI in Chromium', { skip }, () => {
     await shot(page, 'demo');
 
     // Erase asks first, then the range reads back erased.
+    await unfold(page, 'tools-fold');
     await page.fill('#erase-address', '0x20000');
     await page.fill('#erase-size', '0x8000');
     page.once('dialog', (d) => void d.accept());

@@ -30,6 +30,8 @@ export function formatBytes(n: number): string {
 }
 
 export function formatSeconds(s: number): string {
+  // Under a second a tenth is too coarse: a quick verify would read "0.0 s".
+  if (s < 1) return `${s.toFixed(2)} s`;
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 

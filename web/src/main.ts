@@ -16,7 +16,8 @@ import { $, el, fill, formatBytes, show } from './dom.js';
 import { addressFromName, isProjectFile, parseAddress, readProject, regionsFor, type Expectation, type FileEntry } from './files.js';
 import { createLink, fetchBridgePorts, type BridgePort, type LinkChoice, type OpenedLink } from './links.js';
 import { MapPainter } from './paint.js';
-import { clearError, logEvent, ProgressView, renderDevice, renderError, renderExplain, renderMap, renderResult } from './render.js';
+import { chipTitle, type PageAction } from './advice.js';
+import { actionContext, clearError, logEvent, ProgressView, renderDevice, renderError, renderExplain, renderMap, renderResult } from './render.js';
 import { pageBackups, pageJournals } from './stores.js';
 import { installBrowserStubs } from './stubs.js';
 import { monitorView } from './monitor-elf.js';
@@ -33,6 +34,12 @@ let entries: FileEntry[] = [];
 let expected = new Map<string, Expectation>();
 let nextId = 1;
 let sifliStub: Uint8Array | undefined;
+/** Set by "Retry without auto-reset": the next connect goes straight to the guided BOOT/RESET entry. */
+let manualEntry = false;
+/** Auto-reset attempts made and planned in the connect running now ("trying auto-reset… 2/3"). */
+let attempts = { made: 0, planned: 0 };
+/** Ends the monitor without ending the connection. */
+let monitorStop: AbortController | null = null;
 const progress = new ProgressView();
 const painter = new MapPainter();
 
@@ -54,6 +61,7 @@ function onTransportChange(): void {
   const kind = choice().kind;
   show($('bridge-controls'), kind === 'bridge');
   show($('demo-controls'), kind === 'demo');
+  showStubPicker();
 }
 
 async function loadBridgePorts(): Promise<boolean> {
@@ -80,13 +88,25 @@ async function loadBridgePorts(): Promise<boolean> {
 
 // ---- events -------------------------------------------------------------------------------------
 
+/** The flasher stub's upload is part of connecting, not a bar among the file's writes. */
+const BARLESS = new Set(['stub', 'connect', 'baud']);
+
 function onEvent(e: AnyflashEvent): void {
   logEvent(e);
+  if ((e.type === 'start' || e.type === 'progress' || e.type === 'finish') && BARLESS.has(e.op)) return;
   switch (e.type) {
     case 'wait-for-user':
+      $('connect-status').textContent = 'Auto-reset did not start the bootloader: use the buttons on the board.';
       showBootPanel(e.message);
       break;
+    case 'connect-attempt':
+      if (e.strategy !== 'manual' && attempts.planned > 0) {
+        attempts.made = Math.min(attempts.planned, attempts.made + 1);
+        $('connect-status').textContent = `Trying auto-reset… ${attempts.made}/${attempts.planned}`;
+      }
+      break;
     case 'connected':
+      $('connect-status').textContent = '';
       show($('boot-panel'), false);
       break;
     case 'start':
@@ -185,15 +205,55 @@ async function connect(signal: AbortSignal): Promise<void> {
     refresh();
   }
   try {
-    device = await connectDevice(connectOptions(signal));
+    device = await connectGuided(signal);
   } catch (e) {
     // A chip that did not answer may be printing its firmware log: stop listening to it.
     await link.transport.close().catch(() => {});
     link = null;
     throw e;
+  } finally {
+    $('connect-status').textContent = '';
   }
-  renderDevice(await device.info(), link.how);
+  const info = await device.info();
+  renderDevice(info, link.how);
+  showStatus(`Connected: ${info.description} · ${formatBytes(info.flashSize)} flash · ${link.how}`);
+  painter.reset();
   drawPlan();
+}
+
+/** Failures a press of BOOT/RESET can get past; anything else (a port, an input, a stop) is final. */
+const GUIDABLE = new Set(['firmware-owns-uart', 'no-response', 'wrong-boot-mode', 'no-sync-reply', 'garbled-reply']);
+
+/**
+ * Auto-reset first, its attempts shown; when it fails and guiding is on, the family's BOOT/RESET
+ * entry at once, whatever the Chip setting: the family that saw the chip (or the named one) guides.
+ */
+async function connectGuided(signal: AbortSignal): Promise<FlashDevice> {
+  const opts = connectOptions(signal);
+  const manual = manualEntry;
+  manualEntry = false;
+  const known = opts.chip ?? link!.transport.facts.chip;
+  const guided = (family: string): Promise<FlashDevice> =>
+    connectDevice({ ...opts, chip: family, wait: true, ...(FAMILIES.find((f) => f.name === family || f.chips.includes(family))?.name === 'esp' ? { before: 'no-reset', connectAttempts: 1 } : {}) });
+  if (manual) return guided(known ?? 'esp');
+  const perFamily = known ? 3 : 1;
+  attempts = { made: 0, planned: known ? perFamily : FAMILIES.length * 2 };
+  if (!opts.wait) return connectDevice({ ...opts, connectAttempts: perFamily });
+  try {
+    return await connectDevice({ ...opts, wait: false, connectAttempts: perFamily });
+  } catch (e) {
+    const err = toAnyflashError(e);
+    if (!GUIDABLE.has(err.code) || signal.aborted) throw err;
+    onEvent({ type: 'note', level: 'info', message: `Auto-reset did not start the bootloader (${err.code}): guiding BOOT/RESET by hand.` });
+    return guided(known ?? err.family ?? 'esp');
+  } finally {
+    attempts = { made: 0, planned: 0 };
+  }
+}
+
+function showStatus(text: string | null): void {
+  $('status-strip').textContent = text ?? '';
+  show($('status-strip'), text !== null);
 }
 
 async function disconnect(): Promise<void> {
@@ -203,6 +263,13 @@ async function disconnect(): Promise<void> {
   device = null;
   link = null;
   show($('device'), false);
+  showStatus(null);
+  // Nothing of the old chip stays: its flash size, what was written to it, what it printed.
+  painter.reset();
+  progress.clear();
+  show($('result'), false);
+  $('monitor-out').textContent = '';
+  drawPlan();
   refresh();
 }
 
@@ -325,6 +392,7 @@ async function flash(signal: AbortSignal): Promise<void> {
   const dev = device!;
   const { regions, warnings } = regionsFor(entries, dev.chip, dev.family);
   progress.reset();
+  const t0 = performance.now();
   show($('result'), false);
   for (const w of warnings) onEvent({ type: 'note', level: 'warn', message: w });
   // The same job as the CLI's: another chip's image is refused, critical regions go last.
@@ -340,7 +408,7 @@ async function flash(signal: AbortSignal): Promise<void> {
     port: link!.how,
   });
   device = summary.device;
-  renderResult(summary, dev.sectorSize);
+  renderResult(summary, dev.sectorSize, (performance.now() - t0) / 1000);
 }
 
 // ---- tools --------------------------------------------------------------------------------------
@@ -395,10 +463,13 @@ async function monitor(signal: AbortSignal): Promise<void> {
   if (transport.canSetBaud && transport.baud !== baud) await transport.setBaud(baud);
   // Crashes are decoded against a dropped ELF (the monitor's own pick, else one among the files).
   const view = await monitorView($<HTMLInputElement>('monitor-elf').files?.[0], entries, (note) => onEvent({ type: 'note', level: 'info', message: note }));
+  monitorStop = new AbortController();
+  const stop = AbortSignal.any([signal, monitorStop.signal]);
+  showStatus(`Monitoring at ${baud} baud · ${link!.how}`);
   try {
-    while (!signal.aborted) {
-      const data = await transport.read({ deadline: deadlineIn(250), signal }).catch((e: unknown) => {
-        if (signal.aborted) return new Uint8Array(0);
+    while (!stop.aborted) {
+      const data = await transport.read({ deadline: deadlineIn(250), signal: stop }).catch((e: unknown) => {
+        if (stop.aborted) return new Uint8Array(0);
         throw e;
       });
       const text = data.length === 0 ? view.idle() : view.push(data);
@@ -408,10 +479,37 @@ async function monitor(signal: AbortSignal): Promise<void> {
     }
   } finally {
     monitoring = false;
+    monitorStop = null;
   }
+  // "Stop monitor" ends the monitor, not the connection: the chip goes back to its bootloader.
+  if (!signal.aborted) await connect(signal);
 }
 
 // ---- wiring -------------------------------------------------------------------------------------
+
+/** The SiFli stub file matters only for an SF32 on a real port: simulators and other chips need none. */
+function showStubPicker(): void {
+  const c = choice();
+  const named = `${$<HTMLSelectElement>('chip').value} ${c.kind === 'bridge' ? c.port : ''} ${device?.family ?? ''}`.toLowerCase();
+  const sim = c.kind === 'demo' || (c.kind === 'bridge' && c.port.startsWith('sim:'));
+  show($('sifli-stub-row'), /sf32|sifli/.test(named) && !sim);
+}
+
+/** A button under an error or an explanation: pick the chip it names, or connect with BOOT/RESET by hand. */
+function onAction(a: PageAction): void {
+  if (a.kind === 'pick-chip') {
+    $<HTMLSelectElement>('chip').value = a.chip;
+    showStubPicker();
+    onEvent({ type: 'note', level: 'info', message: `Chip set to ${chipTitle(a.chip)}.` });
+    clearError();
+    $('chip').focus();
+    return;
+  }
+  $<HTMLInputElement>('guide').checked = true;
+  manualEntry = true;
+  clearError();
+  if (device === null) void run(connect);
+}
 
 function fillSelects(): void {
   const chip = $<HTMLSelectElement>('chip');
@@ -433,6 +531,7 @@ async function init(): Promise<void> {
     r.addEventListener('change', onTransportChange);
   }
   onTransportChange();
+  showStubPicker();
   document.body.dataset.mode = preferred;
 
   $('connect').addEventListener('click', () => void run(connect));
@@ -446,8 +545,13 @@ async function init(): Promise<void> {
   $('read').addEventListener('click', () => void run(readToFile));
   $('erase').addEventListener('click', () => void run(erase));
   $('monitor').addEventListener('click', () => void run(monitor));
-  $('monitor-stop').addEventListener('click', () => job?.abort());
+  $('monitor-stop').addEventListener('click', () => monitorStop?.abort());
   $('explain').addEventListener('click', () => renderExplain(explain($<HTMLTextAreaElement>('explain-text').value)));
+  $('chip').addEventListener('change', showStubPicker);
+  $('bridge-custom').addEventListener('input', showStubPicker);
+  $('bridge-port').addEventListener('change', showStubPicker);
+  actionContext.chips = FAMILIES.flatMap((f) => f.chips);
+  actionContext.run = onAction;
   $<HTMLInputElement>('sifli-stub').addEventListener('change', async (ev) => {
     const file = (ev.target as HTMLInputElement).files?.[0];
     sifliStub = file ? new Uint8Array(await file.arrayBuffer()) : undefined;

@@ -6,17 +6,32 @@ import { describeRecoveries } from '../../src/engine/recovery.js';
 import type { Region } from '../../src/engine/regions.js';
 import type { WriteSummary } from '../../src/engine/write.js';
 import type { DeviceInfo } from '../../src/families/types.js';
+import { actionLabel, actionsFor, webWords, withCode, type PageAction } from './advice.js';
 import { $, el, fill, formatBytes, formatSeconds, show } from './dom.js';
 import type { MapMark } from './paint.js';
 
-/** The same code, one-line summary, advice and evidence the CLI prints (`AnyflashError.toJSON()`). */
+/** Chips the page's Chip list offers, and what a page action does (set by main). */
+export const actionContext: { chips: string[]; run: (a: PageAction) => void } = { chips: [], run: () => {} };
+
+function actionButtons(code: string, advice: readonly string[], seenChip?: string): HTMLElement | null {
+  const actions = actionsFor(code, advice, actionContext.chips, seenChip);
+  if (actions.length === 0) return null;
+  return el('div', { class: 'actions' }, ...actions.map((a) => {
+    const b = el('button', { type: 'button', 'data-action': a.kind }, actionLabel(a));
+    b.addEventListener('click', () => actionContext.run(a));
+    return b;
+  }));
+}
+
+/** The CLI's code, summary and evidence, with advice in the page's words and buttons for its steps. */
 export function renderError(e: AnyflashError): void {
   const box = $('error');
   const json = e.toJSON() as { code: string; summary: string; advice: string[]; evidence: string[] };
   fill(box,
     el('h2', {}, el('span', { class: 'code-tag', 'data-code': json.code }, json.code), json.summary),
     json.advice.length ? el('p', {}, el('strong', {}, 'What to do: ')) : null,
-    json.advice.length ? el('ol', { class: 'advice' }, ...json.advice.map((a) => el('li', {}, a))) : null,
+    json.advice.length ? el('ol', { class: 'advice' }, ...json.advice.map((a) => el('li', {}, ...withCode(webWords(a))))) : null,
+    actionButtons(json.code, json.advice),
     json.evidence.length
       ? el('details', {}, el('summary', {}, 'Evidence'), el('ul', {}, ...json.evidence.map((x) => el('li', { class: 'mono' }, x))))
       : null,
@@ -70,6 +85,7 @@ export function renderMap(regions: readonly Region[], flashSize: number, marks: 
 }
 
 interface Row {
+  item: HTMLElement;
   bar: HTMLProgressElement;
   info: HTMLElement;
   started: number;
@@ -86,17 +102,24 @@ export class ProgressView {
     show($('progress-section'), true);
   }
 
+  /** Empties and hides the section (after a disconnect). */
+  clear(): void {
+    this.reset();
+    show($('progress-section'), false);
+  }
+
   private key(op: string, region?: RegionRef): string {
     return `${op}:${region?.address ?? ''}:${region?.name ?? ''}`;
   }
 
   start(op: string, total: number, region?: RegionRef): void {
+    this.rows.get(this.key(op, region))?.item.remove();
     const title = `${op} ${region?.name ?? ''} ${region ? `@ ${hexAddr(region.address)}` : ''}`.trim();
     const bar = el('progress', { max: String(Math.max(1, total)), value: '0', 'aria-label': title });
     const info = el('span', { class: 'rate' }, '');
     const item = el('div', { class: 'item', 'data-op': op }, el('div', { class: 'label' }, el('span', {}, title), info), bar);
     $('progress').append(item);
-    this.rows.set(this.key(op, region), { bar, info, started: performance.now() });
+    this.rows.set(this.key(op, region), { bar, info, item, started: performance.now() });
   }
 
   progress(op: string, done: number, total: number, region?: RegionRef): void {
@@ -119,9 +142,11 @@ export class ProgressView {
     }
   }
 
-  finish(op: string, seconds: number, region?: RegionRef, bytes?: number): void {
+  /** Times are this page's own clock from the bar's start: what the person waited, bridge round trips included. */
+  finish(op: string, _engineSeconds: number, region?: RegionRef, bytes?: number): void {
     const row = this.rows.get(this.key(op, region));
     if (!row) return;
+    const seconds = (performance.now() - row.started) / 1000;
     row.bar.value = row.bar.max;
     const rate = bytes && seconds > 0 ? ` · ${formatBytes(Math.round(bytes / seconds))}/s` : '';
     row.info.textContent = `done in ${formatSeconds(seconds)}${rate}`;
@@ -166,15 +191,26 @@ export function logEvent(e: AnyflashEvent): void {
   log.scrollTop = log.scrollHeight;
 }
 
-export function renderResult(summary: WriteSummary, sectorSize: number): void {
+/** What happened, in a few words: nothing to do, written without a check, or written and checked. */
+export function resultTitle(summary: WriteSummary): string {
+  const r = summary.recoveries;
+  const recoveries = r ? r.linkLosses + r.reboots + r.garbled + r.silences : 0;
+  if (summary.writtenBytes === 0 && recoveries === 0) return 'Already up to date';
+  const verified = summary.regions.length > 0 && summary.regions.every((x) => x.verified);
+  const base = verified ? 'Flashed and verified' : 'Flashed (not verified)';
+  return recoveries ? `${base} after ${recoveries} ${recoveries === 1 ? 'recovery' : 'recoveries'}` : base;
+}
+
+/** `seconds`: the wall time the person waited for the job, measured by the page. */
+export function renderResult(summary: WriteSummary, sectorSize: number, seconds = summary.seconds): void {
   const recovered = summary.recoveries ? describeRecoveries(summary.recoveries, sectorSize) : undefined;
   const box = $('result');
   fill(box,
-    el('h2', {}, 'Flashed and verified'),
+    el('h2', {}, resultTitle(summary)),
     el(
       'p',
       { 'data-summary': '' },
-      `${formatBytes(summary.writtenBytes)} written, ${formatBytes(summary.skippedBytes)} unchanged and skipped, in ${formatSeconds(summary.seconds)}.`,
+      `${formatBytes(summary.writtenBytes)} written, ${formatBytes(summary.skippedBytes)} unchanged and skipped, in ${formatSeconds(seconds)}.`,
     ),
     recovered ? el('p', { class: 'recovered' }, `Recovery: ${recovered}.`) : null,
     summary.damaged
@@ -187,6 +223,7 @@ export function renderResult(summary: WriteSummary, sectorSize: number): void {
     el(
       'table',
       { class: 'files' },
+      el('caption', { class: 'sr-only' }, 'Regions written'),
       el('thead', {}, el('tr', {}, ...['Region', 'Address', 'Written', 'Skipped', 'Verified'].map((h) => el('th', { scope: 'col' }, h)))),
       el(
         'tbody',
@@ -211,19 +248,20 @@ export function renderResult(summary: WriteSummary, sectorSize: number): void {
 export function renderExplain(result: ExplainResult): void {
   const out = $('explain-out');
   fill(out,
-    el('p', { 'data-summary': '' }, el('strong', {}, result.summary)),
+    el('p', { 'data-summary': '' }, el('strong', {}, ...withCode(webWords(result.summary)))),
     el('p', { class: 'hint' }, `Written by ${result.tool}${result.version ? ` ${result.version}` : ''}${result.wrapper ? ` via ${result.wrapper}` : ''}${result.chip ? ` for ${result.chip}` : ''}${result.step ? `; stopped at: ${result.step}` : ''}.`),
-    result.undecided ? el('p', { 'data-undecided': '' }, result.undecided.text) : null,
+    result.undecided ? el('p', { 'data-undecided': '' }, ...withCode(webWords(result.undecided.text))) : null,
     ...result.causes.map((c) =>
       el(
         'div',
         { class: 'cause panel' },
         el('h3', {}, el('span', { class: 'code-tag', 'data-code': c.code }, c.code), `${Math.round(c.confidence * 100)}% likely`),
-        el('ol', {}, ...c.advice.map((a) => el('li', {}, a))),
+        el('ol', {}, ...c.advice.map((a) => el('li', {}, ...withCode(webWords(a))))),
+        actionButtons(c.code, c.advice, result.chip),
         c.evidence.length ? el('details', {}, el('summary', {}, 'Evidence'), el('ul', {}, ...c.evidence.map((x) => el('li', { class: 'mono' }, x)))) : null,
       ),
     ),
-    ...result.notes.map((n) => el('p', { class: 'hint' }, n)),
-    result.suggestion ? el('p', {}, 'With anyflash: ', el('code', {}, result.suggestion)) : null,
+    ...result.notes.map((n) => el('p', { class: 'hint' }, ...withCode(n))),
+    result.suggestion ? el('p', { class: 'hint' }, 'On the command line, anyflash would run: ', el('code', {}, result.suggestion)) : null,
   );
 }
