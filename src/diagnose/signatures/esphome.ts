@@ -8,6 +8,8 @@ export const esphome: ToolSignatures = {
     { pattern: /^Using '([^']+)' as serial port\.?$/ },
     { pattern: /\besphome(?:-?flasher)?\b(?:\s+v?(\d+\.\d+\.\d+))?/i, version: (m) => m[1] },
     { pattern: /ESP Chip Auto-Detection failed/i },
+    // ESPHome-Flasher's wording for a failure it caught from esptool or pyserial.
+    { pattern: /^Unexpected error: (?:could not open port|Cannot configure port|Failed to connect)/i },
   ],
   signatures: [
     { pattern: /^Using '([^']+)' as serial port/, kind: 'info', step: 'open-port', facts: (m) => ({ port: m[1] }) },

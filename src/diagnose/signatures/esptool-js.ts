@@ -7,6 +7,8 @@ export const esptoolJs: ToolSignatures = {
     { pattern: /\besptool[.-]js(?:@| v)?(\d+\.\d+(?:\.\d+)?(?:-\w+)?)?/i, version: (m) => m[1] },
     { pattern: /\bESP Web Tools\b|esp-web-install-button|esp-web-tools/i },
     { pattern: /WebSerial ESPTool|esp-web-flasher/i },
+    // esptool-js's own port line.
+    { pattern: /^Serial port WebSerial VendorID/i },
   ],
   signatures: [
     { pattern: /Serial port WebSerial VendorID (0x[0-9a-f]+) ProductID (0x[0-9a-f]+)/i, kind: 'info', step: 'open-port' },
