@@ -87,6 +87,11 @@ describe('command lines of other tools become anyflash commands', () => {
     assert.deepEqual(steps('esptool.py -p X write_flash --flash_size 32m-c1 0x0 fw.bin')[0]!.slice(3, 5), ['--flash-size', '4MB-c1']);
     // elf2image without --chip builds an ESP8266 image; --version=2 is esptool's, so the line is esptool's.
     assert.deepEqual(steps('elf2image --version=2 -o user1.bin espmodule'), [['image', 'elf2image', 'espmodule', '--chip', 'esp8266', '--output', 'user1.bin', '--image-version', '2']]);
+    // espflash 1.x: no flash command, `[SERIAL] [IMAGE]`, --speed, --board-info, `board-info SERIAL`.
+    assert.deepEqual(steps('espflash --monitor --speed 921600 /dev/ttyUSB0 target/app'), [['write', 'target/app', '--monitor', '--port', '/dev/ttyUSB0', '--baud', '921600']]);
+    assert.deepEqual(steps('/dev/ttyUSB0 target/app'), [['write', 'target/app', '--port', '/dev/ttyUSB0']]);
+    assert.deepEqual(steps('espflash --board-info /dev/ttyUSB0'), [['info', '--port', '/dev/ttyUSB0']]);
+    assert.deepEqual(steps('espflash board-info /dev/ttyUSB0'), [['info', '--port', '/dev/ttyUSB0']]);
     // espflash 3.x: checksum-md5 --address A --length L.
     assert.deepEqual(steps('espflash checksum-md5 --address 0x1000 --length 0x100')[0]!.slice(0, 3), ['read', '0x1000', '0x100']);
   });

@@ -73,7 +73,15 @@ const PARTITION_TABLE: readonly OptSpec[] = [
 const READ: readonly OptSpec[] = [opt('ignored', 1, '--block-size', '--max-in-flight')];
 const ERASE_PARTS: readonly OptSpec[] = [opt('partitionTable', 1, '--partition-table')];
 
-const PORT_LIKE = /^(\/dev\/|COM\d+$|tcp:|rfc2217:|socket:|sim:)/i;
+export const PORT_LIKE = /^(\/dev\/|COM\d+$|tcp:|rfc2217:|socket:|sim:)/i;
+
+/** espflash 1.x had no `flash` command: `espflash [OPTIONS] [SERIAL] [IMAGE]`, baud as --speed. */
+const V1: readonly OptSpec[] = [opt('baud', 1, '--speed'), opt('boardInfo', 0, '--board-info'), opt('ignored', 1, '--log-level')];
+
+/** A line in espflash 1.x's grammar: a serial port where the command goes, or its own options. */
+export function isEspflashV1(tokens: readonly string[], word: string | undefined): boolean {
+  return (word !== undefined && PORT_LIKE.test(word)) || tokens.some((t) => t === '--speed' || t === '--board-info');
+}
 
 function settings(opts: FoundOpt[]): DeviceSettings {
   // `-b 921600` (espflash ≤ 2) is a baud; `-b no-reset` (espflash ≥ 3) a reset mode.
@@ -163,7 +171,8 @@ const COMMANDS: Record<string, { specs: readonly OptSpec[]; target: string[]; ha
     target: ['write'],
     handler: (pos, opts) => [{ argv: ['write', ...pos, ...monitorArgs(opts), ...dev(opts)] }],
   },
-  'board-info': { specs: [], target: ['info'], handler: (_pos, opts) => [{ argv: ['info', ...dev(opts)] }] },
+  // espflash 1.x: `board-info [SERIAL]`.
+  'board-info': { specs: [], target: ['info'], handler: (pos, opts) => [{ argv: ['info', ...dev(withSerial(pos, opts).opts)] }] },
   'read-flash': { specs: READ, target: ['read'], handler: (pos, opts) => [{ argv: ['read', ...pos, ...dev(opts)] }] },
   'erase-flash': { specs: [], target: ['erase'], handler: (pos, opts) => [{ argv: ['erase', ...pos, ...dev(opts)] }] },
   'erase-region': { specs: [], target: ['erase'], handler: (pos, opts) => [{ argv: ['erase', ...pos, ...dev(opts)] }] },
@@ -243,6 +252,19 @@ const COMMANDS: Record<string, { specs: readonly OptSpec[]; target: string[]; ha
   },
 };
 
+/** A leading SERIAL positional (espflash 1.x) as --port, unless a port was given. */
+function withSerial(pos: string[], opts: FoundOpt[]): { pos: string[]; opts: FoundOpt[] } {
+  if (pos.length === 0 || !PORT_LIKE.test(pos[0]!) || has(opts, 'port')) return { pos, opts };
+  return { pos: pos.slice(1), opts: [...opts, { key: 'port', name: 'SERIAL', value: pos[0]! }] };
+}
+
+function translateV1(tokens: readonly string[]): Step[] {
+  const { opts, positionals } = scanArgs(tokens, [FLASH, V1, CONNECT, ANYFLASH_EXTRAS], 'espflash');
+  const { pos, opts: all } = withSerial(positionals, opts);
+  if (has(all, 'boardInfo') || pos.length === 0) return COMMANDS['board-info']!.handler([], all);
+  return COMMANDS.flash!.handler(pos, all);
+}
+
 export const ESPFLASH_ONLY = ['board-info', 'save-image', 'partition-table', 'erase-parts', 'write-bin', 'checksum-md5', 'hold-in-reset', 'list-ports'];
 
 export function translateEspflash(tokens: readonly string[]): Step[] {
@@ -253,6 +275,7 @@ export function translateEspflash(tokens: readonly string[]): Step[] {
   if (key === 'hold-in-reset') throw unsupported("espflash's hold-in-reset");
   if (key === 'completions') return [{ argv: ['completions', ...tokens.slice(index + 1)] }];
   const command = COMMANDS[key];
+  if (!command && isEspflashV1(tokens, word)) return translateV1(tokens);
   if (!command) {
     const near = closest(key, Object.keys(COMMANDS));
     throw new AnyflashError('bad-input', `Unknown espflash command "${word}".`, {

@@ -1,7 +1,7 @@
 import { translateBk7231tools, translateLtchiptool } from './beken.js';
 import { translateIdfPy } from './idf.js';
 import { ANYFLASH_EXTRAS, type Step } from './device-args.js';
-import { ESPFLASH_ONLY, translateEspflash } from './espflash.js';
+import { ESPFLASH_ONLY, isEspflashV1, translateEspflash } from './espflash.js';
 import { ESPTOOL_GLOBALS, isEsptoolCommand, translateEsptool } from './esptool.js';
 import { commandKey, isOptionToken, leadingOptions, normaliseOptionName, opt, repeatedPort, type OptSpec } from './options.js';
 import { SFTOOL_GLOBALS, translateSftool } from './sftool.js';
@@ -102,6 +102,7 @@ function recognise(tokens: readonly string[], nativeCommands: readonly string[])
     if (['write-flash', 'read-flash', 'erase-flash', 'erase-region', 'config'].includes(key) || !isNative) return 'sftool';
   }
   if (ESPFLASH_ONLY.includes(key)) return 'espflash';
+  if (!isNative && isEspflashV1(tokens, word)) return 'espflash';
   // FILE@ADDRESS in write_flash, ADDRESS:SIZE in erase_region, FILE@ADDRESS:SIZE in read_flash: sftool's forms.
   if (['write-flash', 'read-flash', 'erase-region'].includes(key) && word !== key && rest.some((t) => !isOptionToken(t) && /^[^@]+@(0x)?[0-9a-f]+(:\S+)?$|^(0x)?[0-9a-f]+:(0x)?[0-9a-f]+$/i.test(t))) return 'sftool';
   // espflash's spellings of the commands it shares with esptool: -B baud, -M monitor.
