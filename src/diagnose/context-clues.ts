@@ -33,7 +33,7 @@ const ESP_CLI_TOOLS = new Set(['esptool', 'idf.py', 'platformio', 'arduino', 'es
 /** Chips with no USB of their own: they are always behind a USB-UART bridge. */
 const UART_ONLY_CHIPS = new Set(['esp8266', 'esp32']);
 /** Beken chips added late to the BK7231 flashers (older versions time out linking them). */
-const LATE_BEKEN = /\bbk72(38|36|52n|58|31m)\b/i;
+const LATE_BEKEN = /(?<![a-z\d])bk72(38|36|52n|58|31m)(?![a-z\d])/i;
 const PROGRESS_PERCENT = /\((\d{1,3}) ?%\)|\b(\d{1,3}) ?%/;
 const DATA_MOVED = /^Writing at 0x|^Wrote \d+|^Read \d+|Writing sector 0x[0-9a-f]+\.\.\. ok|\(\d+ ?%\)|Erasing and writing at|Download at 0x/i;
 
@@ -42,15 +42,15 @@ export function findContextClues(input: ContextClueInput, add: Add): void {
   const end = input.lastFatal >= 0 ? input.lastFatal : input.lines.length - 1;
   if (end < start) return;
   spiDownloadBoot(input, start, add);
-  handshakeGarbage(input, start, end, add);
+  handshakeGarbage(input, start, add);
   busNeverObtained(input, start, add);
   preReleaseTool(input, add);
   chipInFileName(input, start, end, add);
-  writeBrokeOff(input, start, end, add);
+  writeBrokeOff(input, start, add);
   romTextAtConnect(input, add);
   stubOnUartBridge(input, add);
   portNotGiven(input, start, end, add);
-  garbledMidWrite(input, start, end, add);
+  garbledMidWrite(input, start, add);
 }
 
 /**
@@ -79,9 +79,9 @@ function spiDownloadBoot(input: ContextClueInput, start: number, add: Add): void
  * sftool connected (the chip answered its handshake) and the next frame was malformed: both
  * directions of the line work, the chip was not cleanly in its boot window.
  */
-function handshakeGarbage(input: ContextClueInput, start: number, end: number, add: Add): void {
+function handshakeGarbage(input: ContextClueInput, start: number, add: Add): void {
   if (input.tool !== 'sftool' || input.lastFatal < 0) return;
-  const at = failureNear(input, /Invalid frame (?:end|header|start)|Invalid (?:response|frame)|Unexpected (?:response|frame)/i);
+  const at = failureNear(input, /Invalid frame (?:end|header|start|length)/i);
   if (at < 0 || !input.lines.slice(start, at).some((l) => /Connected success|Download stub success/i.test(l))) return;
   add('handshake-garbage', {
     code: 'garbled-reply', weight: 0.8, step: 'stub',
@@ -157,7 +157,7 @@ function chipInFileName(input: ContextClueInput, start: number, end: number, add
  * supply dropped out. One failure cannot show the varying address, so the USB port, cable and
  * supply come before flash protection.
  */
-function writeBrokeOff(input: ContextClueInput, start: number, end: number, add: Add): void {
+function writeBrokeOff(input: ContextClueInput, start: number, add: Add): void {
   if (input.lastFatal < 0 || !ESP_CLI_TOOLS.has(input.tool)) return;
   const failure = failureNear(input, /Failed to write (?:compressed data )?to (?:target )?flash|result was 01\d\d/i);
   if (failure < 0) return;
@@ -238,7 +238,7 @@ function portNotGiven(input: ContextClueInput, start: number, end: number, add: 
  * reply was damaged. Line noise and baud are the usual reasons, and on ESP8266 modules a flash
  * mode their flash cannot do (qio on a dio-only flash) makes it fail there too.
  */
-function garbledMidWrite(input: ContextClueInput, start: number, end: number, add: Add): void {
+function garbledMidWrite(input: ContextClueInput, start: number, add: Add): void {
   if (input.lastFatal < 0 || !ESP_CLI_TOOLS.has(input.tool)) return;
   const at = failureNear(input, /Invalid head of packet(?!\s*\(0x)/i);
   if (at < 0 || !input.lines.slice(start, at).some((l) => DATA_MOVED.test(l))) return;

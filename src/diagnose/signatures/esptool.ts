@@ -30,8 +30,8 @@ export const esptool: ToolSignatures = {
     { pattern: /Download mode successfully detected, but getting no sync reply/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.9]] },
     { pattern: /Failed to connect to ([\w-]+(?: device)?): Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', step: 'connect', implies: [['firmware-owns-uart', 0.6], ['baud-mismatch', 0.35]], facts: chip },
     { pattern: /Invalid head of packet \((0x[0-9a-f]+)\)/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['firmware-owns-uart', 0.3]] },
-    // Older esptool versions name no byte.
-    { pattern: /Invalid head of packet(?!\s*\()/i, kind: 'fatal', implies: [['garbled-reply', 0.5], ['firmware-owns-uart', 0.25]] },
+    // Older esptool versions name no byte, or print it as a Python string ('\xff').
+    { pattern: /Invalid head of packet(?!\s*\(0x)/i, kind: 'fatal', implies: [['garbled-reply', 0.5], ['firmware-owns-uart', 0.25]] },
     { pattern: /Invalid SLIP escape/i, kind: 'fatal', implies: [['garbled-reply', 0.7]] },
     { pattern: /Failed to connect to ([\w-]+(?: device)?): Serial data stream stopped/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.5], ['garbled-reply', 0.4]], facts: chip },
     // Nothing but a missing header during the SYNC loop: no usable reply at all, as with no data.

@@ -13,7 +13,7 @@ export const sftool: ToolSignatures = {
     // The SF32 debug UART doubles as the firmware console: a chip that never answers is most often
     // running firmware that took the pins; power-cycling into the ROM window fixes both.
     { pattern: /Failed to download stub:.*Failed to connect to the chip|Failed to connect to the chip/i, kind: 'fatal', step: 'connect', implies: [['firmware-owns-uart', 0.55], ['no-response', 0.5], ['boot-window-missed', 0.35]] },
-    { pattern: /Invalid frame end/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.5], ['garbled-reply', 0.4]] },
+    { pattern: /Invalid frame (?:end|header|start|length)/i, kind: 'fatal', step: 'connect', implies: [['no-sync-reply', 0.5], ['garbled-reply', 0.4]] },
     { pattern: /Receive data timeout/i, kind: 'fatal', implies: [['timeout', 0.55], ['brownout-suspected', 0.4]] },
     // The tool refused an input before talking to the flash: a raw file given as file@address should
     // always be accepted, so a refusal by file type is the tool's (a regression in some 0.1.x versions).
