@@ -92,6 +92,8 @@ describe('command lines of other tools become anyflash commands', () => {
     assert.deepEqual(steps('/dev/ttyUSB0 target/app'), [['write', 'target/app', '--port', '/dev/ttyUSB0']]);
     assert.deepEqual(steps('espflash --board-info /dev/ttyUSB0'), [['info', '--port', '/dev/ttyUSB0']]);
     assert.deepEqual(steps('espflash board-info /dev/ttyUSB0'), [['info', '--port', '/dev/ttyUSB0']]);
+    // cargo-espflash builds first: refused with the build command and what to run after it.
+    assert.throws(() => steps('espflash flash --release --monitor /dev/ttyUSB0'), (e: Error & { advice: string[] }) => /building the crate/.test(e.message) && /cargo build --release, then: anyflash write .* --monitor/.test(e.advice[0]!));
     // espflash 3.x: checksum-md5 --address A --length L.
     assert.deepEqual(steps('espflash checksum-md5 --address 0x1000 --length 0x100')[0]!.slice(0, 3), ['read', '0x1000', '0x100']);
   });

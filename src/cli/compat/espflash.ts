@@ -252,6 +252,9 @@ const COMMANDS: Record<string, { specs: readonly OptSpec[]; target: string[]; ha
   },
 };
 
+/** cargo's build options, which only cargo-espflash's flash and save-image take. */
+const CARGO_BUILD = /^(--release|--example|--bin|--package|--features|--all-features|--no-default-features|--profile|--target|--frozen|--locked|--offline|-Z)(=.*)?$/;
+
 /** A leading SERIAL positional (espflash 1.x) as --port, unless a port was given. */
 function withSerial(pos: string[], opts: FoundOpt[]): { pos: string[]; opts: FoundOpt[] } {
   if (pos.length === 0 || !PORT_LIKE.test(pos[0]!) || has(opts, 'port')) return { pos, opts };
@@ -275,6 +278,11 @@ export function translateEspflash(tokens: readonly string[]): Step[] {
   if (key === 'hold-in-reset') throw unsupported("espflash's hold-in-reset");
   if (key === 'completions') return [{ argv: ['completions', ...tokens.slice(index + 1)] }];
   const command = COMMANDS[key];
+  // cargo-espflash builds the crate first (cargo's --release, --example…): anyflash flashes what was built.
+  const cargo = tokens.find((t) => CARGO_BUILD.test(t));
+  if (cargo && (key === 'flash' || key === 'save-image')) {
+    throw unsupported(`building the crate (cargo-espflash ${cargo.split('=')[0]})`, `Build it with cargo build ${tokens.filter((t) => CARGO_BUILD.test(t)).join(' ')}, then: ${key === 'flash' ? `anyflash write target/<target>/<profile>/<crate>${tokens.includes('--monitor') ? ' --monitor' : ''}` : 'anyflash image elf2image target/<target>/<profile>/<crate> --chip CHIP -o OUTPUT'}`);
+  }
   if (!command && isEspflashV1(tokens, word)) return translateV1(tokens);
   if (!command) {
     const near = closest(key, Object.keys(COMMANDS));
