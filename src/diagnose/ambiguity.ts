@@ -103,6 +103,30 @@ const QUESTIONS: readonly OpenQuestion[] = [
     between: (s) => [`a line that loses or damages bytes: a weak supply (brownout-suspected), wiring or baud (${s.causes[0]!.code})`, 'a limit or known bug of this tool version, such as its reply timeout (tool-outdated)'],
     check: 'by running again at a lower baud with a solid 3.3 V supply, and with the tool\'s current version',
   },
+  {
+    // The browser failed on a port it had opened: its Web Serial layer, or a page too old for the chip's native USB.
+    applies: (s, top) => s.web === true && top === 'port-error' && s.step !== 'open-port',
+    between: () => ["a fault in the browser's Web Serial layer (port-error)", "a page version that cannot drive the chip's native USB port (tool-outdated)"],
+    check: 'esptool on the command line on the same port (if it works, the browser is at fault: update it or try another Chromium-based one), then the page\'s current version',
+  },
+  {
+    // An old tool version and a line that loses replies time out alike.
+    applies: (s, top) => top === 'tool-outdated' && s.causes.some((c) => c.code === 'timeout' || c.code === 'garbled-reply'),
+    between: (s) => ['a known bug of this tool version (tool-outdated)', `a line that loses replies (${s.causes.find((c) => c.code === 'timeout' || c.code === 'garbled-reply')!.code})`],
+    check: 'the same board and cable with a current version of the tool or another flasher',
+  },
+  {
+    // The tool refused an input: its version, or a file it cannot take.
+    applies: (s, top) => top === 'tool-outdated' && s.causes.some((c) => c.code === 'bad-input'),
+    between: () => ["this tool version's handling of the file (tool-outdated)", 'a file it cannot take in this form (bad-input)'],
+    check: 'the same file with another version of the tool, or given as a plain .bin',
+  },
+  {
+    // One write that broke off part-way: the supply or USB link, or the flash at that address.
+    applies: (s, top) => top === 'brownout-suspected' && s.clues.has('write-broke-off'),
+    between: () => ['the USB link or supply dropping out (brownout-suspected)', 'a protected or faulty flash at that address (device-error)'],
+    check: 'by running again, on another USB port: a different percentage each time is the link or supply, the same address every time is the flash',
+  },
 ];
 
 /** Close causes whose distinguishing observations exist: the generic case. */
