@@ -205,7 +205,10 @@ describe('browser flasher for a first-time user', { skip }, () => {
       assert.equal(await tab.inputValue('#chip'), '', 'chip left on detect');
       await tab.click('#connect');
       await tab.locator('#connect-status', { hasText: /Trying auto-reset… \d+\/\d+/ }).waitFor({ timeout: 10_000 });
-      await tab.locator('#boot-panel:not([hidden])', { hasText: /Hold BOOT/ }).waitFor({ timeout: 30_000 });
+      await tab
+        .locator('#boot-panel:not([hidden])', { hasText: /Hold BOOT/ })
+        .waitFor({ timeout: 30_000 })
+        .catch(async (e: Error) => assert.fail(`${e.message}\n${await tab.locator('#event-log').innerText()}\n${await tab.locator('#error').innerText()}`));
       assert.equal(await tab.locator('#error').isHidden(), true);
       await tab.click('#cancel');
       await tab.locator('#boot-panel').waitFor({ state: 'hidden' });

@@ -244,8 +244,14 @@ async function connectGuided(signal: AbortSignal): Promise<FlashDevice> {
   } catch (e) {
     const err = toAnyflashError(e);
     if (!GUIDABLE.has(err.code) || signal.aborted) throw err;
-    onEvent({ type: 'note', level: 'info', message: `Auto-reset did not start the bootloader (${err.code}): guiding BOOT/RESET by hand.` });
-    return guided(known ?? err.family ?? 'esp');
+    // A console or silence names no family (every family reads it alike): ESP boards are the common case.
+    const family = known ?? (err.code === 'firmware-owns-uart' || err.code === 'no-response' ? undefined : err.family);
+    onEvent({
+      type: 'note',
+      level: 'info',
+      message: `Auto-reset did not start the bootloader (${err.code}): guiding BOOT/RESET by hand${family ? '' : ' for an ESP board (another chip? pick it in the Chip list and Connect again)'}.`,
+    });
+    return guided(family ?? 'esp');
   } finally {
     attempts = { made: 0, planned: 0 };
   }

@@ -220,7 +220,8 @@ export function renderResult(summary: WriteSummary, sectorSize: number, seconds 
           `A command damaged on the line may have changed ${summary.damaged.map((r) => `${hexAddr(r.start)}–${hexAddr(r.end)}`).join(', ')}, outside the files; restore it from a backup.`,
         )
       : null,
-    el(
+    // Scrolls sideways on a narrow screen instead of the page; focusable so keys can scroll it too.
+    el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Regions written' }, el(
       'table',
       { class: 'files' },
       el('caption', { class: 'sr-only' }, 'Regions written'),
@@ -240,7 +241,7 @@ export function renderResult(summary: WriteSummary, sectorSize: number, seconds 
           ),
         ),
       ),
-    ),
+    )),
   );
   show(box, true);
 }
