@@ -1,17 +1,12 @@
 import { Command, Option } from 'commander';
 import { AnyflashError, toAnyflashError } from '../core/errors.js';
-import { connectDevice, familiesFor } from '../families/index.js';
 import type { ConnectOptions, FlashDevice, ResetMode } from '../families/types.js';
 import { parseNumber } from '../engine/parse.js';
-import { resolvePort } from './port-choice.js';
-import { openPort, portExtras } from './open-port.js';
 import { Output } from './output.js';
-import { checkBaud } from './baud-check.js';
 import type { RecoveryOptions } from '../engine/recovery.js';
 import type { Region } from '../engine/regions.js';
 import type { MeteredTransport } from '../transport/metered.js';
 import type { Transport } from '../transport/types.js';
-import { Reconnector } from '../engine/reconnect.js';
 
 export interface GlobalFlags {
   port?: string;
@@ -104,6 +99,12 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
   try {
     // Input checks run before anything touches the device.
     await check?.();
+    // Loaded here, not at the top: --help and commands without a device never pay for the families.
+    const [{ familiesFor }, { checkBaud }, { resolvePort }] = await Promise.all([
+      import('../families/index.js'),
+      import('./baud-check.js'),
+      import('./port-choice.js'),
+    ]);
     familiesFor(flags.chip);
     checkBaud(flags.baud, flags.chip, out.events);
     if (Array.isArray(flags.port as unknown)) {
@@ -135,6 +136,11 @@ export async function onPort(
 ): Promise<number> {
   const baud = !flags.baud ? undefined : parseNumber(flags.baud, '--baud');
   const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
+  const [{ connectDevice }, { openPort, portExtras }, { Reconnector }] = await Promise.all([
+    import('../families/index.js'),
+    import('./open-port.js'),
+    import('../engine/reconnect.js'),
+  ]);
   let transport: MeteredTransport | undefined = await openPort(port, out.events);
   try {
     const extra = familyExtra(flags);

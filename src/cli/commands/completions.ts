@@ -1,15 +1,12 @@
 import { Argument, type Command } from 'commander';
-import { bashScript } from '../completions/bash.js';
-import { fishScript } from '../completions/fish.js';
-import { powershellScript } from '../completions/powershell.js';
-import { completionTree, type CompletionCommand } from '../completions/tree.js';
-import { zshScript } from '../completions/zsh.js';
+import type { CompletionCommand } from '../completions/tree.js';
 
-const SHELLS: Record<string, (root: CompletionCommand, name: string) => string> = {
-  bash: bashScript,
-  zsh: zshScript,
-  fish: fishScript,
-  powershell: powershellScript,
+// The generators (and the chip and family lists they read) load only when a script is printed.
+const SHELLS: Record<string, () => Promise<(root: CompletionCommand, name: string) => string>> = {
+  bash: async () => (await import('../completions/bash.js')).bashScript,
+  zsh: async () => (await import('../completions/zsh.js')).zshScript,
+  fish: async () => (await import('../completions/fish.js')).fishScript,
+  powershell: async () => (await import('../completions/powershell.js')).powershellScript,
 };
 
 const INSTALL = `
@@ -29,8 +26,9 @@ export function register(program: Command): void {
     .description('print a shell completion script (bash, zsh, fish, powershell): commands, options and their values')
     .addArgument(new Argument('<shell>', 'the shell to complete for').choices(Object.keys(SHELLS)))
     .addHelpText('after', INSTALL)
-    .action((shell: string) => {
-      process.stdout.write(SHELLS[shell]!(completionTree(program), program.name()));
+    .action(async (shell: string) => {
+      const [script, { completionTree }] = await Promise.all([SHELLS[shell]!(), import('../completions/tree.js')]);
+      process.stdout.write(script(completionTree(program), program.name()));
       process.exitCode = 0;
     });
 }

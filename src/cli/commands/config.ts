@@ -5,7 +5,7 @@ import { toAnyflashError } from '../../core/errors.js';
 import { listPorts } from '../../diagnose/ports.js';
 import { deviceCommand, outputOptions } from '../common.js';
 import { describeSource, effectiveSettings, readsConfigItself, type Effective } from '../config/effective.js';
-import { findProfile, loadConfigs, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import type { Profile } from '../config/parse.js';
 import { describeUsb, matchUsb } from '../config/usb-match.js';
 import { Output } from '../output.js';
@@ -60,6 +60,8 @@ export function register(program: Command): void {
   ).action(async (flags: ConfigFlags, cmd: Command) => {
     const out = new Output(flags);
     try {
+      // The TOML reader loads only when a config is read.
+      const { loadConfigs } = await import('../config/load.js');
       const loaded = loadConfigs();
       // A device command's own options (environment variables, --after's choices and default) decide what applies.
       const device = deviceCommand(new Command(), 'probe', '');
@@ -97,6 +99,7 @@ export function register(program: Command): void {
     .action(async (name: string, flags: WriteFlags, cmd: Command) => {
       let profile: Profile;
       try {
+        const { findProfile, loadConfigs } = await import('../config/load.js');
         profile = findProfile(loadConfigs(), name);
       } catch (e) {
         process.exitCode = new Output(flags).fail(toAnyflashError(e));

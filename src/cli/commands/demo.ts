@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { hexAddr } from '../../core/bytes.js';
-import { writeRegions } from '../../engine/write.js';
 import { withDevice, outputOptions, type GlobalFlags } from '../common.js';
 
 /** A small deterministic application-like image, so the demo needs no files. */
@@ -28,6 +27,7 @@ export function register(program: Command): void {
       .addOption(new Option('-c, --chip <chip>', 'simulated chip').default('esp32'))
       .addOption(new Option('-b, --baud <baud>', 'working baud').default('921600')),
   ).action(async (flags: GlobalFlags & { chip: string }) => {
+    const { writeRegions } = await import('../../engine/write.js');
     const image = demoImage(192 * 1024);
     const port = `sim:${flags.chip}?realtime=1&latency=1&boot=firmware&auto-reset=1`;
     process.exitCode = await withDevice({ ...flags, port, after: 'no-reset' }, async ({ device, out, signal }) => {

@@ -5,11 +5,10 @@ import { arch, release } from 'node:os';
 import { errColors, outColors as pc } from '../colors.js';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import type { PortEvidence } from '../../diagnose/connect.js';
-import { runDoctor, type DoctorResult, type DoctorStep } from '../../diagnose/doctor.js';
+import type { DoctorResult, DoctorStep } from '../../diagnose/doctor.js';
 import { listPorts, siblingPorts, type SerialPortInfo } from '../../diagnose/ports.js';
 import { parseNumber } from '../../engine/parse.js';
 import { outputOptions } from '../common.js';
-import { openPort } from '../open-port.js';
 import { Output } from '../output.js';
 import { resolvePort } from './list.js';
 
@@ -36,6 +35,7 @@ export function register(program: Command): void {
     const out = new Output(flags);
     try {
       const connectAttempts = parseNumber(flags.connectAttempts ?? '2', '--connect-attempts');
+      const [{ runDoctor }, { openPort }] = await Promise.all([import('../../diagnose/doctor.js'), import('../open-port.js')]);
       const url = await resolvePort(flags.port, out.events);
       const facts = await portFacts(url);
       const result = await runDoctor({

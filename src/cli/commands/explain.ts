@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { outColors, type Colors } from '../colors.js';
-import { explain, type ExplainResult } from '../../diagnose/explain.js';
+import type { ExplainResult } from '../../diagnose/explain.js';
 
 
 const DEFAULT_TIMEOUT_S = 600;
@@ -30,6 +30,8 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // The signature tables load only when something is explained.
+      const { explain } = await import('../../diagnose/explain.js');
       const result = explain(text);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(toJson(result), null, 2)}\n`);

@@ -2,18 +2,14 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
-import { symbolizerFor } from '../../formats/symbolizer.js';
-import { parseElf } from '../../formats/elf.js';
-import { DefmtDecoder, defmtTable } from '../../formats/defmt.js';
-import { sha256 } from '../../formats/sha256.js';
-import { CrashDecoder } from '../../monitor/crash-decoder.js';
+import type { DefmtDecoder } from '../../formats/defmt.js';
+import type { CrashDecoder } from '../../monitor/crash-decoder.js';
 import type { IdfLevel } from '../../monitor/idf-log.js';
 import { parseNumber } from '../../engine/parse.js';
 import { resolvePort } from './list.js';
 import { Output } from '../output.js';
 import { outColors } from '../colors.js';
 import { elfInProject, resolveElfArgs } from '../monitor/find-elf.js';
-import { keyHelp, runMonitor } from '../monitor/session.js';
 
 export interface MonitorFlags {
   port?: string;
@@ -30,8 +26,16 @@ export interface MonitorFlags {
 }
 
 /** Loads the ELFs to decode against (the app first, then e.g. ROM ELFs); says what it indexed. */
-export function loadDecoder(paths: readonly string[], out: Output): { decoder?: CrashDecoder; defmt?: DefmtDecoder; elfSha256?: string } {
+export async function loadDecoder(paths: readonly string[], out: Output): Promise<{ decoder?: CrashDecoder; defmt?: DefmtDecoder; elfSha256?: string }> {
   if (!paths.length) return {};
+  // The ELF, DWARF and defmt readers load only when there is an ELF to read.
+  const [{ parseElf }, { symbolizerFor }, { DefmtDecoder, defmtTable }, { sha256 }, { CrashDecoder }] = await Promise.all([
+    import('../../formats/elf.js'),
+    import('../../formats/symbolizer.js'),
+    import('../../formats/defmt.js'),
+    import('../../formats/sha256.js'),
+    import('../../monitor/crash-decoder.js'),
+  ]);
   let defmt: DefmtDecoder | undefined;
   let elfSha256: string | undefined;
   const symbolizers = paths.map((path, i) => {
@@ -81,7 +85,8 @@ export async function startMonitor(o: StartMonitorOptions, out: Output, json: bo
   if (level !== undefined && !['E', 'W', 'I', 'D', 'V'].includes(level)) {
     throw new AnyflashError('bad-input', `--log-level ${o.logLevel}: use E, W, I, D or V (ESP-IDF levels).`);
   }
-  const { decoder, defmt, elfSha256 } = loadDecoder(o.elfPaths, out);
+  const { decoder, defmt, elfSha256 } = await loadDecoder(o.elfPaths, out);
+  const { keyHelp, runMonitor } = await import('../monitor/session.js');
   const stdin = process.stdin;
   const raw = stdin.isTTY === true && o.mode !== 'line';
   if (raw) stdin.setRawMode(true);

@@ -4,7 +4,6 @@ import { AnyflashError } from '../../core/errors.js';
 import { deviceKey } from '../../engine/journal.js';
 import { describeRecoveries } from '../../engine/recovery.js';
 import type { Region } from '../../engine/regions.js';
-import { writeRegions } from '../../engine/write.js';
 import { findBackup, loadBackupRegions, type Backup } from '../backup-store.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
 
@@ -30,6 +29,7 @@ export function register(program: Command): void {
               advice: ['Connect the device it came from, or add --any-device to write it here anyway.'],
             });
           }
+          const { writeRegions } = await import('../../engine/write.js');
           const { device: _last, ...summary } = await writeRegions(device, regions, { recovery, events: out.events, signal });
           const recovered = summary.recoveries && describeRecoveries(summary.recoveries, device.sectorSize);
           out.result({ ok: true, backup: backup!.id, chip: device.chip, ...summary }, [

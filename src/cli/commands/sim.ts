@@ -2,13 +2,6 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
-import { SimClock } from '../../sim/clock.js';
-import { FaultPlan, parseFault } from '../../sim/faults.js';
-import { finishPending } from '../../sim/finish.js';
-import { SimLink } from '../../sim/link.js';
-import { createSim, simChips } from '../../sim/registry.js';
-import { serveSim } from '../../sim/server.js';
-import { FlashFile } from '../flash-file.js';
 import { Output } from '../output.js';
 
 interface SimFlags {
@@ -54,10 +47,17 @@ export function parseHostPort(text: string, what: string): { host: string; port:
 }
 
 export function register(program: Command): void {
-  program
+  const sim = program
     .command('sim')
     .description('run a simulated chip and serve it over TCP and/or RFC 2217 (one client at a time)')
-    .argument('<chip>', `chip to simulate (${simChips().join(', ')})`)
+    .argument('<chip>', 'chip to simulate');
+  // The simulators load only when `sim` runs (or shows its help), which is when the chip list is read.
+  program.hook('preSubcommand', async (_program, command) => {
+    if (command !== sim) return;
+    const { simChips } = await import('../../sim/registry.js');
+    sim.registeredArguments[0]!.description = `chip to simulate (${simChips().join(', ')})`;
+  });
+  sim
     .option('--tcp <host:port>', 'serve raw bytes over TCP (like esptool socket://)')
     .option('--rfc2217 <host:port>', 'serve over RFC 2217 (DTR/RTS and baud reach the chip)')
     .option('--control <host:port>', 'line-based bench control: power-cycle, hold-boot, release-boot, press-reset, status')
@@ -79,6 +79,15 @@ export function register(program: Command): void {
     .action(async (chip: string, flags: SimFlags) => {
       const out = new Output({ json: flags.json });
       try {
+        const [{ SimClock }, { FaultPlan, parseFault }, { finishPending }, { SimLink }, { createSim }, { serveSim }, { FlashFile }] = await Promise.all([
+          import('../../sim/clock.js'),
+          import('../../sim/faults.js'),
+          import('../../sim/finish.js'),
+          import('../../sim/link.js'),
+          import('../../sim/registry.js'),
+          import('../../sim/server.js'),
+          import('../flash-file.js'),
+        ]);
         if (!flags.tcp && !flags.rfc2217) throw new AnyflashError('bad-input', 'Give --tcp HOST:PORT and/or --rfc2217 HOST:PORT.');
         const tcp = flags.tcp ? parseHostPort(flags.tcp, '--tcp') : undefined;
         const rfc2217 = flags.rfc2217 ? parseHostPort(flags.rfc2217, '--rfc2217') : undefined;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AnyflashError } from '../../core/errors.js';
 import { deviceCommand } from '../common.js';
 import { Output } from '../output.js';
-import { withStation, type StationFlags } from '../line/station.js';
+import type { StationFlags } from '../line/station.js';
 import { run, writeOptions, type WriteFlags } from './write.js';
 
 export function register(program: Command): void {
@@ -21,6 +21,7 @@ export function register(program: Command): void {
         );
         return;
       }
+      const { withStation } = await import('../line/station.js');
       process.exitCode = await run(files, { ...flags, port: undefined }, withStation);
     });
 }

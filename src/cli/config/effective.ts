@@ -1,10 +1,9 @@
 import type { Command, Option } from 'commander';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
-import { listPorts } from '../../diagnose/ports.js';
 import { Output } from '../output.js';
-import { loadConfigs, type LoadedConfig } from './load.js';
-import { SETTING_KEYS, type ConfigFile, type SettingKey, type UsbSelector } from './parse.js';
-import { describeUsb, pickUsbPort } from './usb-match.js';
+import type { LoadedConfig } from './load.js';
+import { SETTING_KEYS, type SettingKey } from './keys.js';
+import type { ConfigFile, UsbSelector } from './parse.js';
 
 /** Where a value came from, highest precedence first: command line, environment, project file, user file, default. */
 export type Source =
@@ -88,11 +87,14 @@ export function effectiveSettings(cmd: Command, config: LoadedConfig): Effective
  * Fills the options the command line and environment left open from the config files; a port
  * chosen by [usb] is looked up among the connected ports now.
  */
-export async function applyConfig(cmd: Command, config: LoadedConfig = loadConfigs()): Promise<void> {
+export async function applyConfig(cmd: Command, config?: LoadedConfig): Promise<void> {
+  // Loaded only when a command with a device option runs: --help and other commands skip the TOML parser.
+  config ??= (await import('./load.js')).loadConfigs();
   const settings = effectiveSettings(cmd, config).filter((e) => e.source.kind === 'project' || e.source.kind === 'user');
   for (const e of settings) {
     let value = e.value;
     if (e.usb) {
+      const [{ listPorts }, { describeUsb, pickUsbPort }] = await Promise.all([import('../../diagnose/ports.js'), import('./usb-match.js')]);
       const port = pickUsbPort(await listPorts(), e.usb, e.source as { file: string; line: number });
       new Output(cmd.opts()).events({ type: 'note', level: 'info', message: `Using ${port.path}: USB ${describeUsb(e.usb)} (${describeSource(e.source)}).` });
       value = port.path;

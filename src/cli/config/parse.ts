@@ -5,9 +5,8 @@ import { parseNumber } from '../../engine/parse.js';
 import { familiesFor } from '../../families/index.js';
 import { parseFileArgs, type FileArg, type FlashSettings } from '../inputs.js';
 
-/** Settings that stand for a command-line option of the same name. */
-export const SETTING_KEYS = ['port', 'baud', 'chip', 'before', 'after'] as const;
-export type SettingKey = (typeof SETTING_KEYS)[number];
+import { SETTING_KEYS, type SettingKey } from './keys.js';
+export { SETTING_KEYS, type SettingKey };
 
 export interface Origin {
   file: string;
