@@ -222,7 +222,8 @@ function stubOnUartBridge(input: ContextClueInput, add: Add): void {
  */
 function portNotGiven(input: ContextClueInput, start: number, end: number, add: Add): void {
   if (input.tool !== 'espflash' || input.lastFatal < 0) return;
-  const failure = input.lines.slice(start).find((l) => /Serial port not found|No serial ports? (?:found|could be detected)/i.test(l));
+  // "No serial ports could be detected" is no port at all (no-port); "not found" is a guess that missed.
+  const failure = input.lines.slice(start).find((l) => /Serial port not found/i.test(l));
   if (!failure) return;
   const command = input.lines.slice(0, end + 1).find((l) => /(?:^|[\s/\\])(?:cargo[ -])?espflash(?:\.exe)?\s+\w/.test(l));
   if (!command || /\s(?:-p|--port)(?:[\s=]|$)/.test(command) || /ESPFLASH_PORT/.test(input.lines.join('\n'))) return;
