@@ -84,7 +84,7 @@ describe('anyflash completions', () => {
 
     it('choices, chips and baud rates of an option, after the other options', () => {
       assert.deepEqual(complete('write', '-p', '/dev/ttyUSB0', '--after', 'no-'), ['no-reset', 'no-reset-stub']);
-      assert.deepEqual(complete('write', '--chip', 'esp32s'), ['esp32s2', 'esp32s3']);
+      assert.deepEqual(complete('write', '--chip', 'esp32s'), ['esp32s2', 'esp32s3', 'esp32s31']);
       assert.deepEqual(complete('info', '-b', '92'), ['921600']);
       assert.deepEqual(complete('completions', ''), ['bash', 'fish', 'powershell', 'zsh']);
     });
