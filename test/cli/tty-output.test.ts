@@ -42,7 +42,13 @@ it('a verify bar that got no progress events still ends at 100 % with its rate',
 it('a long file name fits the terminal line with an ellipsis instead of being cut off', () => {
   const name = '/home/someone/projects/firmware/build/esp-idf/this-is-a-very-long-application-image-name-for-the-board.bin';
   const region = { address: 0x10000, size: 0x100000, name };
-  const f = frames(drawn([{ type: 'start', op: 'write', region, total: 0x100000 }, { type: 'progress', op: 'write', region, done: 0x80000, total: 0x100000 }]));
+  const f = frames(
+    drawn([
+      { type: 'start', op: 'write', region, total: 0x100000 },
+      { type: 'progress', op: 'write', region, done: 0x80000, total: 0x100000 },
+      { type: 'finish', op: 'write', region, seconds: 2 },
+    ]),
+  );
   for (const line of f) assert.ok(line.length <= 79, `${line.length}: ${line}`);
   assert.match(f.at(-1)!, / this-is-a-very-long-.*…\.bin$/);
 });
