@@ -33,7 +33,7 @@ async function spillsSideways(page: Page): Promise<string | undefined> {
   return page.evaluate(() => {
     const width = document.documentElement.clientWidth;
     if (document.documentElement.scrollWidth <= width) return undefined;
-    const wide = [...document.querySelectorAll<HTMLElement>('body *')].find((e) => e.getBoundingClientRect().right > width + 1 && e.offsetParent !== null);
+    const wide = Array.from(document.querySelectorAll<HTMLElement>('body *')).find((e) => e.getBoundingClientRect().right > width + 1 && e.offsetParent !== null);
     return `${document.documentElement.scrollWidth} px wide for ${width} px (${wide?.tagName.toLowerCase()}#${wide?.id}.${wide?.className})`;
   });
 }
@@ -41,7 +41,7 @@ async function spillsSideways(page: Page): Promise<string | undefined> {
 /** Labels whose control wrapped onto another line (a text area's label sits above it by design). */
 async function labelsAwayFromFields(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLLabelElement>('label[for]:not([for="explain-text"])')]
+    Array.from(document.querySelectorAll<HTMLLabelElement>('label[for]:not([for="explain-text"])'))
       .filter((l) => l.offsetParent !== null)
       .flatMap((l) => {
         const field = document.getElementById(l.htmlFor);
