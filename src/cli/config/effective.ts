@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { Output } from '../output.js';
@@ -88,8 +89,12 @@ export function effectiveSettings(cmd: Command, config: LoadedConfig): Effective
  * chosen by [usb] is looked up among the connected ports now.
  */
 export async function applyConfig(cmd: Command, config?: LoadedConfig): Promise<void> {
-  // Loaded only when a command with a device option runs: --help and other commands skip the TOML parser.
-  config ??= (await import('./load.js')).loadConfigs();
+  if (!config) {
+    // Without a config file there is nothing to fill: the TOML reader is not even loaded.
+    const { findProjectConfig, userConfigPath } = await import('./files.js');
+    if (findProjectConfig(process.cwd()) === undefined && !existsSync(userConfigPath())) return;
+    config = (await import('./load.js')).loadConfigs();
+  }
   const settings = effectiveSettings(cmd, config).filter((e) => e.source.kind === 'project' || e.source.kind === 'user');
   for (const e of settings) {
     let value = e.value;

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, it } from 'node:test';
+
+// Every command used to load all of the CLI's modules (simulators, families, transports, the
+// explain signatures, the TOML reader) before doing anything. A module loader hook lists what a
+// run really loads, so a static import that undoes the laziness fails here, on any machine speed.
+const dir = mkdtempSync(join(tmpdir(), 'anyflash-lazy-'));
+const hooks = join(dir, 'hooks.mjs');
+writeFileSync(
+  hooks,
+  `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (url.startsWith('file:')) appendFileSync(process.env.ANYFLASH_MODULE_LOG, url + '\\n');
+  return next(url, context);
+}
+`,
+);
+const registrar = join(dir, 'register.mjs');
+writeFileSync(registrar, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+
+const dist = pathToFileURL(resolve('dist')).href + '/';
+const modules = pathToFileURL(resolve('node_modules')).href + '/';
+
+/** The modules one CLI run loads: dist-relative paths and package names. */
+function loadedBy(args: string[]): { paths: string[]; stdout: string } {
+  const log = join(dir, `${args.join('_').replace(/[^a-z0-9]+/gi, '_')}.log`);
+  writeFileSync(log, '');
+  // In a scratch folder with a scratch home: no anyflash.toml anywhere, so none is read.
+  const run = spawnSync(process.execPath, ['--import', pathToFileURL(registrar).href, resolve('dist/cli/main.js'), ...args], {
+    cwd: dir,
+    env: { ...process.env, ANYFLASH_MODULE_LOG: log, ANYFLASH_HOME: dir },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const paths = urls.map((u) => (u.startsWith(dist) ? u.slice(dist.length) : u.startsWith(modules) ? `node_modules/${u.slice(modules.length)}` : u));
+  return { paths, stdout: run.stdout };
+}
+
+/** What only some commands use: a command that does not use one must not load it. */
+const HEAVY = {
+  simulators: /^sim\//,
+  families: /^families\/(esp|beken|sifli)\//,
+  transports: /^transport\/(rfc2217|tcp|node-serial|open)/,
+  signatures: /^diagnose\/signatures\//,
+  elfReaders: /^formats\/(defmt|symbolizer|dwarf)/,
+  completions: /^cli\/completions\//,
+  productionLine: /^cli\/line\/(session|station|hub)/,
+  packages: /^node_modules\/(smol-toml|fflate|esptool-js|ws)\//,
+};
+const loadedOf = (paths: string[], kinds: (keyof typeof HEAVY)[]): string[] => paths.filter((p) => kinds.some((k) => HEAVY[k].test(p)));
+
+describe('the CLI loads what a command uses', () => {
+  it('--help loads no simulator, family, transport, signature table or TOML reader', () => {
+    const { paths, stdout } = loadedBy(['--help']);
+    assert.match(stdout, /Usage: anyflash/);
+    assert.ok(paths.includes('cli/main.js'), 'the hook saw the CLI load');
+    assert.deepEqual(loadedOf(paths, Object.keys(HEAVY) as (keyof typeof HEAVY)[]), []);
+  });
+
+  it('info on a simulated chip loads its family and simulator, not the signatures, completions or TOML reader', () => {
+    const { paths, stdout } = loadedBy(['info', '-p', 'sim:esp32', '--chip', 'esp32', '--json']);
+    assert.equal(JSON.parse(stdout).chip, 'esp32');
+    assert.ok(paths.some((p) => p.startsWith('families/esp/')) && paths.some((p) => p.startsWith('sim/esp/')));
+    assert.deepEqual(loadedOf(paths, ['signatures', 'elfReaders', 'completions', 'productionLine']), []);
+    assert.deepEqual(paths.filter((p) => /smol-toml/.test(p)), [], 'no anyflash.toml exists, so the TOML reader stays unloaded');
+  });
+
+  it('sim --help still lists every simulated chip (they load when sim is chosen)', () => {
+    const { paths, stdout } = loadedBy(['sim', '--help']);
+    for (const chip of ['esp32', 'bk7231n', 'sf32lb52']) assert.match(stdout, new RegExp(`\\b${chip}\\b`));
+    assert.ok(paths.some((p) => p.startsWith('sim/')), 'the chip list comes from the simulators');
+  });
+});
