@@ -40,7 +40,7 @@ export interface ConnectLoopResult {
 
 const SYNC_TRIES_PER_ATTEMPT = 5;
 /** Detection's short attempt: a chip in download mode answers the first SYNC after its boot log. */
-const PROBE_SYNC_TRIES = 3;
+const PROBE_SYNC_TRIES = 2;
 const BOOT_LOG_MS = 250;
 const PROBE_BOOT_LOG_MS = 100;
 const DEFAULT_CONNECT_ATTEMPTS = 7;
