@@ -12,7 +12,8 @@ import type { Evidence } from './reason.js';
 
 export type ContextClueId =
   | 'spi-download-boot' | 'handshake-garbage' | 'bus-never-obtained' | 'pre-release-tool' | 'chip-in-file-name'
-  | 'write-broke-off' | 'rom-text-at-connect' | 'stub-on-uart-bridge' | 'port-not-given' | 'garbled-mid-write';
+  | 'write-broke-off' | 'rom-text-at-connect' | 'stub-on-uart-bridge' | 'port-not-given' | 'garbled-mid-write'
+  | 'legacy-port-silent' | 'beken-sector-failed';
 
 export interface ContextClueInput {
   /** Lines with prefixes stripped, and the raw lines for quoting. */
@@ -51,6 +52,8 @@ export function findContextClues(input: ContextClueInput, add: Add): void {
   stubOnUartBridge(input, add);
   portNotGiven(input, start, end, add);
   garbledMidWrite(input, start, add);
+  legacyPortSilent(input, start, end, add);
+  bekenSectorFailed(input, start, add);
 }
 
 /**
@@ -250,6 +253,56 @@ function garbledMidWrite(input: ContextClueInput, start: number, add: Add): void
     text: input.raw[at]!.trim(),
     lead: () =>
       'A reply was damaged in the middle of the write: lower the baud (-b 115200) and use a short cable with a common GND and a solid supply; if it still fails, write with --flash-mode dio (-fm dio) — many modules\' flash cannot run the default qio mode.',
+  });
+}
+
+/**
+ * No reply at all on COM1/COM2 (Windows) or /dev/ttyS<n> (Linux): these are the computer's own
+ * serial ports, not a USB board. Tools that pick a port themselves land there when the board's
+ * USB-serial driver is missing or the board is on another port; the fix is the board's port.
+ */
+function legacyPortSilent(input: ContextClueInput, start: number, end: number, add: Add): void {
+  if (input.lastFatal < 0 || input.connected) return;
+  const failure = failureNear(input, /No serial data received|Timed out waiting for packet header|Failed to connect|could not connect to an Espressif device|failed to connect/i);
+  if (failure < 0) return;
+  let port: string | undefined;
+  for (let i = start; i <= end; i++) {
+    const m = /(?:^|[\s'"(])(COM[12]|\/dev\/ttyS\d+)(?=$|[\s'":),.])/.exec(input.lines[i]!);
+    if (m) port = m[1];
+  }
+  if (!port) return;
+  add('legacy-port-silent', {
+    code: 'port-not-found', weight: 0.85, step: 'open-port',
+    text: `${port} gave no reply: it is usually the computer's own serial port, not the board.`,
+    lead: () =>
+      `${port} is usually the computer's built-in serial port, not the board: pick the port that appears when you plug the board in (\`anyflash list\`). If none appears, install the board's USB-serial driver (CP210x, CH34x, FTDI), push the cable fully in and use a data cable.`,
+  });
+}
+
+/**
+ * A Beken write or read that failed at a sector past the start (earlier sectors went through) at
+ * 115200 or a baud the log does not show: the link worked, so the chip lost power or ground under
+ * the flash load. Battery devices often power the
+ * module through an MCU that cuts it; the fix is a direct supply with a common ground.
+ */
+function bekenSectorFailed(input: ContextClueInput, start: number, add: Add): void {
+  if (input.lastFatal < 0 || !BEKEN_TOOLS.has(input.tool)) return;
+  const at = failureNear(input, /(?:Writing|Reading) sector (?:0x)?([0-9a-f]+)\b.*failed|(?:Writing|Reading) (?:sector )?0x([0-9a-f]+)\.\.\..*(?:failed|ERROR)/i);
+  if (at < 0) return;
+  // The GUI prints a whole run on one line: the failing sector is the last one named, earlier "ok!" ones count as written.
+  const named = [...input.lines[at]!.matchAll(/(?:Writing|Reading) (?:sector )?0x([0-9a-f]+)/gi)];
+  const address = named.length > 0 ? Number.parseInt(named[named.length - 1]![1]!, 16) : 0;
+  const sectorOk = /(?:Writing|Reading) (?:sector )?0x[0-9a-f]+\.\.\. ?ok/i;
+  const moved = sectorOk.test(input.lines[at]!) || input.lines.slice(start, at).some((l) => DATA_MOVED.test(l) || sectorOk.test(l));
+  if (address === 0 && !moved) return;
+  // Above 115200 a reply lost part-way is as much the line as the supply: the baud rule speaks there.
+  const bauds = input.lines.slice(start, at).flatMap((l) => [...l.matchAll(/baud rate setting \((\d+)\)|(?:-b|--baud)[ =](\d+)|@ (\d+)$/gi)].map((b) => Number(b[1] ?? b[2] ?? b[3])));
+  if (bauds.some((b) => b > 115200)) return;
+  add('beken-sector-failed', {
+    code: 'brownout-suspected', weight: 0.72, step: 'write',
+    text: `${quote(input.raw[at]!)} — earlier sectors went through: the link worked, then the chip stopped answering under the flash load.`,
+    lead: () =>
+      "Power the module directly: a separate 3.3 V supply (300+ mA; the adapter's 3.3 V pin is not enough) wired to the module's VCC, with its ground common to the adapter's GND. In battery devices the module's power often goes through an MCU that cuts it: wire VCC and GND straight to the module.",
   });
 }
 

@@ -1,5 +1,17 @@
+import { ESP_CHIP_RECORDS } from '../../chips/esp.js';
 import { manualBootEntry, type BootContext } from '../../core/boot-entry.js';
 import { type ToolSignatures } from './types.js';
+
+/**
+ * Chip-detect magic values of the Espressif chips (zero left out: a dead line reads as zero). A tool
+ * that reports one of these as unknown lacks support for that chip; another value is no chip it knows.
+ */
+const KNOWN_MAGIC = new Map<string, string>(
+  ESP_CHIP_RECORDS.flatMap((c) => c.magic.filter((v) => v !== 0).map((v) => [(v >>> 0).toString(16), c.name] as const)),
+);
+/** esptool's and esptool-js's "Unexpected CHIP magic value 0x…", esp-web-flasher's "Unknown Chip: Hex: …". */
+const MAGIC_REPORT = /(?:Unknown Chip: Hex:\s*|CHIP magic value\s*)(?:0x)?0*([0-9a-f]{1,8})\b(?!.*Wrong --chip)/i;
+const KNOWN_MAGIC_REPORT = new RegExp(MAGIC_REPORT.source.replace('([0-9a-f]{1,8})', `(${[...KNOWN_MAGIC.keys()].join('|')})`), 'i');
 
 /**
  * Lines any tool can print: pyserial and OS port errors (Python tools), .NET port errors (the
@@ -9,6 +21,10 @@ export const generic: ToolSignatures = {
   tool: 'generic',
   banners: [],
   signatures: [
+    // Chip detection read a magic value the tool has no entry for: a real Espressif chip newer than
+    // the tool (update it), or, for any other value, no chip the tool could identify.
+    { pattern: KNOWN_MAGIC_REPORT, kind: 'fatal', step: 'connect', implies: [['chip-unsupported-by-tool', 0.85]], facts: (m) => ({ chip: KNOWN_MAGIC.get(m[1]!.toLowerCase()) }) },
+    { pattern: /Unknown Chip: Hex:/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.55], ['chip-unsupported-by-tool', 0.45]] },
     // Opening the port: the OS error names the cause.
     { pattern: /Path '(\/dev\/[^']+)' is not readable|Path '(\/dev\/[^']+)' is not writable/i, kind: 'fatal', step: 'open-port', implies: [['port-permission', 0.8]], facts: (m) => ({ port: m[1] ?? m[2] }) },
     { pattern: /Cannot configure port.*(?:OSError\(22|does not exist)/i, kind: 'fatal', step: 'open-port', implies: [['port-error', 0.85]] },
