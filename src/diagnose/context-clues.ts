@@ -7,13 +7,13 @@
  * never given. Each rule reads the lines of the run that failed and yields evidence (with the first
  * step to take) for the reasoner.
  */
-import { bekenWiringFirst, bootStrapPin, otherStraps } from '../core/boot-entry.js';
+import { bekenWiringFirst, bootStrapPin, manualBootEntry, otherStraps } from '../core/boot-entry.js';
 import type { Evidence } from './reason.js';
 
 export type ContextClueId =
   | 'spi-download-boot' | 'handshake-garbage' | 'bus-never-obtained' | 'pre-release-tool' | 'chip-in-file-name'
   | 'write-broke-off' | 'rom-text-at-connect' | 'stub-on-uart-bridge' | 'port-not-given' | 'garbled-mid-write'
-  | 'legacy-port-silent' | 'beken-sector-failed';
+  | 'legacy-port-silent' | 'beken-sector-failed' | 'web-connect-hang';
 
 export interface ContextClueInput {
   /** Lines with prefixes stripped, and the raw lines for quoting. */
@@ -54,6 +54,7 @@ export function findContextClues(input: ContextClueInput, add: Add): void {
   garbledMidWrite(input, start, add);
   legacyPortSilent(input, start, end, add);
   bekenSectorFailed(input, start, add);
+  webConnectHang(input, start, add);
 }
 
 /**
@@ -303,6 +304,29 @@ function bekenSectorFailed(input: ContextClueInput, start: number, add: Add): vo
     text: `${quote(input.raw[at]!)} — earlier sectors went through: the link worked, then the chip stopped answering under the flash load.`,
     lead: () =>
       "Power the module directly: a separate 3.3 V supply (300+ mA; the adapter's 3.3 V pin is not enough) wired to the module's VCC, with its ground common to the adapter's GND. In battery devices the module's power often goes through an MCU that cuts it: wire VCC and GND straight to the module.",
+  });
+}
+
+/** USB-serial adapters by Web Serial vendor id. */
+const BRIDGE_VENDORS: Readonly<Record<string, string>> = { '0x1a86': 'CH34x', '0x10c4': 'CP210x', '0x0403': 'FTDI', '0x067b': 'PL2303' };
+
+/**
+ * A browser flasher that opened a USB-serial adapter's port and then printed nothing after
+ * "Connecting...": the chip never answered and the page never gave up. Besides download mode, an
+ * adapter driver that opens the port but does not pass the reset lines leaves it there.
+ */
+function webConnectHang(input: ContextClueInput, start: number, add: Add): void {
+  if (input.lastFatal >= 0 || input.connected) return;
+  const rest = input.lines.slice(start).filter((l) => l.trim() !== '');
+  if (rest.length === 0 || !/^Connecting\.*[._]*$/.test(rest[rest.length - 1]!.trim())) return;
+  const port = rest.map((l) => /Serial port WebSerial VendorID (0x[0-9a-f]+)/i.exec(l)).find((m) => m);
+  const vendor = port ? BRIDGE_VENDORS[port[1]!.toLowerCase()] : undefined;
+  if (!vendor) return;
+  add('web-connect-hang', {
+    code: 'no-response', weight: 0.6, step: 'connect',
+    text: `The log ends at "Connecting..." on a ${vendor} adapter: the chip never answered.`,
+    lead: (ctx) =>
+      `The page opened the ${vendor} adapter but the chip never answered: ${manualBootEntry({ ...ctx, web: true })[0]!.toLowerCase()}${manualBootEntry({ ...ctx, web: true }).slice(1)} If it still hangs, reinstall the ${vendor} driver (uninstall it, then install the vendor's current one): a broken driver opens the port but does not drive the reset lines.`,
   });
 }
 

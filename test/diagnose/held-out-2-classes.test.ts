@@ -77,3 +77,29 @@ test('at a baud above 115200 a Beken write failing part-way stays a line fault f
   assert.notEqual(r.causes[0]?.code, 'brownout-suspected');
   assert.doesNotMatch(r.causes[0]?.advice[0] ?? '', /ground common/);
 });
+
+test('a web flasher log that ends at "Connecting..." on a USB-serial adapter is a connect that never got an answer, driver named', () => {
+  for (const [vid, vendor] of [['0x1a86', 'CH34x'], ['0x10c4', 'CP210x'], ['0x0403', 'FTDI']] as const) {
+    for (const tail of ['Connecting...', 'Connecting...\n', 'Connecting.......']) {
+      const r = explain(`esptool.js\nSerial port WebSerial VendorID ${vid} ProductID 0x7523\n${tail}`);
+      assert.equal(r.causes[0]?.code, 'no-response', `${vid} ${tail}`);
+      assert.match(r.causes[0]!.advice[0]!, new RegExp(`reinstall the ${vendor} driver`));
+      assert.match(r.causes[0]!.advice[0]!, /click Connect again/);
+      assert.doesNotMatch(r.causes[0]!.advice[0]!, /--before/);
+    }
+  }
+  // The chip's own USB (Espressif's vendor id) has no adapter driver to blame; a later error decides itself.
+  assert.doesNotMatch(explain('esptool.js\nSerial port WebSerial VendorID 0x303a ProductID 0x1001\nConnecting...').causes[0]?.advice[0] ?? '', /driver/);
+  assert.equal(explain('esptool.js\nSerial port WebSerial VendorID 0x1a86 ProductID 0x7523\nConnecting...\nError: Failed to connect with the device').causes[0]?.code, 'no-response');
+});
+
+test("esptool 1.x–2.x's RAM download mode failures are the stub load step", () => {
+  for (const line of [
+    'A fatal error occurred: Failed to enter RAM download mode (result was 0xff, 0x0)',
+    'A fatal error occurred: Failed to leave RAM download mode (result was 01 07)',
+  ]) {
+    const r = explain(line);
+    assert.equal(r.recognised, true, line);
+    assert.equal(r.causes[0]?.code, 'stub-failed', line);
+  }
+});

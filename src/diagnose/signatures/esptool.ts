@@ -51,6 +51,8 @@ export const esptool: ToolSignatures = {
     { pattern: /^(?:Running stub|Stub running|Stub flasher running)/i, kind: 'progress', step: 'stub' },
     { pattern: /Failed to write to target RAM \(result was (\w+)/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.45]] },
     { pattern: /Failed to start stub flasher/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.8]] },
+    // esptool 1.x–2.x words the same RAM-load step as entering/leaving RAM download mode.
+    { pattern: /Failed to (?:enter|leave) RAM download mode/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.7], ['garbled-reply', 0.35]] },
     { pattern: /^Changing baud rate to (\d+)/i, kind: 'progress', facts: (m) => ({ baud: Number(m[1]) }) },
 
     // Writing, reading, erasing, verifying.
