@@ -91,6 +91,16 @@ describe('command lines that cannot be read are refused in the house format', { 
     assert.equal(own.code, 1, own.stderr);
   });
 
+  it('a verify that finds differences exits 2 through anyflash-esptool (esptool v5), 1 through anyflash', async () => {
+    // A fresh simulated chip reads 0xff where app.bin holds 0x11.
+    const args = ['--chip', 'esp32', '--port', 'sim:esp32', 'verify_flash', '0x10000', 'app.bin'];
+    const esptool = await run('dist/cli/esptool-main.js', args);
+    assert.equal(esptool.code, 2, esptool.stderr);
+    assert.match(esptool.stdout + esptool.stderr, /verify-mismatch/);
+    const own = await run('dist/cli/main.js', args);
+    assert.equal(own.code, 1, own.stderr);
+  });
+
   it('@argfile paths are relative to the current folder, as in esptool', async () => {
     writeFileSync(join(cwd, 'args'), '--flash_mode dio\n0x10000 "app.bin"\n');
     const r = await run('dist/cli/main.js', ['--chip', 'esp32', '-p', 'sim:esp32', 'write_flash', '@args', '--json']);

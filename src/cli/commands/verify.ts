@@ -4,6 +4,8 @@ import { validateRegions, type Region } from '../../engine/regions.js';
 import { deviceCommand, withDevice, type GlobalFlags } from '../common.js';
 import { loadFileArgs, parseFileArgs } from '../inputs.js';
 import { summariseRanges } from '../../core/range-summary.js';
+import { AnyflashError } from '../../core/errors.js';
+import { exitCodeFor } from '../output.js';
 
 export function register(program: Command): void {
   deviceCommand(program, 'verify', 'compare files with the flash and report the differing ranges')
@@ -25,8 +27,10 @@ export function register(program: Command): void {
             ),
           );
           if (bad.length > 0) {
-            out.say(`verify-mismatch: ${bad.length} of ${diffs.length} files differ from the flash; \`anyflash write\` sends only the differing sectors.`);
-            return 1;
+            const message = `${bad.length} of ${diffs.length} files differ from the flash`;
+            out.say(`verify-mismatch: ${message}; \`anyflash write\` sends only the differing sectors.`);
+            // Through anyflash-esptool this is esptool's code for a failed verify (2), not our 1.
+            return exitCodeFor(new AnyflashError('verify-mismatch', message));
           }
         },
         () => {
