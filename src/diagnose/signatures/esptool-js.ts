@@ -19,6 +19,16 @@ export const esptoolJs: ToolSignatures = {
     { pattern: /Your ([\w-]+) board is not supported/i, kind: 'fatal', step: 'connect', implies: [['chip-unsupported-by-tool', 0.85]], facts: (m) => ({ chip: espChipName(m[1]!) }) },
     { pattern: /Failed to connect with the device/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.75]] },
     { pattern: /Failed to initialize\. Try resetting your device or holding the BOOT button/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['wrong-boot-mode', 0.35]] },
+    { pattern: /Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.6], ['unknown-chip', 0.4]] },
+    // esp-web-flasher's SYNC loop gave up without a reply.
+    { pattern: /Timed out waiting for packet header/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['timeout', 0.4]] },
+    { pattern: /Failed to start stub\. Unexpected response/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.4]] },
+    // A status byte from the ROM/stub: a command the loader running does not have (no stub, Secure Download Mode)…
+    { pattern: /Invalid \(unsupported\) command/i, kind: 'fatal', implies: [['stub-failed', 0.45], ['secure-download-mode', 0.4]] },
+    // …or a command it has but could not carry out.
+    { pattern: /Command failure error code/i, kind: 'fatal', implies: [['device-error', 0.6]] },
+    // ESP Web Tools: the page's manifest or firmware files could not be fetched (its 'Downlading' typo included).
+    { pattern: /Unable to fetch manifest|Downlo?ading firmware \S+ failed/i, kind: 'fatal', step: 'write', implies: [['file-not-found', 0.75]] },
     { pattern: /Wrong boot mode detected/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.85]] },
     { pattern: /Detecting chip type\.*\s*([\w-]+)/i, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!) }) },
     { pattern: /^Chip is ([\w-]+)/, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!) }) },

@@ -37,6 +37,8 @@ export const esptool: ToolSignatures = {
     // Nothing but a missing header during the SYNC loop: no usable reply at all, as with no data.
     { pattern: /Failed to connect to ([\w-]+(?: device)?): Timed out waiting for packet header/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['no-sync-reply', 0.35]], facts: chip },
     { pattern: /Failed to connect to ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]], facts: chip },
+    // esptool v4+ with no --port: it tried every port and none answered.
+    { pattern: /Could not connect to an Espressif device on any of the \d+ available serial ports/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]] },
     { pattern: /It's not possible to reset the chip over a TCP socket/i, kind: 'info', step: 'connect' },
 
     // Chip facts.
@@ -51,6 +53,9 @@ export const esptool: ToolSignatures = {
     { pattern: /^(?:Running stub|Stub running|Stub flasher running)/i, kind: 'progress', step: 'stub' },
     { pattern: /Failed to write to target RAM \(result was (\w+)/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.45]] },
     { pattern: /Failed to start stub flasher/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.8]] },
+    // The stub was loaded but did not announce itself ("OHAI"): a reply lost or garbled on the way back.
+    { pattern: /Failed to start stub\. Unexpected response/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.4]] },
+    { pattern: /Stub flasher JSON file for \S+ not found/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.85]] },
     // esptool 1.x–2.x words the same RAM-load step as entering/leaving RAM download mode.
     { pattern: /Failed to (?:enter|leave) RAM download mode/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.7], ['garbled-reply', 0.35]] },
     { pattern: /^Changing baud rate to (\d+)/i, kind: 'progress', facts: (m) => ({ baud: Number(m[1]) }) },
@@ -68,6 +73,17 @@ export const esptool: ToolSignatures = {
     { pattern: /Packet content transfer stopped/i, kind: 'fatal', implies: [['garbled-reply', 0.55], ['port-error', 0.35]] },
     // "Possible serial noise or corruption": bytes arrived but broke off.
     { pattern: /Serial data stream stopped/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]], lead: () => 'Use a shorter, good USB cable plugged straight into the computer (no hub or extension), and a common GND.' },
+    // FLASH_BEGIN erases the region first: a timeout there is the flash (or its supply), not the link.
+    { pattern: /Failed to enter Flash download mode/i, kind: 'fatal', step: 'write', implies: [['flash-fault', 0.5], ['timeout', 0.4]] },
+    { pattern: /Failed to leave Flash download mode/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.5], ['timeout', 0.35]] },
+    { pattern: /Failed to erase flash \(result was/i, kind: 'fatal', step: 'erase', implies: [['flash-fault', 0.5], ['timeout', 0.4]] },
+    // Checks esptool makes before it touches the chip: the command line or the image is the problem.
+    { pattern: /will not fit in \d+ bytes of flash/i, kind: 'fatal', step: 'write', implies: [['file-too-large', 0.85]] },
+    { pattern: /Detected overlap at address/i, kind: 'fatal', step: 'write', implies: [['regions-overlap', 0.85]] },
+    { pattern: /Secure Boot detected, writing to flash regions|Active security features detected, erasing flash is disabled/i, kind: 'fatal', step: 'write', implies: [['flash-protected', 0.8]] },
+    // The image was built for a minimum chip revision this chip is below: a build setting, as with the wrong chip.
+    { pattern: /requires chip revision in range/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.75]] },
+    { pattern: /Invalid (?:image magic number|firmware image magic)/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.75]] },
     { pattern: /Failed to write compressed data to flash|Failed to write to target Flash/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.6]] },
     { pattern: /Corrupt data, expected/i, kind: 'fatal', step: 'read', implies: [['garbled-reply', 0.7]] },
     { pattern: /^Erasing flash \(this may take a while\)|^Erasing region/i, kind: 'progress', step: 'erase' },
