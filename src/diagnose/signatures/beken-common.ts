@@ -16,6 +16,17 @@ export const bekenProtocolRows: readonly Signature[] = [
   { pattern: /Connected! Chip info: /i, kind: 'progress', step: 'connect', facts: bekenInfo },
   { pattern: /BkLinkCheckCmnd\(\)/, kind: 'attempt', step: 'connect' },
   { pattern: /BkLinkCheckResp\(/, kind: 'progress', step: 'connect' },
+  // bk7231tools 2.x / ltchiptool refusals of the request itself (cmd_hl_flash.py, cmd_ll_chip.py, ltchiptool bk72xx/flash.py).
+  { pattern: /Start address not on 4K boundary|Offset and length must be 4-byte aligned/i, kind: 'fatal', step: 'write', implies: [['misaligned-address', 0.8]] },
+  { pattern: /Input data is larger than flash memory size/i, kind: 'fatal', step: 'write', implies: [['file-too-large', 0.8]] },
+  { pattern: /Read length (?:0x)?[0-9a-f]+ is larger than flash memory size|Start and end must differ|Start must be lesser than end/i, kind: 'fatal', implies: [['bad-input', 0.75]] },
+  { pattern: /Only BK7231N has built-in ROM|Memory type not readable via UART/i, kind: 'fatal', implies: [['unsupported', 0.8]] },
+  { pattern: /Couldn't detect flash chip size/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.5], ['garbled-reply', 0.3]] },
+  { pattern: /Invalid data length received: \d+/i, kind: 'fatal', step: 'read', implies: [['garbled-reply', 0.55], ['timeout', 0.3]] },
+  // The chip acknowledged the page write but stored fewer bytes: a write-protected or failing flash.
+  { pattern: /Writing failed; wrote only \d+ bytes/i, kind: 'fatal', step: 'write', implies: [['flash-protected', 0.5], ['device-error', 0.4]] },
+  // A real flash ID the tool's status-register table lacks: newer bk7231tools know more chips.
+  { pattern: /Flash ID not known: (?!0+\b|f+\b)[0-9a-f]+/i, kind: 'fatal', step: 'write', implies: [['tool-outdated', 0.6], ['unsupported', 0.45]] },
   { pattern: /Timed out attempting to link with chip|Timeout while linking|Failed to connect|Cannot link with chip/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.65], ['boot-window-missed', 0.5]] },
   { pattern: /Unknown bootloader CRC - (0x[0-9a-f]+)/i, kind: 'warning', step: 'connect', note: '"Unknown bootloader CRC" is only a warning: the tool carries on and identifies the chip another way. It is not the cause of a failure.' },
   { pattern: /CRC mismatch while checking chip type/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.5], ['garbled-reply', 0.35]] },
