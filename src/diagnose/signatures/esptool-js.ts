@@ -27,6 +27,23 @@ export const esptoolJs: ToolSignatures = {
     { pattern: /Invalid \(unsupported\) command/i, kind: 'fatal', implies: [['stub-failed', 0.45], ['secure-download-mode', 0.4]] },
     // …or a command it has but could not carry out.
     { pattern: /Command failure error code/i, kind: 'fatal', implies: [['device-error', 0.6]] },
+    { pattern: /unsupported command error/i, kind: 'fatal', implies: [['stub-failed', 0.45], ['secure-download-mode', 0.4]] },
+    // checkCommand's "Failed to <op> failed with status …" / "Only got N bytes of data", by step.
+    { pattern: /Failed to (?:enter RAM download mode|write to target RAM|leave RAM download mode|write target memory)/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.7], ['garbled-reply', 0.35]] },
+    { pattern: /Failed to enter Flash download mode/i, kind: 'fatal', step: 'write', implies: [['flash-fault', 0.5], ['timeout', 0.4]] },
+    { pattern: /Failed to leave (?:Flash|compressed flash) mode/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.5], ['timeout', 0.35]] },
+    { pattern: /Failed to read (?:flash|memory)/i, kind: 'fatal', implies: [['timeout', 0.45], ['garbled-reply', 0.4]] },
+    { pattern: /Error loading Stub json/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.8]] },
+    { pattern: /Unable to verify flash chip connection/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.4], ['timeout', 0.4]] },
+    { pattern: /Could not auto-detect Flash size|SPI command did not complete in time/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.55], ['flash-fault', 0.35]] },
+    // Checks on the files and options before writing: the page's input, not the device.
+    { pattern: /File \d+ doesn't fit in the available flash/i, kind: 'fatal', step: 'write', implies: [['file-too-large', 0.85]] },
+    { pattern: /Invalid (?:firmware )?image magic/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.75]] },
+    { pattern: /Flash size \S+ is not supported by this chip type/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.75]] },
+    // webserial.ts's reader: nothing at all, or bytes that broke off or do not frame.
+    { pattern: /^(?:Error: )?No serial data received/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.7]] },
+    { pattern: /Serial data stream stopped/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]] },
+    { pattern: /Invalid SLIP escape|^(?:Error: )?invalid response$/i, kind: 'fatal', implies: [['garbled-reply', 0.65]] },
     // ESP Web Tools: the page's manifest or firmware files could not be fetched (its 'Downlading' typo included).
     { pattern: /Unable to fetch manifest|Downlo?ading firmware \S+ failed/i, kind: 'fatal', step: 'write', implies: [['file-not-found', 0.75]] },
     { pattern: /Wrong boot mode detected/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.85]] },

@@ -1,6 +1,12 @@
 import { ESP_CHIP_RECORDS } from '../../chips/esp.js';
 import { espChipName, hex, type ToolSignatures } from './types.js';
 
+/** Chip ids (as esptool v4+ reads them) of the Espressif chips; zero left out, as a dead line reads zero. */
+const KNOWN_CHIP_ID = new Map<string, string>(
+  ESP_CHIP_RECORDS.flatMap((c) => (c.imageChipId ? [[String(c.imageChipId), c.name] as const] : [])),
+);
+const KNOWN_ID = `(${[...KNOWN_CHIP_ID.keys()].join('|')})`;
+
 /** esptool (Python), v2–v5: message texts from its loader, commands and pyserial underneath. */
 export const esptool: ToolSignatures = {
   tool: 'esptool',
@@ -19,6 +25,9 @@ export const esptool: ToolSignatures = {
     // "Expected N" is the connected chip's image id: the chip the image must be built for.
     { pattern: /Unexpected chip id in image\. Expected (\d+) but value was (\d+)/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.85]], facts: (m) => ({ chip: ESP_CHIP_RECORDS.find((c) => c.imageChipId === Number(m[1]))?.name }) },
     { pattern: /Unexpected (?:chip ID value|CHIP magic value).*Wrong --chip argument/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.7], ['unknown-device', 0.3]] },
+    // The id of a real Espressif chip that this esptool version has no class for: update esptool.
+    { pattern: new RegExp(`Unexpected chip ID value ${KNOWN_ID}\\.(?!.*Wrong --chip)`, 'i'), kind: 'fatal', step: 'connect', implies: [['chip-unsupported-by-tool', 0.85]], facts: (m) => ({ chip: KNOWN_CHIP_ID.get(m[1]!) }) },
+    { pattern: new RegExp(`doesn't appear to be an? [\\w-]+ \\(read chip ID ${KNOWN_ID}\\)`, 'i'), kind: 'warning', step: 'connect', implies: [['chip-unsupported-by-tool', 0.7]], facts: (m) => ({ chip: KNOWN_CHIP_ID.get(m[1]!) }), note: 'This esptool version does not know the chip it found.' },
     { pattern: /Unexpected chip ID value|Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.6], ['unknown-chip', 0.4]] },
     { pattern: /Wrong --chip argument\?/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.75]] },
     // The first flash command after connecting (and after a baud change) got no usable reply.
@@ -55,7 +64,7 @@ export const esptool: ToolSignatures = {
     { pattern: /Failed to start stub flasher/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.8]] },
     // The stub was loaded but did not announce itself ("OHAI"): a reply lost or garbled on the way back.
     { pattern: /Failed to start stub\. Unexpected response/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.4]] },
-    { pattern: /Stub flasher JSON file for \S+ not found/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.85]] },
+    { pattern: /Stub flasher JSON file for \S+ not found|Flasher stub data is missing for/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.85]] },
     // esptool 1.x–2.x words the same RAM-load step as entering/leaving RAM download mode.
     { pattern: /Failed to (?:enter|leave) RAM download mode/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.7], ['garbled-reply', 0.35]] },
     { pattern: /^Changing baud rate to (\d+)/i, kind: 'progress', facts: (m) => ({ baud: Number(m[1]) }) },
@@ -74,16 +83,28 @@ export const esptool: ToolSignatures = {
     // "Possible serial noise or corruption": bytes arrived but broke off.
     { pattern: /Serial data stream stopped/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]], lead: () => 'Use a shorter, good USB cable plugged straight into the computer (no hub or extension), and a common GND.' },
     // FLASH_BEGIN erases the region first: a timeout there is the flash (or its supply), not the link.
-    { pattern: /Failed to enter Flash download mode/i, kind: 'fatal', step: 'write', implies: [['flash-fault', 0.5], ['timeout', 0.4]] },
-    { pattern: /Failed to leave Flash download mode/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.5], ['timeout', 0.35]] },
-    { pattern: /Failed to erase flash \(result was/i, kind: 'fatal', step: 'erase', implies: [['flash-fault', 0.5], ['timeout', 0.4]] },
+    { pattern: /Failed to enter (?:compressed )?Flash download mode|Failed to enter compressed flash mode/i, kind: 'fatal', step: 'write', implies: [['flash-fault', 0.5], ['timeout', 0.4]] },
+    { pattern: /Failed to leave (?:compressed )?Flash download mode|Failed to leave compressed flash mode/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.5], ['timeout', 0.35]] },
+    { pattern: /Failed to erase (?:flash|region) \(result was/i, kind: 'fatal', step: 'erase', implies: [['flash-fault', 0.5], ['timeout', 0.4]] },
     // Checks esptool makes before it touches the chip: the command line or the image is the problem.
     { pattern: /will not fit in \d+ bytes of flash/i, kind: 'fatal', step: 'write', implies: [['file-too-large', 0.85]] },
-    { pattern: /Detected overlap at address/i, kind: 'fatal', step: 'write', implies: [['regions-overlap', 0.85]] },
-    { pattern: /Secure Boot detected, writing to flash regions|Active security features detected, erasing flash is disabled/i, kind: 'fatal', step: 'write', implies: [['flash-protected', 0.8]] },
+    { pattern: /Detected overlap at address|Failed to write image due to image overlap/i, kind: 'fatal', step: 'write', implies: [['regions-overlap', 0.85]] },
+    { pattern: /Secure Boot (?:V1 )?detected, writing to flash regions|Active security features detected, erasing flash is disabled/i, kind: 'fatal', step: 'write', implies: [['flash-protected', 0.8]] },
     // The image was built for a minimum chip revision this chip is below: a build setting, as with the wrong chip.
-    { pattern: /requires chip revision in range/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.75]] },
-    { pattern: /Invalid (?:image magic number|firmware image magic)/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.75]] },
+    { pattern: /requires chip revision (?:in range|\S+ or higher)/i, kind: 'fatal', step: 'write', implies: [['wrong-chip-image', 0.75]] },
+    { pattern: /Invalid (?:image magic number|firmware image magic)|not a valid image \(invalid magic number|Unknown image chip ID/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.75]] },
+    { pattern: /^A fatal error occurred: Image is empty/i, kind: 'fatal', step: 'write', implies: [['file-empty', 0.85]] },
+    { pattern: /Offset to erase from must be a multiple of|Size of data to erase must be a multiple of/i, kind: 'fatal', step: 'erase', implies: [['misaligned-address', 0.85]] },
+    { pattern: /Specified size 0x[0-9a-f]+ is greater than detected flash size/i, kind: 'fatal', step: 'read', implies: [['bad-input', 0.75]] },
+    // The flash chip gave no usable answer to the commands that measure it.
+    { pattern: /Detecting flash size failed|SPI command did not complete in time/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.55], ['flash-fault', 0.35]] },
+    { pattern: /Failed to calculate md5sum/i, kind: 'fatal', step: 'verify', implies: [['timeout', 0.45], ['flash-fault', 0.4]] },
+    { pattern: /Failed to read flash \(result was/i, kind: 'fatal', step: 'read', implies: [['timeout', 0.45], ['flash-fault', 0.4]] },
+    { pattern: /Failed to configure SPI flash pins/i, kind: 'fatal', step: 'connect', implies: [['device-error', 0.5], ['bad-input', 0.35]] },
+    // Replies that arrived but do not fit the request: bytes lost or mixed in on the line.
+    { pattern: /Response doesn't match request|Only got \d+ byte (?:status )?response|Digest mismatch: expected/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]] },
+    // esptool v5: the reader stopped after an earlier serial failure (often the port going away).
+    { pattern: /No more data to read from the serial port/i, kind: 'fatal', implies: [['port-vanished', 0.5], ['garbled-reply', 0.4]] },
     { pattern: /Failed to write compressed data to flash|Failed to write to target Flash/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.6]] },
     { pattern: /Corrupt data, expected/i, kind: 'fatal', step: 'read', implies: [['garbled-reply', 0.7]] },
     { pattern: /^Erasing flash \(this may take a while\)|^Erasing region/i, kind: 'progress', step: 'erase' },
