@@ -71,6 +71,14 @@ const rows: [log: string, tool: string, cause: string][] = [
   ['esptool.py v4.7.0\nA fatal error occurred: No serial ports found. Connect a device, or use \'-p PORT\' option to set a specific port.', 'esptool', 'no-port'],
   [`${PY_CHIP}Writing at 0x00010000... (5 %)\nA serial exception error occurred: Write timeout`, 'esptool', 'port-write-timeout'],
 
+  // esptool.py v2.x (a single esptool.py): wordings since renamed or removed.
+  ['esptool.py v2.8\nConnecting....\nA fatal error occurred: Unexpected UART datecode value 0x12345678. Failed to autodetect chip type.', 'esptool', 'unknown-device'],
+  ['esptool.py v2.8\nConnecting....\nChip is ESP8266EX\nA fatal error occurred: ESP8266 ROM does not support function erase_region.', 'esptool', 'stub-failed'],
+  ['esptool.py v2.8\nConnecting....\nChip is ESP8266EX\nA fatal error occurred: Incorrect efuse setting: aborting flash write', 'esptool', 'flash-protected'],
+  ['esptool.py v2.8\nConnecting....\nChip is ESP8266EX\nA fatal error occurred: Number of specified files does not match number of specified addresses', 'esptool', 'bad-input'],
+  ['esptool.py v2.8\nConnecting....\nChip is ESP8266EX\nA fatal error occurred: MD5Sum command returned unexpected result: b\'\'', 'esptool', 'garbled-reply'],
+  ['esptool.py v2.8\nConnecting....\nA fatal error occurred: Failed to read register address 3ff00050 (result was 01060000)', 'esptool', 'timeout'],
+
   // esptool-js src/esploader.ts.
   [`${JS}Error: Failed to connect with the device`, 'esptool-js', 'no-response'],
   [`${JS}Error: Unexpected CHIP magic value 0x12345678. Failed to autodetect chip type.`, 'esptool-js', 'unknown-device'],

@@ -28,7 +28,7 @@ export const esptool: ToolSignatures = {
     // The id of a real Espressif chip that this esptool version has no class for: update esptool.
     { pattern: new RegExp(`Unexpected chip ID value ${KNOWN_ID}\\.(?!.*Wrong --chip)`, 'i'), kind: 'fatal', step: 'connect', implies: [['chip-unsupported-by-tool', 0.85]], facts: (m) => ({ chip: KNOWN_CHIP_ID.get(m[1]!) }) },
     { pattern: new RegExp(`doesn't appear to be an? [\\w-]+ \\(read chip ID ${KNOWN_ID}\\)`, 'i'), kind: 'warning', step: 'connect', implies: [['chip-unsupported-by-tool', 0.7]], facts: (m) => ({ chip: KNOWN_CHIP_ID.get(m[1]!) }), note: 'This esptool version does not know the chip it found.' },
-    { pattern: /Unexpected chip ID value|Unexpected CHIP magic value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.6], ['unknown-chip', 0.4]] },
+    { pattern: /Unexpected chip ID value|Unexpected CHIP magic value|Unexpected UART datecode value/i, kind: 'fatal', step: 'connect', implies: [['unknown-device', 0.6], ['unknown-chip', 0.4]] },
     { pattern: /Wrong --chip argument\?/i, kind: 'fatal', step: 'connect', implies: [['unknown-chip', 0.75]] },
     // The first flash command after connecting (and after a baud change) got no usable reply.
     { pattern: /Unable to verify flash chip connection \((.*)\)/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.4], ['timeout', 0.4]] },
@@ -101,8 +101,13 @@ export const esptool: ToolSignatures = {
     { pattern: /Failed to calculate md5sum/i, kind: 'fatal', step: 'verify', implies: [['timeout', 0.45], ['flash-fault', 0.4]] },
     { pattern: /Failed to read flash \(result was/i, kind: 'fatal', step: 'read', implies: [['timeout', 0.45], ['flash-fault', 0.4]] },
     { pattern: /Failed to configure SPI flash pins/i, kind: 'fatal', step: 'connect', implies: [['device-error', 0.5], ['bad-input', 0.35]] },
+    // The ROM loader (--no-stub, or a stub that could not run) lacks the command; or Secure Download Mode refused it.
+    { pattern: /ROM does not support function|Invalid \(unsupported\) command/i, kind: 'fatal', implies: [['stub-failed', 0.5], ['secure-download-mode', 0.35]] },
+    { pattern: /Incorrect efuse setting: aborting flash write/i, kind: 'fatal', step: 'write', implies: [['flash-protected', 0.75]] },
+    { pattern: /Number of specified files does not match number of specified addresses|Unknown size \S+|Not possible for a stub to load another stub/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.8]] },
+    { pattern: /Failed to read (?:register address|target memory)/i, kind: 'fatal', step: 'connect', implies: [['timeout', 0.45], ['garbled-reply', 0.4]] },
     // Replies that arrived but do not fit the request: bytes lost or mixed in on the line.
-    { pattern: /Response doesn't match request|Only got \d+ byte (?:status )?response|Digest mismatch: expected/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]] },
+    { pattern: /Response doesn't match request|Only got \d+ byte (?:status )?response|Digest mismatch: expected|MD5Sum command returned unexpected result/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]] },
     // esptool v5: the reader stopped after an earlier serial failure (often the port going away).
     { pattern: /No more data to read from the serial port/i, kind: 'fatal', implies: [['port-vanished', 0.5], ['garbled-reply', 0.4]] },
     { pattern: /Failed to write compressed data to flash|Failed to write to target Flash/i, kind: 'fatal', step: 'write', implies: [['device-error', 0.6]] },
