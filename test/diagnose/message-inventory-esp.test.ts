@@ -102,11 +102,18 @@ const rows: [log: string, tool: string, cause: string][] = [
   // ESP Web Tools src/flash.ts install-dialog messages.
   ['ESP Web Tools\nFailed to initialize. Try resetting your device or holding the BOOT button while clicking INSTALL.', 'esptool-js', 'no-response'],
   ['ESP Web Tools\nYour ESP32-C6 board is not supported.', 'esptool-js', 'chip-unsupported-by-tool'],
+  // ESP Web Tools src/install-dialog.ts.
+  ['ESP Web Tools\nSerial port is not readable/writable. Close any other application using it and try again.', 'esptool-js', 'port-busy'],
+  ['ESP Web Tools\nFailed to download manifest', 'esptool-js', 'file-not-found'],
   ['ESP Web Tools\nUnable to fetch manifest: TypeError: Failed to fetch', 'esptool-js', 'file-not-found'],
   ['ESP Web Tools\nDownlading firmware firmware.bin failed: 404', 'esptool-js', 'file-not-found'],
-  // esp-web-flasher (Adafruit WebSerial ESPTool), its loader's sync error.
+  // esp-web-flasher (Adafruit WebSerial ESPTool) src/esp_loader.ts.
   ['ESP Web Flasher loaded.\nConnecting...\nError: Couldn\'t sync to ESP. Try resetting.', 'esptool-js', 'no-response'],
   ['Adafruit WebSerial ESPTool loaded.\nConnecting...\nConnected successfully.\nError: Timed out waiting for packet header', 'esptool-js', 'no-response'],
+  ['ESP Web Flasher loaded.\nConnecting...\nConnected successfully.\nError: Unknown chip family', 'esptool-js', 'chip-unsupported-by-tool'],
+  ['ESP Web Flasher loaded.\nConnecting...\nConnected successfully.\nChip type ESP32\nError: Timed out waiting for packet content', 'esptool-js', 'timeout'],
+  ['ESP Web Flasher loaded.\nConnecting...\nConnected successfully.\nChip type ESP32\nError: Didn\'t get enough status bytes', 'esptool-js', 'garbled-reply'],
+  ['ESP Web Flasher loaded.\nConnecting...\nConnected successfully.\nChip type ESP32\nAttempting to change baud rate to 921600...\nError: Unable to change the baud rate to 921600: No response from set baud rate command.', 'esptool-js', 'baud-mismatch'],
 ];
 
 test('each esptool / esptool-js / ESP Web Tools failure message names its tool and its cause', () => {

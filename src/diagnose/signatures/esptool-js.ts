@@ -44,11 +44,21 @@ export const esptoolJs: ToolSignatures = {
     { pattern: /^(?:Error: )?No serial data received/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.7]] },
     { pattern: /Serial data stream stopped/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]] },
     { pattern: /Invalid SLIP escape|^(?:Error: )?invalid response$/i, kind: 'fatal', implies: [['garbled-reply', 0.65]] },
+    // esp-web-flasher's own wordings (the loader ESP Web Tools used before esptool-js).
+    { pattern: /Unable to change the baud rate to (\d+)/i, kind: 'fatal', step: 'stub', implies: [['baud-mismatch', 0.75]], facts: (m) => ({ baud: Number(m[1]) }) },
+    { pattern: /Changing baud rate is not supported on the ESP8266/i, kind: 'fatal', step: 'stub', implies: [['baud-mismatch', 0.6]] },
+    { pattern: /Unknown chip family/i, kind: 'fatal', step: 'connect', implies: [['chip-unsupported-by-tool', 0.6], ['unknown-device', 0.4]] },
+    { pattern: /Timed out waiting for packet content/i, kind: 'fatal', implies: [['timeout', 0.6]] },
+    { pattern: /Response doesn't match request|Didn't get enough status bytes/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]] },
     // ESP Web Tools: the page's manifest or firmware files could not be fetched (its 'Downlading' typo included).
-    { pattern: /Unable to fetch manifest|Downlo?ading firmware \S+ failed/i, kind: 'fatal', step: 'write', implies: [['file-not-found', 0.75]] },
+    { pattern: /Unable to fetch manifest|Failed to download manifest|Downlo?ading firmware \S+ failed/i, kind: 'fatal', step: 'write', implies: [['file-not-found', 0.75]] },
     { pattern: /Wrong boot mode detected/i, kind: 'fatal', step: 'connect', implies: [['wrong-boot-mode', 0.85]] },
     { pattern: /Detecting chip type\.*\s*([\w-]+)/i, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!) }) },
     { pattern: /^Chip is ([\w-]+)/, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!) }) },
+    // esp-web-flasher's progress lines.
+    { pattern: /^Chip type ([\w-]+)$/, kind: 'progress', step: 'connect', facts: (m) => ({ chip: espChipName(m[1]!) }) },
+    { pattern: /^Attempting to change baud rate to (\d+)/i, kind: 'progress', facts: (m) => ({ baud: Number(m[1]) }) },
+    { pattern: /^Writing data with filesize/i, kind: 'progress', step: 'write' },
     { pattern: /^Uploading stub/i, kind: 'progress', step: 'stub' },
     { pattern: /^Running stub|^Stub running/i, kind: 'progress', step: 'stub' },
     { pattern: /^Changed baud rate to (\d+)|^Changing baudrate to (\d+)/i, kind: 'progress', facts: (m) => ({ baud: Number(m[1] ?? m[2]) }) },
@@ -57,7 +67,7 @@ export const esptoolJs: ToolSignatures = {
     { pattern: /MD5 of file does not match/i, kind: 'fatal', step: 'verify', implies: [['verify-mismatch', 0.8]] },
     { pattern: /Invalid head of packet/i, kind: 'fatal', implies: [['garbled-reply', 0.55], ['firmware-owns-uart', 0.3]] },
     // ESP Web Tools: its own words for a port another program holds.
-    { pattern: /Serial port is not ready\. Close any other application using it/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.85]] },
+    { pattern: /Serial port is not (?:ready|readable\/writable)\. Close any other application using it/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.85]] },
     { pattern: /The port is already open/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.8]] },
     // Held by another tab or program, or a driver that cannot open it: the browser says the same.
     { pattern: /Failed to open serial port/i, kind: 'fatal', step: 'open-port', implies: [['port-busy', 0.65], ['port-error', 0.55]] },
