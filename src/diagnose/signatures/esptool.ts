@@ -46,8 +46,8 @@ export const esptool: ToolSignatures = {
     // Nothing but a missing header during the SYNC loop: no usable reply at all, as with no data.
     { pattern: /Failed to connect to ([\w-]+(?: device)?): Timed out waiting for packet header/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6], ['no-sync-reply', 0.35]], facts: chip },
     { pattern: /Failed to connect to ([\w-]+)/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]], facts: chip },
-    // esptool v4+ with no --port: it tried every port and none answered.
-    { pattern: /Could not connect to an Espressif device on any of the \d+ available serial ports/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.6]] },
+    // esptool v4+ with no --port: it tried every port and none answered. Weak: the per-port line above it names the real failure.
+    { pattern: /Could not connect to an Espressif device on any of the \d+ available serial ports/i, kind: 'fatal', step: 'connect', implies: [['no-response', 0.3]] },
     { pattern: /It's not possible to reset the chip over a TCP socket/i, kind: 'info', step: 'connect' },
 
     // Chip facts.
