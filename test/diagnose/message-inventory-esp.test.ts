@@ -48,6 +48,11 @@ const rows: [log: string, tool: string, cause: string][] = [
   // loader.py: the flash chip does not answer the commands that measure it.
   [`${V5}A fatal error occurred: SPI command did not complete in time`, 'esptool', 'flash-not-found'],
   [`${V5}A fatal error occurred: Detecting flash size failed. Set an exact size value.`, 'esptool', 'flash-not-found'],
+  // esptool v4 loader.py / __init__.py: the stub or the chip went quiet, pyserial too old to list ports.
+  [`${PY_CHIP}Uploading stub...\nRunning stub...\nA fatal error occurred: Failed to start stub. There was no response.\nTry increasing timeouts, for more information see: https://docs.espressif.com/projects/esptool/en/latest/esptool/configuration-file.html`, 'esptool', 'stub-failed'],
+  [`${PY_CHIP}Writing at 0x00010000... (5 %)\nTraceback (most recent call last):\nStopIteration\nA fatal error occurred: The chip stopped responding.`, 'esptool', 'timeout'],
+  ['esptool.py v4.8.1\nA fatal error occurred: Listing all serial ports is currently not available. Please try to specify the port when running esptool.py or update the pyserial package to the latest version', 'esptool', 'tool-outdated'],
+  [`${PY_CHIP}WARNING: File app.bin is empty\nA fatal error occurred: No input files specified`, 'esptool', 'file-empty'],
   // cmds.py write_flash(): checks before the chip is touched (v4 and v5 wordings).
   [`${PY_CHIP}A fatal error occurred: File build/app.bin (length 2097152) at offset 65536 will not fit in 2097152 bytes of flash. Use --flash_size argument, or change flashing address.`, 'esptool', 'file-too-large'],
   ['esptool v5.0.0\nConnected to ESP32 on /dev/ttyUSB0:\nA fatal error occurred: File app.bin (length 4194304) at offset 0x10000 will not fit in 4194304 bytes of flash. Change the --flash-size argument, or flashing address.', 'esptool', 'file-too-large'],

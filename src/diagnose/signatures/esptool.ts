@@ -63,7 +63,7 @@ export const esptool: ToolSignatures = {
     { pattern: /Failed to write to target RAM \(result was (\w+)/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.45]] },
     { pattern: /Failed to start stub flasher/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.8]] },
     // The stub was loaded but did not announce itself ("OHAI"): a reply lost or garbled on the way back.
-    { pattern: /Failed to start stub\. Unexpected response/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.4]] },
+    { pattern: /Failed to start stub\. (?:Unexpected response|There was no response)/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.75], ['garbled-reply', 0.4]] },
     { pattern: /Stub flasher JSON file for \S+ not found|Flasher stub data is missing for/i, kind: 'fatal', step: 'stub', implies: [['stub-missing', 0.85]] },
     // esptool 1.x–2.x words the same RAM-load step as entering/leaving RAM download mode.
     { pattern: /Failed to (?:enter|leave) RAM download mode/i, kind: 'fatal', step: 'stub', implies: [['stub-failed', 0.7], ['garbled-reply', 0.35]] },
@@ -106,6 +106,12 @@ export const esptool: ToolSignatures = {
     { pattern: /Incorrect efuse setting: aborting flash write/i, kind: 'fatal', step: 'write', implies: [['flash-protected', 0.75]] },
     { pattern: /Number of specified files does not match number of specified addresses|Unknown size \S+|Not possible for a stub to load another stub/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.8]] },
     { pattern: /Failed to read (?:register address|target memory)/i, kind: 'fatal', step: 'connect', implies: [['timeout', 0.45], ['garbled-reply', 0.4]] },
+    { pattern: /^WARNING: File \S+ is empty/i, kind: 'warning', step: 'write', implies: [['file-empty', 0.8]], note: 'A file given to write is empty: nothing of it reaches the flash.' },
+    { pattern: /No input files specified/i, kind: 'fatal', step: 'write', implies: [['bad-input', 0.7]] },
+    // esptool v4 with a pyserial too old to list ports.
+    { pattern: /Listing all serial ports is currently not available/i, kind: 'fatal', step: 'open-port', implies: [['tool-outdated', 0.6], ['no-port', 0.3]] },
+    // esptool v4: the serial reader ended (StopIteration) mid-command — the line or the chip went quiet.
+    { pattern: /The chip stopped responding/i, kind: 'fatal', implies: [['timeout', 0.55], ['port-vanished', 0.35]] },
     // Replies that arrived but do not fit the request: bytes lost or mixed in on the line.
     { pattern: /Response doesn't match request|Only got \d+ byte (?:status )?response|Digest mismatch: expected|MD5Sum command returned unexpected result/i, kind: 'fatal', implies: [['garbled-reply', 0.6], ['timeout', 0.3]] },
     // esptool v5: the reader stopped after an earlier serial failure (often the port going away).
