@@ -45,6 +45,7 @@ const rows: [log: string, tool: string, cause: string][] = [
   [`${PY_CHIP}Erasing flash (this may take a while)...\nA fatal error occurred: Failed to erase flash (result was 01060000: Operation timed out)`, 'esptool', 'flash-fault'],
   [`${V5}A fatal error occurred: Failed to enter compressed flash mode (result was 01060000)`, 'esptool', 'flash-fault'],
   [`${V5}A fatal error occurred: Failed to calculate md5sum (result was 01060000: Operation timed out)`, 'esptool', 'timeout'],
+  [`${PY_CHIP}A fatal error occurred: Failed to set SPI params (result was 01060000)`, 'esptool', 'device-error'],
   // loader.py: the flash chip does not answer the commands that measure it.
   [`${V5}A fatal error occurred: SPI command did not complete in time`, 'esptool', 'flash-not-found'],
   [`${V5}A fatal error occurred: Detecting flash size failed. Set an exact size value.`, 'esptool', 'flash-not-found'],

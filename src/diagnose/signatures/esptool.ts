@@ -100,7 +100,7 @@ export const esptool: ToolSignatures = {
     { pattern: /Detecting flash size failed|SPI command did not complete in time/i, kind: 'fatal', step: 'connect', implies: [['flash-not-found', 0.55], ['flash-fault', 0.35]] },
     { pattern: /Failed to calculate md5sum/i, kind: 'fatal', step: 'verify', implies: [['timeout', 0.45], ['flash-fault', 0.4]] },
     { pattern: /Failed to read flash \(result was/i, kind: 'fatal', step: 'read', implies: [['timeout', 0.45], ['flash-fault', 0.4]] },
-    { pattern: /Failed to configure SPI flash pins/i, kind: 'fatal', step: 'connect', implies: [['device-error', 0.5], ['bad-input', 0.35]] },
+    { pattern: /Failed to (?:configure SPI flash pins|set SPI params)/i, kind: 'fatal', step: 'connect', implies: [['device-error', 0.5], ['bad-input', 0.35]] },
     // The ROM loader (--no-stub, or a stub that could not run) lacks the command; or Secure Download Mode refused it.
     { pattern: /ROM does not support function|Invalid \(unsupported\) command/i, kind: 'fatal', implies: [['stub-failed', 0.5], ['secure-download-mode', 0.35]] },
     { pattern: /Incorrect efuse setting: aborting flash write/i, kind: 'fatal', step: 'write', implies: [['flash-protected', 0.75]] },
