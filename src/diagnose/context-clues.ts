@@ -8,24 +8,13 @@
  * step to take) for the reasoner.
  */
 import { bekenWiringFirst, bootStrapPin, manualBootEntry, otherStraps } from '../core/boot-entry.js';
+import type { ClueInput } from './clues.js';
 import type { Evidence } from './reason.js';
 
 export type ContextClueId =
   | 'spi-download-boot' | 'handshake-garbage' | 'bus-never-obtained' | 'pre-release-tool' | 'chip-in-file-name'
   | 'write-broke-off' | 'rom-text-at-connect' | 'stub-on-uart-bridge' | 'port-not-given' | 'garbled-mid-write'
   | 'legacy-port-silent' | 'beken-sector-failed' | 'web-connect-hang';
-
-export interface ContextClueInput {
-  /** Lines with prefixes stripped, and the raw lines for quoting. */
-  lines: readonly string[];
-  raw: readonly string[];
-  lastSuccess: number;
-  lastFatal: number;
-  connected: boolean;
-  chip?: string;
-  tool: string;
-  version?: string;
-}
 
 type Add = (id: ContextClueId, e: Omit<Evidence, 'order'> & { order?: number }) => void;
 
@@ -38,7 +27,7 @@ const LATE_BEKEN = /(?<![a-z\d])bk72(38|36|52n|58|31m)(?![a-z\d])/i;
 const PROGRESS_PERCENT = /\((\d{1,3}) ?%\)|\b(\d{1,3}) ?%/;
 const DATA_MOVED = /^Writing at 0x|^Wrote \d+|^Read \d+|Writing sector 0x[0-9a-f]+\.\.\. ok|\(\d+ ?%\)|Erasing and writing at|Download at 0x/i;
 
-export function findContextClues(input: ContextClueInput, add: Add): void {
+export function findContextClues(input: ClueInput, add: Add): void {
   const start = input.lastSuccess + 1;
   const end = input.lastFatal >= 0 ? input.lastFatal : input.lines.length - 1;
   if (end < start) return;
@@ -63,7 +52,7 @@ export function findContextClues(input: ContextClueInput, add: Add): void {
  * download ("waiting for download"). The banner may be pasted after the tool's error (seen on a
  * monitor), so the whole rest of the log counts.
  */
-function spiDownloadBoot(input: ContextClueInput, start: number, add: Add): void {
+function spiDownloadBoot(input: ClueInput, start: number, add: Add): void {
   for (let i = input.lines.length - 1; i >= start; i--) {
     const line = input.lines[i]!;
     if (!/\(SPI_DOWNLOAD_BOOT\)|^wait spi download/i.test(line)) continue;
@@ -83,7 +72,7 @@ function spiDownloadBoot(input: ContextClueInput, start: number, add: Add): void
  * sftool connected (the chip answered its handshake) and the next frame was malformed: both
  * directions of the line work, the chip was not cleanly in its boot window.
  */
-function handshakeGarbage(input: ContextClueInput, start: number, add: Add): void {
+function handshakeGarbage(input: ClueInput, start: number, add: Add): void {
   if (input.tool !== 'sftool' || input.lastFatal < 0) return;
   const at = failureNear(input, /Invalid frame (?:end|header|start|length)/i);
   if (at < 0 || !input.lines.slice(start, at).some((l) => /Connected success|Download stub success/i.test(l))) return;
@@ -98,7 +87,7 @@ function handshakeGarbage(input: ContextClueInput, start: number, add: Add): voi
  * BK7231 GUI Flash Tool's knock loop (`Getting bus failed, will try again - N/100!`, quoted by users
  * as "getting bus failed" in any case): no link to the chip unless a later line got the bus.
  */
-function busNeverObtained(input: ContextClueInput, start: number, add: Add): void {
+function busNeverObtained(input: ClueInput, start: number, add: Add): void {
   let last = -1;
   for (let i = start; i < input.lines.length; i++) {
     if (/getting bus\W*(?:\.\.\.)?\s*failed/i.test(input.lines[i]!)) last = i;
@@ -122,7 +111,7 @@ function busNeverObtained(input: ContextClueInput, start: number, add: Add): voi
  * A pre-release web flasher (esptool.js 0.1-dev and earlier 0.x) had sync and read bugs fixed
  * later: a timeout after the chip answered points to the page's version, not the power supply.
  */
-function preReleaseTool(input: ContextClueInput, add: Add): void {
+function preReleaseTool(input: ClueInput, add: Add): void {
   if (input.tool !== 'esptool-js' || input.lastFatal < 0 || !input.version) return;
   if (!/^0\.0|^0\.1(?:\b|-)|-dev\b|-alpha|-beta/.test(input.version)) return;
   if (failureNear(input, /Timeout|timed out|Sync err|Failed to connect|Invalid head|status bytes/i) < 0) return;
@@ -137,7 +126,7 @@ function preReleaseTool(input: ContextClueInput, add: Add): void {
  * A Beken flasher told one chip while the command line or a file name names a late chip
  * (`bk7238-entire-flash.bin`): that chip is the likely reason the link times out.
  */
-function chipInFileName(input: ContextClueInput, start: number, end: number, add: Add): void {
+function chipInFileName(input: ClueInput, start: number, end: number, add: Add): void {
   if (!BEKEN_TOOLS.has(input.tool) || input.lastFatal < 0) return;
   if (failureNear(input, /Timed? ?out|Timeout|link|bus/i) < 0) return;
   for (let i = start; i <= end; i++) {
@@ -161,7 +150,7 @@ function chipInFileName(input: ContextClueInput, start: number, end: number, add
  * supply dropped out. One failure cannot show the varying address, so the USB port, cable and
  * supply come before flash protection.
  */
-function writeBrokeOff(input: ContextClueInput, start: number, add: Add): void {
+function writeBrokeOff(input: ClueInput, start: number, add: Add): void {
   if (input.lastFatal < 0 || !ESP_CLI_TOOLS.has(input.tool)) return;
   const failure = failureNear(input, /Failed to write (?:compressed data )?to (?:target )?flash|result was 01\d\d/i);
   if (failure < 0) return;
@@ -188,7 +177,7 @@ function writeBrokeOff(input: ContextClueInput, start: number, add: Add): void {
  * rebooted while the tool was syncing, as a weak cable or supply makes it do. ESC (0x1B) and other
  * bytes stay a running firmware's output.
  */
-function romTextAtConnect(input: ContextClueInput, add: Add): void {
+function romTextAtConnect(input: ClueInput, add: Add): void {
   if (input.lastFatal < 0) return;
   const at = failureNear(input, /Failed to connect to [\w-]+: Invalid head of packet \((0x[0-9a-f]{2})\)/i);
   const m = at < 0 ? null : /Invalid head of packet \((0x[0-9a-f]{2})\)/i.exec(input.lines[at]!);
@@ -207,7 +196,7 @@ function romTextAtConnect(input: ContextClueInput, add: Add): void {
  * A stub upload refused by the ROM (`Failed to write to target RAM (result was 01xx)`) on a chip
  * that has no USB of its own: the bytes were damaged on the UART line or the chip browned out.
  */
-function stubOnUartBridge(input: ContextClueInput, add: Add): void {
+function stubOnUartBridge(input: ClueInput, add: Add): void {
   if (input.lastFatal < 0 || !input.chip || !UART_ONLY_CHIPS.has(input.chip)) return;
   const at = failureNear(input, /Failed to write to target RAM/i);
   // A UART-only chip on a macOS usbmodem port is a WCH bridge on Apple's driver: clues.ts names that.
@@ -224,7 +213,7 @@ function stubOnUartBridge(input: ContextClueInput, add: Add): void {
  * espflash's "Serial port not found" when its command line gave no port: auto-detection found
  * nothing it recognised (macOS USB-Serial/JTAG ports among them), the port itself may exist.
  */
-function portNotGiven(input: ContextClueInput, start: number, end: number, add: Add): void {
+function portNotGiven(input: ClueInput, start: number, end: number, add: Add): void {
   if (input.tool !== 'espflash' || input.lastFatal < 0) return;
   // "No serial ports could be detected" is no port at all (no-port); "not found" is a guess that missed.
   const failure = input.lines.slice(start).find((l) => /Serial port not found/i.test(l));
@@ -243,7 +232,7 @@ function portNotGiven(input: ContextClueInput, start: number, end: number, add: 
  * reply was damaged. Line noise and baud are the usual reasons, and on ESP8266 modules a flash
  * mode their flash cannot do (qio on a dio-only flash) makes it fail there too.
  */
-function garbledMidWrite(input: ContextClueInput, start: number, add: Add): void {
+function garbledMidWrite(input: ClueInput, start: number, add: Add): void {
   if (input.lastFatal < 0 || !ESP_CLI_TOOLS.has(input.tool)) return;
   const at = failureNear(input, /Invalid head of packet(?!\s*\(0x)/i);
   if (at < 0 || !input.lines.slice(start, at).some((l) => DATA_MOVED.test(l))) return;
@@ -262,7 +251,7 @@ function garbledMidWrite(input: ContextClueInput, start: number, add: Add): void
  * serial ports, not a USB board. Tools that pick a port themselves land there when the board's
  * USB-serial driver is missing or the board is on another port; the fix is the board's port.
  */
-function legacyPortSilent(input: ContextClueInput, start: number, end: number, add: Add): void {
+function legacyPortSilent(input: ClueInput, start: number, end: number, add: Add): void {
   if (input.lastFatal < 0 || input.connected) return;
   const failure = failureNear(input, /No serial data received|Timed out waiting for packet header|Failed to connect|could not connect to an Espressif device|failed to connect/i);
   if (failure < 0) return;
@@ -286,7 +275,7 @@ function legacyPortSilent(input: ContextClueInput, start: number, end: number, a
  * the flash load. Battery devices often power the
  * module through an MCU that cuts it; the fix is a direct supply with a common ground.
  */
-function bekenSectorFailed(input: ContextClueInput, start: number, add: Add): void {
+function bekenSectorFailed(input: ClueInput, start: number, add: Add): void {
   if (input.lastFatal < 0 || !BEKEN_TOOLS.has(input.tool)) return;
   const at = failureNear(input, /(?:Writing|Reading) sector (?:0x)?([0-9a-f]+)\b.*failed|(?:Writing|Reading) (?:sector )?0x([0-9a-f]+)\.\.\..*(?:failed|ERROR)/i);
   if (at < 0) return;
@@ -315,7 +304,7 @@ const BRIDGE_VENDORS: Readonly<Record<string, string>> = { '0x1a86': 'CH34x', '0
  * "Connecting...": the chip never answered and the page never gave up. Besides download mode, an
  * adapter driver that opens the port but does not pass the reset lines leaves it there.
  */
-function webConnectHang(input: ContextClueInput, start: number, add: Add): void {
+function webConnectHang(input: ClueInput, start: number, add: Add): void {
   if (input.lastFatal >= 0 || input.connected) return;
   const rest = input.lines.slice(start).filter((l) => l.trim() !== '');
   if (rest.length === 0 || !/^Connecting\.*[._]*$/.test(rest[rest.length - 1]!.trim())) return;
@@ -331,7 +320,7 @@ function webConnectHang(input: ContextClueInput, start: number, add: Add): void 
 }
 
 /** The tool's failure line at or just before the last fatal one (wrappers add their own error line after it). */
-function failureNear(input: ContextClueInput, pattern: RegExp): number {
+function failureNear(input: ClueInput, pattern: RegExp): number {
   for (let i = input.lastFatal; i >= Math.max(input.lastSuccess + 1, input.lastFatal - 4); i--) {
     if (pattern.test(input.lines[i]!)) return i;
   }
