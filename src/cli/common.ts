@@ -92,11 +92,7 @@ function familyExtra(flags: GlobalFlags): Record<string, unknown> {
  * also on failure and Ctrl-C. Returns the process exit code.
  */
 export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) => Promise<number | void>, check?: () => void | Promise<void>): Promise<number> {
-  const out = new Output(flags);
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
-  process.once('SIGINT', onSigint);
-  try {
+  return withCtrlC(flags, async (out, signal) => {
     // Input checks run before anything touches the device.
     await check?.();
     // Loaded here, not at the top: --help and commands without a device never pay for the families.
@@ -113,7 +109,21 @@ export async function withDevice(flags: GlobalFlags, fn: (ctx: DeviceContext) =>
       });
     }
     const port = await resolvePort(flags.port, out.events);
-    return await onPort(port, flags, out, abort.signal, fn, { wait: flags.wait !== false && Boolean(process.stdin.isTTY) });
+    return await onPort(port, flags, out, signal, fn, { wait: flags.wait !== false && Boolean(process.stdin.isTTY) });
+  });
+}
+
+/**
+ * Runs a command's body with one Output and a signal that Ctrl-C aborts; a failure is printed in
+ * the house format and becomes the exit code. Shared by the one-device, several-device and station runs.
+ */
+export async function withCtrlC(flags: GlobalFlags, body: (out: Output, signal: AbortSignal) => Promise<number>): Promise<number> {
+  const out = new Output(flags);
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
+  process.once('SIGINT', onSigint);
+  try {
+    return await body(out, abort.signal);
   } catch (e) {
     return out.fail(toAnyflashError(e));
   } finally {

@@ -4,7 +4,7 @@ import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { hexAddr } from '../../core/bytes.js';
 import { csvHeader, csvRow, imageDigests, type DeviceRecord } from '../../engine/record.js';
 import { familiesFor } from '../../families/index.js';
-import { onPort, type DeviceContext, type GlobalFlags } from '../common.js';
+import { onPort, withCtrlC, type DeviceContext, type GlobalFlags } from '../common.js';
 import { Output } from '../output.js';
 import { selectPorts, type LineFlags } from './ports.js';
 import { Reporter } from './report.js';
@@ -44,11 +44,7 @@ export async function withDevices(
   fn: (ctx: DeviceContext) => Promise<number | void>,
   check?: () => void | Promise<void>,
 ): Promise<number> {
-  const out = new Output(flags);
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
-  process.once('SIGINT', onSigint);
-  try {
+  return withCtrlC(flags, async (out, signal) => {
     if ((flags as { monitor?: boolean }).monitor) {
       throw new AnyflashError('bad-input', '--monitor watches one device, but this write runs on several.', { advice: ['Leave out --monitor, or give one --port.'] });
     }
@@ -60,14 +56,10 @@ export async function withDevices(
     const unique = ids.map((id, i) => (ids.indexOf(id) === ids.lastIndexOf(id) ? id : ports[i]!));
     const station = flags.station ?? hostname();
     const publish = publisher(flags, out);
-    const records = await Promise.all(ports.map(async (port, i) => publish(await runOne(port, unique[i]!, station, flags, fn, abort.signal))));
+    const records = await Promise.all(ports.map(async (port, i) => publish(await runOne(port, unique[i]!, station, flags, fn, signal))));
     await publish.settled();
     return summarize(out, records);
-  } catch (e) {
-    return out.fail(toAnyflashError(e));
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 
 /** Where each finished device goes: the record files at once, the report URL in the background. */

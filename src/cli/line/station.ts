@@ -1,11 +1,9 @@
 import { hostname } from 'node:os';
-import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { sleep } from '../../core/time.js';
 import type { DeviceRecord } from '../../engine/record.js';
 import { parseNumber } from '../../engine/parse.js';
 import { familiesFor } from '../../families/index.js';
-import type { DeviceContext, GlobalFlags } from '../common.js';
-import { Output } from '../output.js';
+import { withCtrlC, type DeviceContext, type GlobalFlags } from '../common.js';
 import { serialPorts, SimHub, type PortSource } from './hub.js';
 import type { LineFlags } from './ports.js';
 import { deviceId, publisher, runOne, summarize, summaryLine } from './session.js';
@@ -30,48 +28,45 @@ export async function withStation(
   fn: (ctx: DeviceContext) => Promise<number | void>,
   check?: () => void | Promise<void>,
 ): Promise<number> {
-  const out = new Output(flags);
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort(new AnyflashError('aborted', 'Stopped by Ctrl-C.'));
-  process.once('SIGINT', onSigint);
-  const records: DeviceRecord[] = [];
-  try {
-    await check?.();
-    familiesFor(flags.chip);
-    const limit = flags.count === undefined ? Infinity : parseNumber(flags.count, '--count');
-    const source: PortSource = flags.hub ? new SimHub(flags.hub) : serialPorts(flags);
-    const station = flags.station ?? hostname();
-    const publish = publisher(flags, out);
-    const running = new Map<string, Promise<void>>();
-    /** Ports whose device is done but still plugged in. */
-    const done = new Set<string>();
-    let started = 0;
-    out.say(`Station ${station}: waiting for devices (Ctrl-C stops).`);
-    while (!abort.signal.aborted && started < limit) {
-      const present = await source.present();
-      for (const p of done) if (!present.includes(p)) done.delete(p);
-      for (const port of present) {
-        if (running.has(port) || done.has(port) || started >= limit) continue;
-        started++;
-        const job = runOne(port, deviceId(port), station, flags, fn, abort.signal).then((r) => {
-          records.push(publish(r));
-          out.say(summaryLine(r));
-          running.delete(port);
-          done.add(port);
-          source.finished?.(port);
-        });
-        running.set(port, job);
+  return withCtrlC(flags, async (out, signal) => {
+    const records: DeviceRecord[] = [];
+    try {
+      await check?.();
+      familiesFor(flags.chip);
+      const limit = flags.count === undefined ? Infinity : parseNumber(flags.count, '--count');
+      const source: PortSource = flags.hub ? new SimHub(flags.hub) : serialPorts(flags);
+      const station = flags.station ?? hostname();
+      const publish = publisher(flags, out);
+      const running = new Map<string, Promise<void>>();
+      /** Ports whose device is done but still plugged in. */
+      const done = new Set<string>();
+      let started = 0;
+      out.say(`Station ${station}: waiting for devices (Ctrl-C stops).`);
+      while (!signal.aborted && started < limit) {
+        const present = await source.present();
+        for (const p of done) if (!present.includes(p)) done.delete(p);
+        for (const port of present) {
+          if (running.has(port) || done.has(port) || started >= limit) continue;
+          started++;
+          const job = runOne(port, deviceId(port), station, flags, fn, signal).then((r) => {
+            records.push(publish(r));
+            out.say(summaryLine(r));
+            running.delete(port);
+            done.add(port);
+            source.finished?.(port);
+          });
+          running.set(port, job);
+        }
+        if (source.exhausted?.() && running.size === 0 && present.every((p) => done.has(p))) break;
+        await sleep(POLL_MS, signal).catch(() => {});
       }
-      if (source.exhausted?.() && running.size === 0 && present.every((p) => done.has(p))) break;
-      await sleep(POLL_MS, abort.signal).catch(() => {});
+      await Promise.all(running.values());
+      await publish.settled();
+      return summarize(out, records, { toldEach: true });
+    } catch (e) {
+      // Finished devices are reported even when the station stops on an error.
+      if (records.length) summarize(out, records, { toldEach: true });
+      throw e;
     }
-    await Promise.all(running.values());
-    await publish.settled();
-    return summarize(out, records, { toldEach: true });
-  } catch (e) {
-    if (records.length) summarize(out, records, { toldEach: true });
-    return out.fail(toAnyflashError(e));
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
