@@ -215,7 +215,7 @@ function nativeUsb(input: ClueInput, start: number, end: number, add: Add, out: 
   const moved = text.some((l) => DATA_MOVED.test(l));
   if (input.tool === 'esptool-js' ? !oldEsptoolJs : moved) return;
   add('old-tool-native-usb', {
-    code: 'tool-outdated', weight: 0.9, step: 'stub',
+    code: 'tool-outdated', weight: 0.9, step: 'stub', explains: ['timeout'],
     text: `${failure.trim()} — over the chip's own USB port, right after connecting: early ${input.tool} versions lose replies there (fixed in later releases).`,
   });
 }

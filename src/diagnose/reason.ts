@@ -15,6 +15,11 @@ export interface Evidence {
   step?: Step;
   /** The first step this observation calls for, ahead of the code's general advice. */
   lead?: (ctx: BootContext) => string;
+  /**
+   * Generic causes this observation accounts for: a specific reading of a failure (an old tool
+   * over native USB) halves the generic reading of the same lines (a timeout) so it cannot outrank it.
+   */
+  explains?: readonly ErrorCode[];
 }
 
 /** A failure the tool hit at a flash address (retried or final). */
@@ -120,7 +125,9 @@ function rankAcrossRun(evidence: Evidence[]): Evidence[] {
   const lastOpen = Math.max(-1, ...opening.map((e) => e.order));
   const talkedAfter = evidence.some((e) => e.order > lastOpen && NEEDS_OPEN_PORT.has(e.code) && e.step !== 'open-port' && e.weight >= 0.4);
   const power = evidence.find((e) => e.code === 'brownout-suspected' && e.weight >= 0.9 && /varying addresses/.test(e.text));
+  const explained = new Set(evidence.filter((e) => e.weight >= 0.8).flatMap((e) => e.explains ?? []));
   return evidence.map((e) => {
+    if (explained.has(e.code)) return { ...e, weight: e.weight * 0.5 };
     if (lastOpen >= 0 && !talkedAfter && NEEDS_OPEN_PORT.has(e.code)) return { ...e, weight: e.weight * 0.5 };
     if (lastOpen >= 0 && talkedAfter && OPENING.has(e.code)) return { ...e, weight: e.weight * 0.5 };
     if (power && e.code === 'port-vanished') return { ...e, weight: e.weight * 0.7 };

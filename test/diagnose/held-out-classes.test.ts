@@ -204,3 +204,18 @@ test('tool attribution and baud carry-over: ESPHome-Flasher and esptool-js lines
   assert.match(beken.suggestion ?? '', /--baud 115200/);
   assert.doesNotMatch(beken.suggestion ?? '', /921600/);
 });
+
+test('C13: an old espflash timing out over the S3 native USB right after connecting is the tool version, whatever wrapper lines repeat the timeout', () => {
+  const head = 'Serial port: /dev/ttyACM0\nConnecting...\n\nChip type:         ESP32-S3\nMAC address:       f4:12:fa:44:a8:10\n';
+  for (const tail of [
+    'Error: espflash::timeout\n\n  × Communication error while flashing device\n  ╰─▶ Timeout while running WriteReg command',
+    'Error: espflash::timeout\n  × Timeout while running FlashDetect command',
+    'Error: Timeout while running WriteReg command',
+  ]) {
+    const r = explain(head + tail);
+    assert.equal(r.causes[0]?.code, 'tool-outdated', tail);
+    assert.match(r.causes[0]!.advice[0]!, /update/i, tail);
+  }
+  // Over a USB-UART bridge the same timeout is the ordinary one.
+  assert.notEqual(codes(head.replace('/dev/ttyACM0', '/dev/ttyUSB0') + 'Error: espflash::timeout\n  × Communication error while flashing device')[0], 'tool-outdated');
+});
