@@ -15,6 +15,8 @@ export interface OutputOptions {
   device?: string;
   /** Receives the command's result instead of printing it (the line prints one summary). */
   onResult?: (json: unknown) => void;
+  /** Also receives every event (a web station streams them to its page). */
+  tap?: EventSink;
 }
 
 /**
@@ -81,6 +83,7 @@ export class Output {
   }
 
   private onEvent(e: AnyflashEvent): void {
+    this.options.tap?.(e);
     if (e.type === 'recover') this.recovered[e.what] = (this.recovered[e.what] ?? 0) + 1;
     if (this.options.jsonEvents) {
       process.stdout.write(JSON.stringify(this.options.device ? { device: this.options.device, ...e } : e) + '\n');

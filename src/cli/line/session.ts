@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { hexAddr } from '../../core/bytes.js';
+import type { EventSink } from '../../core/events.js';
 import { csvHeader, csvRow, imageDigests, type DeviceRecord } from '../../engine/record.js';
 import { familiesFor } from '../../families/index.js';
 import { onPort, withCtrlC, type DeviceContext, type GlobalFlags } from '../common.js';
@@ -97,10 +98,12 @@ export async function runOne(
   flags: GlobalFlags & LineFlags,
   fn: (ctx: DeviceContext) => Promise<number | void>,
   signal: AbortSignal,
+  observe?: EventSink,
 ): Promise<DeviceRecord> {
   const started = performance.now();
   const record: DeviceRecord = { time: '', station, port, images: [], result: 'fail', recoveries: 0, seconds: 0, anyflash: ANYFLASH_VERSION };
-  const out = new Output({ ...flags, json: false, device: id, onResult: () => {} });
+  // Observed (a web station): the events go to the observer and nothing is printed.
+  const out = new Output({ ...flags, json: false, device: id, onResult: () => {}, ...(observe ? { quiet: true, tap: observe } : {}) });
   out.events({ type: 'note', level: 'info', message: `Starting on ${port}.` });
   try {
     const code = await onPort(
@@ -121,7 +124,7 @@ export async function runOne(
     const err = toAnyflashError(e);
     Object.assign(record, { result: 'fail', errorCode: err.code, error: err.message });
     // The summary lists it; the device's own lines and events say it where it happened.
-    if (flags.jsonEvents) out.events({ type: 'note', level: 'warn', code: err.code, message: err.message });
+    if (observe || flags.jsonEvents) out.events({ type: 'note', level: 'warn', code: err.code, message: err.message });
     else out.fail(err);
   }
   record.recoveries = Object.values(out.recovered).reduce((a, b) => a + b, 0);

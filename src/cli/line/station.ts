@@ -37,30 +37,11 @@ export async function withStation(
       const source: PortSource = flags.hub ? new SimHub(flags.hub) : serialPorts(flags);
       const station = flags.station ?? hostname();
       const publish = publisher(flags, out);
-      const running = new Map<string, Promise<void>>();
-      /** Ports whose device is done but still plugged in. */
-      const done = new Set<string>();
-      let started = 0;
       out.say(`Station ${station}: waiting for devices (Ctrl-C stops).`);
-      while (!signal.aborted && started < limit) {
-        const present = await source.present();
-        for (const p of done) if (!present.includes(p)) done.delete(p);
-        for (const port of present) {
-          if (running.has(port) || done.has(port) || started >= limit) continue;
-          started++;
-          const job = runOne(port, deviceId(port), station, flags, fn, signal).then((r) => {
-            records.push(publish(r));
-            out.say(summaryLine(r));
-            running.delete(port);
-            done.add(port);
-            source.finished?.(port);
-          });
-          running.set(port, job);
-        }
-        if (source.exhausted?.() && running.size === 0 && present.every((p) => done.has(p))) break;
-        await sleep(POLL_MS, signal).catch(() => {});
-      }
-      await Promise.all(running.values());
+      await runStation(source, limit, signal, (port) => runOne(port, deviceId(port), station, flags, fn, signal), (r) => {
+        records.push(publish(r));
+        out.say(summaryLine(r));
+      });
       await publish.settled();
       return summarize(out, records, { toldEach: true });
     } catch (e) {
@@ -69,4 +50,41 @@ export async function withStation(
       throw e;
     }
   });
+}
+
+/**
+ * The station's loop without its output: starts `job` on each port as its device appears (a port
+ * again only after its device was unplugged) and hands over each record, until `signal`, `limit`
+ * devices or an exhausted source; resolves once every started job has ended. The CLI's station
+ * and the web UI's station view both run it.
+ */
+export async function runStation(
+  source: PortSource,
+  limit: number,
+  signal: AbortSignal,
+  job: (port: string) => Promise<DeviceRecord>,
+  onRecord: (r: DeviceRecord) => void,
+): Promise<void> {
+  const running = new Map<string, Promise<void>>();
+  /** Ports whose device is done but still plugged in. */
+  const done = new Set<string>();
+  let started = 0;
+  while (!signal.aborted && started < limit) {
+    const present = await source.present();
+    for (const p of done) if (!present.includes(p)) done.delete(p);
+    for (const port of present) {
+      if (running.has(port) || done.has(port) || started >= limit) continue;
+      started++;
+      const run = job(port).then((r) => {
+        onRecord(r);
+        running.delete(port);
+        done.add(port);
+        source.finished?.(port);
+      });
+      running.set(port, run);
+    }
+    if (source.exhausted?.() && running.size === 0 && present.every((p) => done.has(p))) break;
+    await sleep(POLL_MS, signal).catch(() => {});
+  }
+  await Promise.all(running.values());
 }
