@@ -39,7 +39,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
     rollupOptions: {
       // The install button is a script other sites include by a fixed name (install-button.js).
-      input: { index: fileURLToPath(new URL('./index.html', import.meta.url)), 'install-button': fileURLToPath(new URL('./src/install-button.ts', import.meta.url)) },
+      input: { index: fileURLToPath(new URL('./index.html', import.meta.url)), station: fileURLToPath(new URL('./station.html', import.meta.url)), 'install-button': fileURLToPath(new URL('./src/install-button.ts', import.meta.url)) },
       output: { entryFileNames: (chunk) => (chunk.name === 'install-button' ? 'install-button.js' : 'assets/[name]-[hash].js') },
     },
   },

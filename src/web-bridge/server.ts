@@ -16,6 +16,7 @@ import { createTransport } from '../transport/open.js';
 import type { Transport } from '../transport/types.js';
 import { PortSession } from './session.js';
 import { SimPool } from './sims.js';
+import type { WebStation } from './station.js';
 
 export interface UiServerOptions {
   host: string;
@@ -28,6 +29,12 @@ export interface UiServerOptions {
   root?: string;
   /** Overrides the random token (tests). */
   token?: string;
+  /** The station view's simulated hub (`sim-hub:…`), for trying it without hardware. */
+  hub?: string;
+  /** Where the station view appends its records (FILE.jsonl and FILE.csv). */
+  record?: string;
+  /** The station name in those records (default: the host name). */
+  station?: string;
 }
 
 export interface UiServer {
@@ -75,6 +82,13 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const offered = (p: SerialPortInfo): boolean =>
     filter.length === 0 || filter.some((f) => [p.path, p.byId, p.bridge, p.board].some((v) => v?.toLowerCase().includes(f)));
 
+  // Loaded on the first station request: the plain flasher never pays for the production line.
+  let station: Promise<WebStation> | undefined;
+  const stationView = (): Promise<WebStation> =>
+    (station ??= import('./station.js').then(
+      ({ WebStation }) => new WebStation({ hub: options.hub, record: options.record ?? 'anyflash-station', station: options.station, offered }),
+    ));
+
   const authorised = (req: IncomingMessage): boolean => {
     if (!token) return hostIsLoopback(req);
     const url = new URL(req.url ?? '/', 'http://x');
@@ -95,6 +109,13 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (url.pathname === '/api/ports') {
       const ports = (await listPorts({ excludePid: process.pid })).filter(offered);
       return send(res, 200, 'application/json', JSON.stringify({ ports: ports.map(portJson), sims: simChips() }));
+    }
+    if (url.pathname === '/api/station' || url.pathname.startsWith('/api/station/')) {
+      // Starting a station writes devices: only this page may ask (a JSON body cannot come from a cross-site form).
+      if (req.method === 'POST' && (!sameOrigin(req) || !/^application\/json\b/i.test(req.headers['content-type'] ?? ''))) {
+        return send(res, 403, 'text/plain', 'Forbidden: station requests come from the station page.\n');
+      }
+      return (await stationView()).handle(req, res, url.pathname);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'Method not allowed\n');
     const file = staticFile(root, url.pathname);
@@ -165,6 +186,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     url,
     token,
     close: async () => {
+      // The station first: it ends its event streams, which would otherwise hold the server open.
+      await (await station)?.dispose();
       for (const client of wss.clients) client.terminate();
       wss.close();
       sims.dispose();

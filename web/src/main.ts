@@ -531,6 +531,7 @@ async function init(): Promise<void> {
   const bridge = await loadBridgePorts();
   show($('opt-webserial'), hasWebSerial);
   show($('opt-bridge'), bridge);
+  show($('station-link'), bridge);
   const preferred = bridge ? 'bridge' : hasWebSerial ? 'web-serial' : 'demo';
   for (const r of radios()) {
     r.checked = r.value === preferred;

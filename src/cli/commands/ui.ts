@@ -12,6 +12,9 @@ interface UiFlags {
   allowRemote?: boolean;
   open?: boolean;
   json?: boolean;
+  hub?: string;
+  record: string;
+  station?: string;
 }
 
 /** Opens the page in the desktop's browser; failing to is not an error (the URL is printed). */
@@ -45,13 +48,16 @@ export function register(program: Command): void {
     .option('--allow-remote', 'allow a non-loopback --listen address (a random access token is then required)')
     .option('--open', 'open the page in the default browser')
     .option('--json', 'print the ready line as JSON')
+    .option('--hub <sim-hub:…>', 'station view: a simulated hub to try it without hardware, e.g. sim-hub:esp32,bk7231n')
+    .addOption(new Option('--record <file>', 'station view: append one line per device to FILE.jsonl and FILE.csv').default('anyflash-station'))
+    .option('--station <name>', 'station view: the station name in the record (default: the host name)')
     .action(async (flags: UiFlags) => {
       const out = new Output({ json: flags.json });
       try {
         const { host, port } = parseHostPort(flags.listen, '--listen');
         // Loaded here so other commands do not pay for the HTTP/WebSocket server at startup.
         const { startUiServer } = await import('../../web-bridge/server.js');
-        const server = await startUiServer({ host, port, allowRemote: flags.allowRemote, portFilter: flags.portFilter });
+        const server = await startUiServer({ host, port, allowRemote: flags.allowRemote, portFilter: flags.portFilter, hub: flags.hub, record: flags.record, station: flags.station });
         if (flags.json) process.stdout.write(JSON.stringify({ ready: true, url: server.url, token: server.token ?? null }) + '\n');
         else {
           process.stdout.write(`anyflash ui ready: ${server.url}\n`);
