@@ -75,6 +75,8 @@ export interface DeviceContext {
   recovery: RecoveryOptions;
   /** Told the regions a write planned for this device (a production line records their digests). */
   onPlanned?: (regions: readonly Region[]) => void;
+  /** Told what per-device data (--device-data) this device got, as soon as it is chosen (the record keeps it even if the write fails). */
+  onDeviceData?: (what: string) => void;
 }
 
 /** Family-specific options, passed through to whichever family answers. */

@@ -55,6 +55,9 @@ export const ErrorCodes = {
   'recovery-exhausted': 'Automatic recovery gave up.',
   internal: 'An internal error occurred.',
   'flash-fault': 'The flash fails at the same address every time: a faulty or worn flash chip.',
+  // Production line
+  'device-data-missing': 'The per-device data (--device-data) has nothing for this device.',
+  'device-data-exhausted': 'Every row of the per-device data CSV is taken by another device.',
   // Limits of other flashers, named by `explain` (anyflash itself does not raise these).
   'compressed-write-timeout': "The other tool timed out writing a very compressible image (esptool's compressed-write timeout).",
   'chip-unsupported-by-tool': 'The other tool, or this version of it, does not support the connected chip.',

@@ -305,6 +305,22 @@ export const ADVICE: Readonly<Record<ErrorCode, Advice>> = {
     ],
     confirm: 'The same address fails on every run, at every baud and with a good supply.',
   },
+  'device-data-missing': {
+    summary: 'The per-device data (--device-data) has nothing for this device.',
+    advice: [
+      'Add a file named by the MAC (240ac4123456.bin) to the folder, or a row with its mac to the CSV.',
+      'Check that this board belongs to the batch the data was made for (anyflash info shows its MAC).',
+    ],
+    confirm: 'The message names the MAC and the source; nothing was written to the device.',
+  },
+  'device-data-exhausted': {
+    summary: 'Every row of the per-device data CSV is taken by another device.',
+    advice: [
+      'Add rows with new serials at the end of the CSV.',
+      'A board that already took a row gets it again; the .claims.jsonl file beside the CSV says which board took which row.',
+    ],
+    confirm: 'Each row of the CSV has a claim by another MAC in its .claims.jsonl file; nothing was written to the device.',
+  },
   'stub-failed': {
     summary: 'The flasher stub did not start.',
     advice: [

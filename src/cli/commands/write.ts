@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { hexAddr } from '../../core/bytes.js';
 import { AnyflashError } from '../../core/errors.js';
@@ -15,6 +16,7 @@ import { writeWarnings } from '../write-checks.js';
 import { patchBootloaderHeader } from '../../formats/esp-image.js';
 import { protectedWrite } from '../write-job.js';
 import { isLine, type LineFlags } from '../line/ports.js';
+import type { DeviceData } from '../line/device-data.js';
 import { loadFileArgs, parseFileArgs, readInputFile, type FileArg, type FlashSettings } from '../inputs.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { monitorAfterOptions, writeThenMonitor, type MonitorAfterFlags } from '../monitor/after-write.js';
@@ -29,6 +31,8 @@ export interface WriteFlags extends GlobalFlags, FlashSettings, MonitorAfterFlag
   partition?: string;
   backup?: boolean;
   eraseAll?: boolean;
+  /** `--device-data ADDRESS:SOURCE`, repeatable. */
+  deviceData?: string[];
 }
 
 /** Runs the job's device part on one device, on several at once, or on each a station sees. */
@@ -41,6 +45,7 @@ export async function run(files: string[], flags: WriteFlags & LineFlags, sessio
   let regions: Region[] = [];
   let warnings: string[] = [];
   let elfArgs: FileArg[] | undefined;
+  let deviceData: DeviceData[] = [];
   // For ELF conversion: `keep` is no override (the converter's defaults); `detect` is known only
   // once connected (patchBootloader rewrites the header then).
   const given = (v?: string): string | undefined => (v === undefined || ['keep', 'detect'].includes(v.toLowerCase()) ? undefined : v);
@@ -48,7 +53,7 @@ export async function run(files: string[], flags: WriteFlags & LineFlags, sessio
   // Several devices run this job side by side (a production line): each plans its own regions.
   return (session ?? (isLine(flags) ? withDevices : withDevice))(
     flags,
-    async ({ device, out, signal, recovery, onPlanned }) => {
+    async ({ device, out, signal, recovery, onPlanned, onDeviceData }) => {
       let loaded = { regions, warnings };
       if (elfArgs) {
         // An ELF becomes an app image for the exact chip, known only now (espflash flash app.elf).
@@ -56,7 +61,10 @@ export async function run(files: string[], flags: WriteFlags & LineFlags, sessio
         validateRegions(loaded.regions);
       }
       for (const w of loaded.warnings) out.say(`warning: ${w}`);
-      const planned = await planWrite(device, loaded.regions, { partition: flags.partition, force: flags.force, adjust: (r) => patchBootloader(device, r, flags) });
+      // Chosen (a CSV row claimed) before anything is written; checked against the placed images.
+      const perDevice = deviceData.length ? await forDevice(deviceData, device, flags, onDeviceData) : [];
+      const withData = (r: Region[]): Region[] => (perDevice.length ? checked([...r, ...perDevice]) : r);
+      const planned = await planWrite(device, loaded.regions, { partition: flags.partition, force: flags.force, adjust: (r) => withData(patchBootloader(device, r, flags)) });
       onPlanned?.(planned);
       for (const w of writeWarnings(device, planned)) out.events({ type: 'note', level: 'warn', code: w.code, message: w.message });
       if (flags.eraseAll) await eraseAllFirst(device, flags, out, signal);
@@ -91,12 +99,19 @@ export async function run(files: string[], flags: WriteFlags & LineFlags, sessio
           : []),
       ]);
     },
-    () => {
+    async () => {
       const args = parseFileArgs(files);
+      // The per-device data, as large as its largest entry, must not overlap an image: refused before any device is touched.
+      let reserved: Region[] = [];
+      if (flags.deviceData?.length) {
+        const { openDeviceData, reservedRegions } = await import('../line/device-data.js');
+        deviceData = flags.deviceData.map(openDeviceData);
+        reserved = reservedRegions(deviceData);
+      }
       const range = fileRange(args, flags);
       if (range) {
         regions = [range];
-        validateRegions(regions);
+        validateRegions([...regions, ...reserved]);
         return;
       }
       if (flags.partition && args.some((a) => a.address !== undefined)) {
@@ -110,9 +125,23 @@ export async function run(files: string[], flags: WriteFlags & LineFlags, sessio
       regions = loaded.regions;
       warnings = loaded.warnings;
       if (loaded.project?.chip && !flags.chip) flags.chip = loaded.project.chip;
-      if (!flags.partition) validateRegions(regions);
+      if (!flags.partition) validateRegions([...regions, ...reserved]);
     },
   );
+}
+
+/** This device's `--device-data` regions; the record learns which file or row it got. */
+async function forDevice(sources: readonly DeviceData[], device: FlashDevice, flags: WriteFlags & LineFlags, tell?: (what: string) => void): Promise<Region[]> {
+  const { mac } = await (device.identity?.() ?? device.info());
+  const { pickDeviceData } = await import('../line/device-data.js');
+  const picked = pickDeviceData(sources, { mac, port: device.transport.url, station: flags.station ?? hostname() });
+  tell?.(picked.id);
+  return picked.regions;
+}
+
+function checked(regions: Region[]): Region[] {
+  validateRegions(regions);
+  return regions;
 }
 
 /**
@@ -184,6 +213,7 @@ export function writeOptions(cmd: Command): Command {
     .option('--all-ports', 'production line: every USB serial port (narrow with --port-filter)')
     .option('--port-filter <text>', 'with --ports/--all-ports: only ports whose VID:PID, bridge, maker, product or serial contains TEXT')
     .option('--station <name>', 'production line: the station name in the record (default: the host name)')
+    .option('--device-data <address:source>', 'per-device data written at ADDRESS in the same job: SOURCE is a folder of files named by MAC (240ac4123456.bin) or a CSV (a mac column picks the row, else each device takes the next unused row); repeatable', collect)
     .option('--record <file>', 'production line: append one line per device to FILE.jsonl and FILE.csv')
     .option('--report-url <url>', 'production line: POST each device record as JSON to URL (retried in the background)');
 }
@@ -201,6 +231,8 @@ export function register(program: Command): void {
       process.exitCode = await writeThenMonitor([dir], flags, run);
     });
 }
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
 
