@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import { hexAddr } from '../core/bytes.js';
 import { AnyflashError, INPUT_CODES, toAnyflashError } from '../core/errors.js';
 import type { AnyflashEvent, EventSink } from '../core/events.js';
+import type { LiveRow } from './line/table.js';
 import { errColors as pc } from './colors.js';
 import { withAdvice } from './error-advice.js';
 import { barLayout, finishedText } from './progress-label.js';
@@ -17,6 +18,8 @@ export interface OutputOptions {
   onResult?: (json: unknown) => void;
   /** Also receives every event (a web station streams them to its page). */
   tap?: EventSink;
+  /** The device's row in a live table: progress goes there, other lines above the table. */
+  row?: LiveRow;
 }
 
 /**
@@ -34,19 +37,27 @@ export class Output {
   /** `recover` events seen, by what was recovered (engine kinds and the families' own). */
   readonly recovered: Record<string, number> = {};
   private readonly tag: string;
+  /** Where stderr text goes: the terminal, or above a live table that holds its bottom. */
+  private above: (text: string) => void;
 
   constructor(readonly options: OutputOptions) {
     // Several devices share the terminal: plain tagged lines instead of progress bars.
     this.tty = Boolean(process.stderr.isTTY) && !options.json && !options.jsonEvents && !options.device;
     this.tag = options.device ? `[${options.device}] ` : '';
     this.events = (e) => this.onEvent(e);
+    this.above = options.row?.above ?? toStderr;
+  }
+
+  /** Prints above `table` until it closes (undefined: straight to the terminal again). */
+  printAbove(table: { above(text: string): void } | undefined): void {
+    this.above = table ? (text) => table.above(text) : toStderr;
   }
 
   /** A line for people (stderr, so stdout stays for data and JSON). */
   say(line: string): void {
     if (this.options.quiet || this.options.jsonEvents) return;
     this.stopBar();
-    process.stderr.write(this.tag + line + '\n');
+    this.above(this.tag + line + '\n');
   }
 
   /** The command's result: a JSON document with --json, otherwise human lines on stdout. */
@@ -69,15 +80,16 @@ export class Output {
     if (this.options.json || this.options.jsonEvents) {
       process.stdout.write(JSON.stringify({ ok: false, error: e.toJSON() }) + '\n');
     } else {
-      process.stderr.write(this.tag + pc.red(`error [${e.code}]: `) + e.message + '\n');
-      if (e.advice.length > 0) process.stderr.write(pc.yellow('what to do: ') + e.advice[0] + '\n');
+      const lines = [this.tag + pc.red(`error [${e.code}]: `) + e.message];
+      if (e.advice.length > 0) lines.push(pc.yellow('what to do: ') + e.advice[0]);
       if (this.options.verbose) {
-        for (const a of e.advice.slice(1)) process.stderr.write(`  - ${a}\n`);
-        for (const ev of e.evidence) process.stderr.write(`  evidence: ${ev}\n`);
-        if (e.cause instanceof Error) process.stderr.write(`  cause: ${e.cause.message}\n`);
+        for (const a of e.advice.slice(1)) lines.push(`  - ${a}`);
+        for (const ev of e.evidence) lines.push(`  evidence: ${ev}`);
+        if (e.cause instanceof Error) lines.push(`  cause: ${e.cause.message}`);
       } else if (e.advice.length > 1 || e.evidence.length > 0) {
-        process.stderr.write(pc.dim('(--verbose shows more advice and the evidence)') + '\n');
+        lines.push(pc.dim('(--verbose shows more advice and the evidence)'));
       }
+      this.above(lines.map((l) => l + '\n').join(''));
     }
     return exitCodeFor(e);
   }
@@ -90,6 +102,9 @@ export class Output {
       return;
     }
     if (this.options.quiet) return;
+    // The row shows the chip and the progress; warnings and the like still print, above the table.
+    const row = this.options.row;
+    row?.events(e);
     switch (e.type) {
       case 'note':
         if (e.level === 'warn' || this.options.verbose) this.say((e.level === 'warn' ? pc.yellow('warning: ') : '') + e.message);
@@ -104,7 +119,7 @@ export class Output {
         if (this.options.verbose) this.say(pc.dim(`boot log: ${e.text.trim()}`));
         return;
       case 'connected':
-        this.say(`Connected to ${e.chip} (${e.family}) via ${e.strategy} at ${e.baud} baud`);
+        if (!row) this.say(`Connected to ${e.chip} (${e.family}) via ${e.strategy} at ${e.baud} baud`);
         return;
       case 'skip':
         if (e.region.size > 0 && this.options.verbose) this.say(`skipped ${regionText(e.region)}: ${e.reason}`);
@@ -123,7 +138,7 @@ export class Output {
         return;
       case 'finish':
         this.completeBar(e.op, e.region?.name ?? '', e.seconds);
-        if (!this.tty && e.op !== 'compare') this.say(finishedText(e.op, e.region ? regionText(e.region) : '', e.seconds));
+        if (!this.tty && !row && e.op !== 'compare') this.say(finishedText(e.op, e.region ? regionText(e.region) : '', e.seconds));
         return;
       case 'plan':
         if (this.options.verbose) for (const r of e.regions) this.say(`plan: ${regionText(r)}`);
@@ -160,11 +175,11 @@ export class Output {
       return;
     }
     // Plain lines only for the long data operations; the stub upload and the like just finish.
-    if (!this.tty && !this.options.quiet && ['write', 'read', 'erase', 'verify'].includes(op)) {
+    if (!this.tty && !this.options.quiet && !this.options.row && ['write', 'read', 'erase', 'verify'].includes(op)) {
       const pct = Math.floor((done * 10) / Math.max(1, total)) * 10;
       if (pct !== this.lastPlainPercent) {
         this.lastPlainPercent = pct;
-        process.stderr.write(`${this.tag}${op} ${name} ${pct}%\n`);
+        this.above(`${this.tag}${op} ${name} ${pct}%\n`);
       }
     }
   }
@@ -187,6 +202,10 @@ export class Output {
       this.bar = null;
     }
   }
+}
+
+function toStderr(text: string): void {
+  process.stderr.write(text);
 }
 
 function regionText(r: { address: number; size: number; name?: string }): string {

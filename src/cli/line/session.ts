@@ -9,6 +9,7 @@ import { onPort, withCtrlC, type DeviceContext, type GlobalFlags } from '../comm
 import { Output } from '../output.js';
 import { selectPorts, type LineFlags } from './ports.js';
 import { Reporter } from './report.js';
+import { liveTable, type LiveRow } from './table.js';
 
 const ANYFLASH_VERSION = '0.1.0';
 
@@ -57,7 +58,15 @@ export async function withDevices(
     const unique = ids.map((id, i) => (ids.indexOf(id) === ids.lastIndexOf(id) ? id : ports[i]!));
     const station = flags.station ?? hostname();
     const publish = publisher(flags, out);
-    const records = await Promise.all(ports.map(async (port, i) => publish(await runOne(port, unique[i]!, station, flags, fn, signal))));
+    const table = liveTable(flags);
+    out.printAbove(table);
+    let records: DeviceRecord[];
+    try {
+      records = await Promise.all(ports.map(async (port, i) => publish(await runOne(port, unique[i]!, station, flags, fn, signal, undefined, table?.add(unique[i]!)))));
+    } finally {
+      table?.close();
+      out.printAbove(undefined);
+    }
     await publish.settled();
     return summarize(out, records);
   });
@@ -99,11 +108,12 @@ export async function runOne(
   fn: (ctx: DeviceContext) => Promise<number | void>,
   signal: AbortSignal,
   observe?: EventSink,
+  row?: LiveRow,
 ): Promise<DeviceRecord> {
   const started = performance.now();
   const record: DeviceRecord = { time: '', station, port, images: [], result: 'fail', recoveries: 0, seconds: 0, anyflash: ANYFLASH_VERSION };
   // Observed (a web station): the events go to the observer and nothing is printed.
-  const out = new Output({ ...flags, json: false, device: id, onResult: () => {}, ...(observe ? { quiet: true, tap: observe } : {}) });
+  const out = new Output({ ...flags, json: false, device: id, onResult: () => {}, ...(observe ? { quiet: true, tap: observe } : { row }) });
   out.events({ type: 'note', level: 'info', message: `Starting on ${port}.` });
   try {
     const code = await onPort(
@@ -114,8 +124,12 @@ export async function runOne(
       async (ctx) => {
         const info = await ctx.device.info();
         Object.assign(record, { chip: info.chip, revision: info.revision, mac: info.mac, flashId: info.flashId === undefined ? undefined : hexAddr(info.flashId) });
+        row?.identify({ chip: info.chip, mac: info.mac });
         ctx.onPlanned = (regions) => (record.images = imageDigests(regions));
-        return fn(ctx);
+        const code = await fn(ctx);
+        // The session resets the chip once the job returns; no event tells that.
+        row?.resetting();
+        return code;
       },
       { wait: false },
     );
@@ -127,6 +141,7 @@ export async function runOne(
     if (observe || flags.jsonEvents) out.events({ type: 'note', level: 'warn', code: err.code, message: err.message });
     else out.fail(err);
   }
+  row?.end(record.result === 'pass' ? 'PASS' : 'FAIL', record.errorCode);
   record.recoveries = Object.values(out.recovered).reduce((a, b) => a + b, 0);
   record.seconds = (performance.now() - started) / 1000;
   record.time = new Date().toISOString();
