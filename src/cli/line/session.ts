@@ -126,6 +126,7 @@ export async function runOne(
         Object.assign(record, { chip: info.chip, revision: info.revision, mac: info.mac, flashId: info.flashId === undefined ? undefined : hexAddr(info.flashId) });
         row?.identify({ chip: info.chip, mac: info.mac });
         ctx.onPlanned = (regions) => (record.images = imageDigests(regions));
+        ctx.onDeviceData = (what) => (record.deviceData = what);
         const code = await fn(ctx);
         // The session resets the chip once the job returns; no event tells that.
         row?.resetting();
