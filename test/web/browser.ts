@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,9 +22,9 @@ export interface UiProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the built `anyflash ui` on a free loopback port and waits for its ready line. */
-export async function startUi(): Promise<UiProcess> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'ui', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the built `anyflash ui` (with `args`) on a free loopback port and waits for its ready line. */
+export async function startUi(args: string[] = []): Promise<UiProcess> {
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'ui', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -90,3 +91,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** A deterministic app-like image. */
 export const testImage = (size: number, seed: number): Buffer => Buffer.from(pseudoRandomBytes(size, seed));
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical findings on the page as it is now. */
+export async function axeProblems(page: Page): Promise<string[]> {
+  // Evaluated over the DevTools protocol, so the page's Content-Security-Policy does not block it.
+  await page.evaluate(AXE);
+  const found = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ') }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.where}`);
+}

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserSkipReason, launchChromium, screenshot, startUi, testImage, type Browser, type UiProcess } from './browser.js';
+import { axeProblems, browserSkipReason, launchChromium, screenshot, startUi, testImage, type Browser, type UiProcess } from './browser.js';
 import { fakeWebSerialScript } from './fake-serial.js';
 import { addFile, connectTo, flashAndWait, unfold } from './page-steps.js';
 
@@ -13,20 +11,6 @@ import { addFile, connectTo, flashAndWait, unfold } from './page-steps.js';
  */
 const skip = browserSkipReason();
 const shots = process.env.ANYFLASH_SCREENSHOTS === '1';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function axeProblems(page: Page): Promise<string[]> {
-  // Evaluated over the DevTools protocol, so the page's Content-Security-Policy does not block it.
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ') }));
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.where}`);
-}
 
 /** True when nothing on the page reaches past the viewport's right edge. */
 async function spillsSideways(page: Page): Promise<string | undefined> {
