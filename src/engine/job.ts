@@ -133,16 +133,18 @@ export interface WriteJobOptions extends WriteOptions {
 /**
  * `writeRegions` with the safety net every front end gets: a backup of what the first write to a
  * device overwrites, a journal that resumes an interrupted job and explains what an interruption
- * left behind. In-process simulators skip both: their flash ends with the process.
+ * left behind. In-process simulators skip both, their flash ends with the process; a simulated
+ * hub's board keeps its journal, as it may be plugged in again in another slot.
  */
 export async function runWriteJob(device: FlashDevice, regions: Region[], options: WriteJobOptions): Promise<WriteSummary> {
   const { backup, journal: journals, port = '', command = [], ...writeOptions } = options;
   const events = writeOptions.events ?? (() => {});
   const tell = (code: string, message: string): void => events({ type: 'note', level: 'info', code, message });
-  if (device.transport.kind === 'sim') return writeRegions(device, regions, writeOptions);
+  const sim = device.transport.kind === 'sim';
+  if (sim && !device.transport.facts.keepsFlash) return writeRegions(device, regions, writeOptions);
   // A blind device (the ESP8266 ROM) cannot read what it holds: there is nothing to back up.
   if (backup && device.blind) events({ type: 'note', level: 'warn', code: 'no-backup', message: `No backup of the original flash: ${device.blind}.` });
-  const saved = backup && !device.blind ? await backup.saveBefore(device, regions, { events, signal: options.signal }) : undefined;
+  const saved = backup && !device.blind && !sim ? await backup.saveBefore(device, regions, { events, signal: options.signal }) : undefined;
   if (saved) tell('backup-saved', `Saved the original flash first: ${saved.where} (anyflash restore ${saved.id})`);
   if (!journals) return writeRegions(device, regions, { ...writeOptions, original: saved?.original });
   const journal = await WriteJournal.open(device, regions, port, command, journals);

@@ -82,17 +82,40 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}, store?:
   return { transport, link, device, faults };
 }
 
-/** In-process simulated chips live as long as the process: reopening a `sim:` URL finds the same chip. */
-const shared = new Map<string, SimTransport>();
+/**
+ * In-process simulated chips live as long as the process: reopening a `sim:` URL finds the same
+ * chip. Undefined: a simulated hub's slot whose board was taken out.
+ */
+const shared = new Map<string, SimTransport | undefined>();
 
 /** The process-wide simulator behind `url` (created on first use), as a front end's port opener wants it. */
 export function sharedSimTransport(url: string, store?: FlashStore): SimTransport {
+  if (shared.has(url) && !shared.get(url)) throw new AnyflashError('port-not-found', `${url} is unplugged.`);
   let transport = shared.get(url);
   if (!transport) {
     transport = openSimPort(url, {}, store).transport;
     shared.set(url, transport);
   }
   return transport;
+}
+
+/** A simulated hub plugs a board it opened (perhaps with the flash of a board moved from another slot) in at `url`. */
+export function plugSim(url: string, transport: SimTransport): void {
+  shared.set(url, transport);
+}
+
+/**
+ * A simulated hub takes the board at `url` out: the port fails as an unplugged USB device does,
+ * and opening it again finds nothing until `forgetSim` (the hub calls it once no job can reopen it,
+ * so hours of boards do not pile up).
+ */
+export function unplugSim(url: string): void {
+  shared.get(url)?.vanish();
+  shared.set(url, undefined);
+}
+
+export function forgetSim(url: string): void {
+  if (shared.has(url) && !shared.get(url)) shared.delete(url);
 }
 
 /**

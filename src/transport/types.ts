@@ -14,6 +14,8 @@ export interface PortFacts {
   interfaceNumber?: number;
   /** The chip behind the port when the port itself knows it (an in-process simulator). */
   chip?: string;
+  /** An in-process simulator whose flash outlives its port: a simulated hub's board, which may be plugged in again elsewhere. */
+  keepsFlash?: boolean;
 }
 
 export interface ModemSignals {

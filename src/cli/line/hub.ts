@@ -1,6 +1,9 @@
 import { AnyflashError } from '../../core/errors.js';
 import { listPorts } from '../../diagnose/ports.js';
-import { parseNumber } from '../../engine/parse.js';
+import { parseNumber, parseSize } from '../../engine/parse.js';
+import { FaultPlan, parseFault, type FaultSpec } from '../../sim/faults.js';
+import { forgetSim, openSimPort, plugSim, unplugSim } from '../../sim/port.js';
+import { flashFileStore } from '../flash-file.js';
 import { describePort, globToRegExp, type LineFlags } from './ports.js';
 
 /** Where a station sees devices come and go. */
@@ -13,18 +16,35 @@ export interface PortSource {
   exhausted?(): boolean;
 }
 
+/** One board on a simulated hub: its chip, its `sim:` parameters, and when it is pulled out mid-write. */
+interface Board {
+  chip: string;
+  params: string[];
+  /** `replug=AT:DURATION`: pulled out at AT (as a `vanish` fault triggers), back DURATION later in a new slot. */
+  replug?: FaultSpec & { kind: 'vanish' };
+}
+
 /**
- * `sim-hub:esp32,bk7231n;fault=brownout=50%25,esp32c3[?every=MS&hold=MS]`: a simulated USB hub for
- * trying station mode without hardware. Its devices are plugged in one after another, `every` ms
- * apart (default 500), each a fresh in-process chip (`;k=v` become its sim: parameters); a device
- * is unplugged `hold` ms (default 300) after its job ends, as an operator takes a finished board out.
+ * `sim-hub:esp32,bk7231n;fault=brownout=50%25;replug=0x2c000:500ms,esp32c3[?every=MS&hold=MS]`:
+ * a simulated USB hub for trying station mode without hardware. Its boards are plugged in one after
+ * another, `every` ms apart (default 500), each a fresh in-process chip in its own slot (`;k=v`
+ * become its sim: parameters); a board is taken out `hold` ms (default 300) after its job ends, as
+ * an operator takes a finished board out. `replug=AT:DURATION` pulls a board out mid-write (AT as
+ * for a `vanish` fault: 50%, 0x2c000 or 2s) and plugs it back DURATION later into the next unused
+ * slot: another port name, the same flash and MAC, freshly powered, without its faults.
  */
 export class SimHub implements PortSource {
-  private readonly urls: string[];
+  private readonly boards: Board[];
   private readonly every: number;
   private readonly hold: number;
   private readonly started = performance.now();
-  private readonly removed = new Set<string>();
+  /** Boards of the list plugged in so far. */
+  private plugged = 0;
+  private nextSlot: number;
+  /** Ports with a board behind them, and when an operator takes a finished one out. */
+  private readonly slots = new Map<string, { board: Board; flash: Uint8Array; out?: number }>();
+  /** Boards pulled out mid-write, with their flash, and when they go back in. */
+  private readonly returning: Array<{ board: Board; flash: Uint8Array; at: number }> = [];
 
   constructor(spec: string) {
     const m = /^sim-hub:([^?]+)(?:\?(.*))?$/i.exec(spec);
@@ -32,24 +52,76 @@ export class SimHub implements PortSource {
     const params = new URLSearchParams(m[2] ?? '');
     this.every = params.has('every') ? parseNumber(params.get('every')!, 'every') : 500;
     this.hold = params.has('hold') ? parseNumber(params.get('hold')!, 'hold') : 300;
-    // Each slot is its own chip: `slot=N` keeps two boards of the same type apart.
-    this.urls = m[1]!.split(',').map((item, slot) => {
+    this.boards = m[1]!.split(',').map((item) => {
       const [chip, ...kv] = item.split(';');
-      return `sim:${chip!.trim()}?${[...kv, `slot=${slot + 1}`].join('&')}`;
+      const replug = kv.find((p) => p.startsWith('replug='));
+      return {
+        chip: chip!.trim(),
+        params: kv.filter((p) => p !== replug),
+        ...(replug ? { replug: parseFault(`vanish=${replug.slice('replug='.length)}`) as FaultSpec & { kind: 'vanish' } } : {}),
+      };
     });
+    this.nextSlot = this.boards.length + 1;
   }
 
   async present(): Promise<string[]> {
-    const plugged = Math.min(this.urls.length, Math.floor((performance.now() - this.started) / this.every) + 1);
-    return this.urls.slice(0, plugged).filter((u) => !this.removed.has(u));
+    const now = performance.now();
+    while (this.plugged < this.boards.length && now - this.started >= this.plugged * this.every) {
+      const board = this.boards[this.plugged++]!;
+      this.plugIn(board, this.plugged);
+    }
+    for (const r of this.returning.filter((x) => now >= x.at)) {
+      this.returning.splice(this.returning.indexOf(r), 1);
+      // Back from the operator's hand: powered up afresh, the same flash; its faults stayed with the first plug.
+      this.plugIn({ chip: r.board.chip, params: r.board.params.filter((p) => !p.startsWith('fault')) }, this.nextSlot++, r.flash);
+    }
+    for (const [port, slot] of this.slots) {
+      if (slot.out === undefined || now < slot.out) continue;
+      this.slots.delete(port);
+      unplugSim(port);
+      forgetSim(port);
+    }
+    return [...this.slots.keys()];
   }
 
   finished(port: string): void {
-    setTimeout(() => this.removed.add(port), this.hold);
+    const slot = this.slots.get(port);
+    if (slot) slot.out = performance.now() + this.hold;
+    // Pulled out mid-write: its job has ended, so nothing opens the port again.
+    else forgetSim(port);
   }
 
   exhausted(): boolean {
-    return performance.now() - this.started >= this.every * (this.urls.length - 1);
+    return this.plugged === this.boards.length && this.returning.length === 0;
+  }
+
+  /**
+   * Pulls the board at `port` out now, as a hand would mid-write, and plugs it back `afterMs`
+   * later into the next unused slot (tests drive the hub with this; `replug=` calls it).
+   */
+  replug(port: string, afterMs: number): void {
+    const slot = this.slots.get(port);
+    if (!slot) return;
+    this.slots.delete(port);
+    unplugSim(port);
+    this.returning.push({ board: slot.board, flash: slot.flash, at: performance.now() + afterMs });
+  }
+
+  private plugIn(board: Board, slot: number, flash?: Uint8Array): void {
+    const port = `sim:${board.chip}?${[...board.params, `slot=${slot}`].join('&')}`;
+    const sim = openSimPort(port, flash ? { flashInitial: flash } : {}, flashFileStore);
+    sim.transport.facts.keepsFlash = true;
+    if (board.replug) {
+      const at = board.replug;
+      const size = new URLSearchParams(board.params.join('&')).get('fault-write-size');
+      const trigger = new FaultPlan([at], size === null ? {} : { writeSize: parseSize(size, 'fault-write-size') });
+      // The trigger only watches the flash; the board's own wire faults stay on the link.
+      const wire = sim.link.faults;
+      trigger.attach(sim.link, { vanish: (ms) => this.replug(port, ms) });
+      sim.link.faults = wire;
+    }
+    plugSim(port, sim.transport);
+    this.slots.set(port, { board, flash: sim.device.flash.data });
   }
 }
 
