@@ -12,6 +12,8 @@ export interface DeviceRecord {
   revision?: string;
   mac?: string;
   flashId?: string;
+  /** `--device-data`: what this device got — its file (`240ac4123456.bin`) or CSV row (`serials.csv#SN1003`); several joined by spaces. */
+  deviceData?: string;
   /** `name:sha256` of each image, in the order given. */
   images: Array<{ name: string; sha256: string }>;
   result: 'pass' | 'fail';
@@ -25,7 +27,7 @@ export interface DeviceRecord {
   anyflash: string;
 }
 
-export const RECORD_COLUMNS = ['time', 'station', 'port', 'chip', 'revision', 'mac', 'flashId', 'images', 'result', 'errorCode', 'error', 'recoveries', 'seconds', 'anyflash'] as const;
+export const RECORD_COLUMNS = ['time', 'station', 'port', 'chip', 'revision', 'mac', 'flashId', 'images', 'result', 'errorCode', 'error', 'recoveries', 'seconds', 'anyflash', 'deviceData'] as const;
 
 /** Names and SHA-256 of the images a job writes (hashed once for all devices). */
 export function imageDigests(regions: readonly Region[]): DeviceRecord['images'] {

@@ -9,6 +9,7 @@ import { withCtrlC, type DeviceContext, type GlobalFlags } from '../common.js';
 import { serialPorts, SimHub, type PortSource } from './hub.js';
 import type { LineFlags } from './ports.js';
 import { deviceId, publisher, runOne, summarize, summaryLine } from './session.js';
+import { liveTable } from './table.js';
 
 export interface StationFlags extends LineFlags {
   /** `sim-hub:…`: a simulated hub instead of the machine's ports. */
@@ -33,6 +34,9 @@ export async function withStation(
 ): Promise<number> {
   return withCtrlC(flags, async (out, signal) => {
     const records: DeviceRecord[] = [];
+    // Each device's row stays until newer ones push it out; its PASS/FAIL line prints above, for good.
+    const table = liveTable(flags);
+    out.printAbove(table);
     try {
       await check?.();
       familiesFor(flags.chip);
@@ -41,16 +45,20 @@ export async function withStation(
       const station = flags.station ?? hostname();
       const publish = publisher(flags, out);
       out.say(`Station ${station}: waiting for devices (Ctrl-C stops).`);
-      await runStation(source, limit, signal, (port, jobSignal, claim) => runOne(port, deviceId(port), station, flags, claiming(fn, claim), jobSignal), (r) => {
+      await runStation(source, limit, signal, (port, jobSignal, claim) => runOne(port, deviceId(port), station, flags, claiming(fn, claim), jobSignal, undefined, table?.add(deviceId(port))), (r) => {
         records.push(publish(r));
         out.say(r.resumed ? `${summaryLine(r)}  (resumed after a replug)` : summaryLine(r));
       });
+      table?.close();
       await publish.settled();
       return summarize(out, records, { toldEach: true });
     } catch (e) {
+      table?.close();
       // Finished devices are reported even when the station stops on an error.
       if (records.length) summarize(out, records, { toldEach: true });
       throw e;
+    } finally {
+      out.printAbove(undefined);
     }
   });
 }
