@@ -139,3 +139,31 @@ test('data overlapping an image, or a CSV without bytes, is refused before any d
   assert.match(JSON.parse(bad.stdout).error.summary, /no file or hex column/);
   assert.equal(s.flash('esp32'), undefined, 'no simulator was even started');
 });
+
+test('station mode hands out CSV rows as boards are plugged in, one each, and records which board took which', async () => {
+  const s = setup();
+  const csv = join(s.dir, 'serials.csv');
+  writeFileSync(csv, 'serial,hex\nSN1,0101\nSN2,0202\n');
+  const record = join(s.dir, 'st');
+  const r = await runCli(['station', '--hub', 'sim-hub:esp32,esp32c3,esp32s3?every=200&hold=100', '--device-data', `0x9000:${csv}`, '--record', record, '0x20000', s.app]);
+  assert.equal(r.code, 1, 'the third board finds no row left');
+  const jsonl = records(`${record}.jsonl`);
+  const passed = jsonl.filter((x) => x.result === 'pass');
+  assert.deepEqual(passed.map((x) => x.deviceData).sort(), ['serials.csv#SN1', 'serials.csv#SN2']);
+  assert.deepEqual(jsonl.filter((x) => x.result === 'fail').map((x) => x.errorCode), ['device-data-exhausted']);
+  const claims = readFileSync(`${csv}.claims.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; mac: string });
+  for (const p of passed) assert.equal(claims.find((c) => `serials.csv#${c.key}` === p.deviceData)?.mac, p.mac!.replace(/:/g, ''));
+});
+
+test('two processes sharing the CSV at once never hand out the same row', async () => {
+  const s = setup();
+  const csv = join(s.dir, 'serials.csv');
+  writeFileSync(csv, 'serial,hex\nS1,01\nS2,02\nS3,03\nS4,04\n');
+  const record = (n: number): string => join(s.dir, `st${n}`);
+  const line = (n: number, chips: string[]): ReturnType<typeof runCli> =>
+    runCli(['write', ...chips.flatMap((c) => ['--port', s.port(c)]), '--device-data', `0x9000:${csv}`, '--station', `bench-${n}`, '--record', record(n), '0x20000', s.app]);
+  const results = await Promise.all([line(1, ['esp32', 'esp32c3']), line(2, ['esp32s3', 'esp32c6'])]);
+  for (const r of results) assert.equal(r.code, 0, r.stderr);
+  const got = [...records(`${record(1)}.jsonl`), ...records(`${record(2)}.jsonl`)].map((x) => x.deviceData).sort();
+  assert.deepEqual(got, ['serials.csv#S1', 'serials.csv#S2', 'serials.csv#S3', 'serials.csv#S4']);
+});
