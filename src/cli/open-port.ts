@@ -3,7 +3,6 @@ import type { EventSink } from '../core/events.js';
 import { isAnyflashError } from '../core/errors.js';
 import { enrichOpenError } from '../diagnose/port-open.js';
 import { listPorts } from '../diagnose/ports.js';
-import { sharedSimTransport, simConnectExtra } from '../sim/port.js';
 import { flashFileStore } from './flash-file.js';
 import { MeteredTransport } from '../transport/metered.js';
 import { createTransport } from '../transport/open.js';
@@ -35,13 +34,17 @@ async function followDevice(url: string, known?: PortFacts): Promise<string> {
   return same.length === 1 ? same[0]!.path : url;
 }
 
+/** Loaded with the first `sim:` port: a command on a real port never loads the simulators. */
+let simPort: typeof import('../sim/port.js') | undefined;
+
 /**
  * Opens any port anyflash understands: `sim:<chip>` runs a simulated chip in-process; everything
  * else goes to the real transports. Open failures are explained (who holds the port, which group).
  */
 export async function openPort(url: string, events: EventSink, known?: PortFacts): Promise<MeteredTransport> {
-  const transport: Transport = url.startsWith('sim:')
-    ? sharedSimTransport(url, flashFileStore)
+  if (url.startsWith('sim:')) simPort ??= await import('../sim/port.js');
+  const transport: Transport = simPort && url.startsWith('sim:')
+    ? simPort.sharedSimTransport(url, flashFileStore)
     : createTransport(await followDevice(url, known), { events, facts: await factsFor(url) });
   transport.events = events;
   try {
@@ -52,7 +55,7 @@ export async function openPort(url: string, events: EventSink, known?: PortFacts
   return new MeteredTransport(transport);
 }
 
-/** Family options the chip behind `url` needs from the front end (a simulated SiFli chip's stub). */
+/** Family options the chip behind `url` (opened by `openPort`) needs from the front end (a simulated SiFli chip's stub). */
 export function portExtras(url: string, transport: Transport): Record<string, unknown> {
-  return url.startsWith('sim:') ? simConnectExtra(transport.facts.chip ?? '') : {};
+  return simPort && url.startsWith('sim:') ? simPort.simConnectExtra(transport.facts.chip ?? '') : {};
 }

@@ -27,7 +27,7 @@ const dist = pathToFileURL(resolve('dist')).href + '/';
 const modules = pathToFileURL(resolve('node_modules')).href + '/';
 
 /** The modules one CLI run loads: dist-relative paths and package names. */
-function loadedBy(args: string[]): { paths: string[]; stdout: string } {
+function loadedBy(args: string[], status = 0): { paths: string[]; stdout: string } {
   const log = join(dir, `${args.join('_').replace(/[^a-z0-9]+/gi, '_')}.log`);
   writeFileSync(log, '');
   // In a scratch folder with a scratch home: no anyflash.toml anywhere, so none is read.
@@ -37,7 +37,7 @@ function loadedBy(args: string[]): { paths: string[]; stdout: string } {
     encoding: 'utf8',
     timeout: 60_000,
   });
-  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.status, status, run.stderr);
   const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   const paths = urls.map((u) => (u.startsWith(dist) ? u.slice(dist.length) : u.startsWith(modules) ? `node_modules/${u.slice(modules.length)}` : u));
   return { paths, stdout: run.stdout };
@@ -70,6 +70,13 @@ describe('the CLI loads what a command uses', () => {
     assert.ok(paths.some((p) => p.startsWith('families/esp/')) && paths.some((p) => p.startsWith('sim/esp/')));
     assert.deepEqual(loadedOf(paths, ['signatures', 'elfReaders', 'completions', 'productionLine']), []);
     assert.deepEqual(paths.filter((p) => /smol-toml/.test(p)), [], 'no anyflash.toml exists, so the TOML reader stays unloaded');
+  });
+
+  it('a command on a network port loads no simulator (only sim: ports do)', () => {
+    // Nothing listens on port 1: the open fails, after the port code ran.
+    const { paths } = loadedBy(['info', '-p', 'tcp://127.0.0.1:1', '--chip', 'esp32'], 1);
+    assert.ok(paths.includes('cli/open-port.js'), 'the port code ran');
+    assert.deepEqual(loadedOf(paths, ['simulators']), []);
   });
 
   it('sim --help still lists every simulated chip (they load when sim is chosen)', () => {

@@ -19,17 +19,21 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error & {
   assert.fail(`expected ${code}`);
 }
 
-test('Classic reset brings a running firmware into download mode; ESP32 detected by magic, stub uploaded', async () => {
+test('Classic reset brings a running firmware into download mode; ESP32 detected by magic, facts read from the ROM, stub uploaded for the first flash operation', async () => {
   const b = await bench('esp32', { boot: 'firmware' });
   const dev = (await espFamily.connect({ transport: b.transport, events: b.sink, before: 'classic-reset' })) as EspDevice;
   const info = await dev.info();
   assert.equal(info.chip, 'esp32');
   assert.equal(info.strategy, 'classic(50ms)');
-  assert.equal(info.mode, 'stub');
+  assert.equal(info.mode, 'rom');
   assert.match(info.mac ?? '', /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
   assert.equal(info.crystalMHz, 40);
   assert.equal(info.flashSize, 4 * 1024 * 1024);
+  assert.equal(b.sim.mode, 'rom');
+  assert.ok(!b.events.some((e) => e.type === 'start' && e.op === 'stub'), 'info needs no stub');
+  await dev.flashDigest(0x1000, 0x1000);
   assert.equal(b.sim.mode, 'stub');
+  assert.equal((await dev.info()).mode, 'stub');
   const bootLog = b.events.find((e) => e.type === 'boot-log');
   assert.ok(bootLog && bootLog.type === 'boot-log' && /waiting for download/.test(bootLog.text));
   assert.deepEqual(b.events.filter((e) => e.type === 'connect-attempt').length, 1);
@@ -128,7 +132,8 @@ test('ESP8266 ROM mode (esptool --no-stub): the engine writes whole sectors blin
 
 test('a stub left running is recognised (SYNC value 0) and not uploaded again', async () => {
   const b = await bench('esp32s3');
-  await espFamily.connect({ transport: b.transport, events: b.sink });
+  // The first connect leaves the stub running (esptool's --after no-reset-stub).
+  await (await espFamily.connect({ transport: b.transport, events: b.sink })).reset('stay');
   const events: string[] = [];
   const dev = await espFamily.connect({
     transport: b.transport,
@@ -178,6 +183,7 @@ test('ROM mode on a chip whose ROM takes the 5-word FLASH_BEGIN (ESP32-S3); ROM 
 test('watchdog reset reboots the ESP32-S3: the stub is gone and the chip boots from flash', async () => {
   const b = await bench('esp32s3');
   const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
+  await dev.flashDigest(0, 0x1000);
   assert.equal(b.sim.mode, 'stub');
   await dev.reset('watchdog');
   await new Promise((r) => setTimeout(r, 50));

@@ -16,10 +16,12 @@ for (const chip of ESP_CHIPS) {
     const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
     const info = await dev.info();
     assert.equal(info.chip, chip.name);
-    assert.equal(info.mode, chip.stub === null ? 'rom' : 'stub');
+    // The ESP8266 ROM cannot change baud: its stub loads at connect; the others load it for the first flash operation.
+    assert.equal(info.mode, chip.name === 'esp8266' ? 'stub' : 'rom');
     const data = pattern(0x2000, chip.name.length);
     const at = 0x10000;
     await dev.writeFlash(at, data);
+    assert.equal((await dev.info()).mode, chip.stub === null ? 'rom' : 'stub');
     assert.deepEqual(b.sim.flash.read(at, data.length), data, 'the flash holds the image');
     assert.deepEqual(await dev.flashDigest(at, data.length), md5(data), 'the chip reports the digest of the image');
     await dev.reset('hard');

@@ -46,6 +46,11 @@ export interface EspDeviceState {
   stubBlock: number;
   /** Port baud before the connect raised it; restored after a reset. */
   initialBaud: number;
+  /**
+   * Uploads the flasher stub and attaches the flash through it. Set when the connect left the chip
+   * in its ROM loader because the ROM reads every fact `info` shows: the first flash operation runs it.
+   */
+  loadStub?: () => Promise<void>;
   events: EventSink;
 }
 
@@ -161,6 +166,15 @@ export class EspDevice implements FlashDevice {
     return this.loader.stub ? 'stub' : 'rom';
   }
 
+  /** Loads the flasher stub the connect deferred (see `EspDeviceState.loadStub`). */
+  private async stubReady(): Promise<void> {
+    const load = this.state.loadStub;
+    if (!load) return;
+    await load();
+    this.state.loadStub = undefined;
+    this.blockSize = this.fullBlock;
+  }
+
   get blind(): string | undefined {
     return !this.loader.stub && this.state.chip.name === 'esp8266' ? 'the ESP8266 ROM has no SPI_FLASH_MD5 or READ_FLASH (--no-stub)' : undefined;
   }
@@ -195,12 +209,14 @@ export class EspDevice implements FlashDevice {
   }
 
   async flashDigest(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
+    await this.stubReady();
     if (!this.loader.stub && this.state.chip.name === 'esp8266') throw this.romUnsupported('Checking flash contents', 'SPI_FLASH_MD5');
     return this.loader.flashMd5(address, size, timeoutPerMb(MD5_PER_MB_S, size), options.signal);
   }
 
   async writeFlash(address: number, data: Uint8Array, options: EspWriteOptions = {}): Promise<void> {
     if (data.length === 0) return;
+    await this.stubReady();
     const deflate = this.loader.stub && !options.uncompressed && !this.state.uncompressed;
     let from = 0;
     let troubled = false;
@@ -345,6 +361,7 @@ export class EspDevice implements FlashDevice {
 
   async readFlash(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
     if (size === 0) return new Uint8Array(0);
+    await this.stubReady();
     return this.loader.stub ? this.readChunked(address, size, options) : this.readSlow(address, size, options);
   }
 
@@ -440,6 +457,7 @@ export class EspDevice implements FlashDevice {
 
   async eraseFlash(address: number, size: number, options: OpOptions = {}): Promise<void> {
     if (size === 0) return;
+    await this.stubReady();
     if (this.loader.stub) {
       await this.loader.eraseRegion(address, size, timeoutPerMb(ERASE_PER_MB_S, size), options.signal);
     } else {
@@ -450,6 +468,7 @@ export class EspDevice implements FlashDevice {
   }
 
   async eraseAll(options: OpOptions = {}): Promise<void> {
+    await this.stubReady();
     if (!this.loader.stub) throw this.romUnsupported('Erasing the whole flash', 'ERASE_FLASH');
     await this.loader.eraseFlash(CHIP_ERASE_TIMEOUT_MS, options.signal);
     options.onProgress?.(this.flashSize);
@@ -466,7 +485,10 @@ export class EspDevice implements FlashDevice {
   async reset(mode: ResetMode): Promise<void> {
     switch (mode) {
       case 'none':
+        return;
       case 'stay':
+        // esptool's no-reset-stub: the stub stays running for the next command, also after `info`.
+        await this.stubReady();
         return;
       case 'hard':
         if (!this.transport.canSignal) {

@@ -236,10 +236,14 @@ async function connectAt(options: ConnectOptions, initialBaud: number): Promise<
   if (options.noStub && loader.stub) {
     events({ type: 'note', level: 'warn', message: 'A flasher stub is already running; using it although --no-stub was given.' });
   }
-  if (wantStub && !loader.stub) {
+  // A ROM that changes baud and attaches the flash itself reads every fact `info` shows: the stub
+  // (only faster flash transfers) waits for the first flash operation, and `info` never pays for it.
+  const deferStub = wantStub && !loader.stub && chip.romChangeBaud && chip.romSpiAttach;
+  const stub = (): Promise<void> => uploadStub(loader, chip, facts.revision, events, signal, usbOtg ? USB_OTG_BLOCK : RAM_BLOCK);
+  if (wantStub && !loader.stub && !deferStub) {
     // Raising the baud first makes the stub upload itself fast (not possible on the ESP8266 ROM).
     if (options.baud && chip.romChangeBaud) await changeBaud(loader, chip, options.baud, facts.crystalMHz, events, signal);
-    await uploadStub(loader, chip, facts.revision, events, signal, usbOtg ? USB_OTG_BLOCK : RAM_BLOCK);
+    await stub();
   } else if (link.stubRunning) {
     events({ type: 'note', level: 'info', message: 'Flasher stub is already running; skipping the upload.' });
   }
@@ -268,6 +272,14 @@ async function connectAt(options: ConnectOptions, initialBaud: number): Promise<
     uncompressed: options.extra?.uncompressed === true,
     stubBlock: usbOtg ? USB_OTG_BLOCK : STUB_FLASH_BLOCK,
     initialBaud,
+    // The stub keeps the UART rate the ROM set; the flash is attached again through the stub, as esptool attaches it after loading.
+    loadStub: deferStub
+      ? async () => {
+          await stub();
+          await loader.spiAttach(0);
+          if (flashSize > 0) await loader.spiSetParams(flashSize);
+        }
+      : undefined,
     events,
   });
   events({ type: 'connected', family: 'esp', chip: chip.name, strategy: link.strategy, baud: transport.baud });
