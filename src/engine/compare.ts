@@ -3,6 +3,8 @@ import type { FlashDevice } from '../families/types.js';
 import { alignDown, alignUp, type Range, type Region } from './regions.js';
 
 const BLOCK = 0x10000;
+/** Differing parts of one level of a block that are still narrowed further (see `bisect`). */
+const MAX_SPREAD = 2;
 
 export interface CompareOptions {
   signal?: AbortSignal;
@@ -62,21 +64,39 @@ export async function findDirtySectors(device: FlashDevice, region: Region, opti
 }
 
 /**
- * Narrows a range known to differ down to its differing sectors by halves: when the left half
- * matches, the right half must differ and needs no digest of its own, so one changed sector in a
- * 64 KiB block costs four digests instead of sixteen. Returns how many halves matched.
+ * Narrows a block known to differ down to its differing sectors by halves, level by level: when
+ * the left half matches, the right half must differ and needs no digest of its own, so one changed
+ * sector in a 64 KiB block costs four digests instead of sixteen. When more than MAX_SPREAD parts
+ * of a level differ the change is broad (a rebuilt app): each further level would digest those
+ * parts again for little to skip, so they are rewritten whole. Returns how many halves matched.
  */
 async function bisect(cmp: Comparer, start: number, end: number, sector: number, dirty: Range[]): Promise<number> {
-  if (end - alignDown(start, sector) <= sector) {
-    dirty.push(sectorOf({ start, end }, sector));
-    return 0;
+  let hits = 0;
+  let differing: Range[] = [{ start, end }];
+  while (differing.length > 0) {
+    const next: Range[] = [];
+    for (const r of differing) {
+      if (r.end - alignDown(r.start, sector) <= sector) {
+        dirty.push(sectorOf(r, sector));
+        continue;
+      }
+      const mid = alignDown(r.start + Math.ceil((r.end - r.start) / 2 / sector) * sector, sector);
+      const cut = mid > r.start && mid < r.end ? mid : alignDown(r.start, sector) + sector;
+      if (cmp.matches(await cmp.remote(r.start, cut), r.start, cut)) {
+        hits++;
+        next.push({ start: cut, end: r.end });
+        continue;
+      }
+      next.push({ start: r.start, end: cut });
+      if (cmp.matches(await cmp.remote(cut, r.end), cut, r.end)) hits++;
+      else next.push({ start: cut, end: r.end });
+    }
+    if (next.length > MAX_SPREAD) {
+      for (const r of next) dirty.push(sectorOf(r, sector));
+      break;
+    }
+    differing = next;
   }
-  const mid = alignDown(start + Math.ceil((end - start) / 2 / sector) * sector, sector);
-  const cut = mid > start && mid < end ? mid : alignDown(start, sector) + sector;
-  if (cmp.matches(await cmp.remote(start, cut), start, cut)) return 1 + (await bisect(cmp, cut, end, sector, dirty));
-  let hits = await bisect(cmp, start, cut, sector, dirty);
-  if (cmp.matches(await cmp.remote(cut, end), cut, end)) hits++;
-  else hits += await bisect(cmp, cut, end, sector, dirty);
   return hits;
 }
 
