@@ -39,7 +39,7 @@ interface Entry {
   bytes: () => Uint8Array;
 }
 
-/** `ADDRESS:SOURCE` (as the issue and Flash Download Tool lists read) or `SOURCE@ADDRESS` (as `write` files). */
+/** `ADDRESS:SOURCE` (a Windows drive letter stays in SOURCE), or `SOURCE@ADDRESS` as `write` takes files. */
 export function parseDeviceDataArg(text: string): { address: number; source: string } {
   const first = /^(0x[0-9a-f]+|\d+):(.+)$/i.exec(text);
   const last = /^(.+)@(0x[0-9a-f]+|\d+)$/i.exec(text);
@@ -91,7 +91,7 @@ export function reservedRegions(sources: readonly DeviceData[]): Region[] {
 }
 
 /** `24:0A:C4:12:34:56`, `24-0a-c4-12-34-56`, `240ac4123456` → `240ac4123456`; undefined when not a MAC. */
-export function normalizeMac(text: string): string | undefined {
+function normalizeMac(text: string): string | undefined {
   const hex = text.replace(/[-:_.\s]/g, '').toLowerCase();
   return /^[0-9a-f]{12}$/.test(hex) ? hex : undefined;
 }
