@@ -23,7 +23,7 @@ it('a row follows its device through connect, write and verify to PASS, keeping 
     [1300, { type: 'progress', op: 'write', region: app, done: 51200, total: 102400 }],
   ];
   const writing = { ...rowOf('ttyUSB0', events), mac: '24:0a:c4:12:34:56' };
-  assert.equal(renderTable([writing], 100, 24)[1], 'ttyUSB0  esp32  24:0a:c4:12:34:56  write  50  50.0 KiB/s');
+  assert.equal(renderTable([writing], 100, 24)[1], 'ttyUSB0  esp32     24:0a:c4:12:34:56  write     50  50.0 KiB/s');
 
   const verifying = [
     [2300, { type: 'finish', op: 'write', region: app, seconds: 2, bytes: 102400 }],

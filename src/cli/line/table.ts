@@ -62,6 +62,12 @@ export function rowEnded(row: RowState, result: 'PASS' | 'FAIL', code?: string):
 }
 
 const HEADER = { id: 'DEVICE', chip: 'CHIP', mac: 'MAC', phase: 'PHASE', percent: '%', rate: 'RATE', result: 'RESULT' };
+type Column = keyof typeof HEADER;
+const COLUMNS = Object.keys(HEADER) as Column[];
+/** Room for what a column will hold, so columns do not shift as facts arrive and phases change. */
+const STEADY: Partial<Record<Column, number>> = { chip: 8, mac: 17, phase: 7, percent: 3, rate: 10 };
+/** The device column gives way to the others down to this: enough to name a port. */
+const MIN_ID = 12;
 
 /**
  * The rows that fit `room` lines: every running device first, then the most recently finished,
@@ -102,12 +108,16 @@ export function renderTable(rows: readonly RowState[], width: number, height: nu
     rate: rateText(r.result ? r.writeRate : r.rate),
     result: r.result ? [r.result, r.code].filter(Boolean).join(' ') : '',
   }));
-  const w = (k: keyof typeof HEADER): number => Math.max(HEADER[k].length, ...cells.map((c) => c[k].length));
-  // The device column gives way first (down to what names a port), then the end of the result.
-  const others = w('chip') + w('mac') + w('phase') + w('percent') + w('rate') + w('result') + 2 * 6;
-  const idWidth = Math.min(w('id'), Math.max(12, width - 1 - others));
+  const widthsWith = (least: Partial<Record<Column, number>>): Record<Column, number> =>
+    Object.fromEntries(COLUMNS.map((k) => [k, Math.max(HEADER[k].length, least[k] ?? 0, ...cells.map((c) => c[k].length))])) as Record<Column, number>;
+  const besideId = (ws: Record<Column, number>): number => COLUMNS.reduce((sum, k) => sum + (k === 'id' ? 0 : ws[k] + 2), 0);
+  // Steady columns where they fit; on a narrow terminal each column takes only what it holds.
+  const steady = widthsWith(STEADY);
+  const ws = MIN_ID + besideId(steady) <= width - 1 ? steady : widthsWith({});
+  // Then the device column gives way, then the end of the line.
+  const idWidth = Math.min(ws.id, Math.max(MIN_ID, width - 1 - besideId(ws)));
   const layout = (c: typeof HEADER): string =>
-    [fit(c.id, idWidth), c.chip.padEnd(w('chip')), c.mac.padEnd(w('mac')), c.phase.padEnd(w('phase')), c.percent.padStart(w('percent')), c.rate.padStart(w('rate')), c.result].join('  ');
+    [fit(c.id, idWidth), c.chip.padEnd(ws.chip), c.mac.padEnd(ws.mac), c.phase.padEnd(ws.phase), c.percent.padStart(ws.percent), c.rate.padStart(ws.rate), c.result].join('  ');
   const clip = (line: string): string => (line.length > width - 1 ? line.slice(0, Math.max(0, width - 2)) + '…' : line.trimEnd());
   const lines = [clip(layout(HEADER))];
   shown.forEach((r, i) => {
@@ -155,16 +165,13 @@ export class LiveTable {
   private lastDraw = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private cursorHidden = false;
   private readonly showCursor = (): void => void this.stream.write('\x1b[?25h');
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
     private readonly paint?: Colors,
-  ) {
-    this.stream.write('\x1b[?25l');
-    // The cursor comes back also when the process ends before the table is closed.
-    process.once('exit', this.showCursor);
-  }
+  ) {}
 
   add(id: string): LiveRow {
     let row: RowState = { id, phase: 'connect' };
@@ -197,8 +204,10 @@ export class LiveTable {
     clearTimeout(this.timer);
     this.draw();
     this.closed = true;
-    this.showCursor();
-    process.off('exit', this.showCursor);
+    if (this.cursorHidden) {
+      this.showCursor();
+      process.off('exit', this.showCursor);
+    }
   }
 
   private schedule(): void {
@@ -215,6 +224,13 @@ export class LiveTable {
     // Finished rows that no longer fit are gone for good: the summary has them, and memory stays bounded.
     this.rows = visibleRows(this.rows, Math.max(1, (this.stream.rows || 24) - 2));
     if (!text && lines.join('\n') === this.drawn.join('\n')) return;
+    // Hidden only once there is a table: a station waiting for hours for its first board keeps it.
+    if (lines.length > 0 && !this.cursorHidden) {
+      this.cursorHidden = true;
+      this.stream.write('\x1b[?25l');
+      // The cursor comes back also when the process ends before the table is closed.
+      process.once('exit', this.showCursor);
+    }
     const up = this.drawn.length > 0 ? `\x1b[${this.drawn.length}A` : '';
     this.stream.write(up + '\r\x1b[J' + text + lines.map((l) => l + '\n').join(''));
     this.drawn = lines;
