@@ -89,6 +89,23 @@ describe('Beken skip-unchanged on a rebuilt app', () => {
   });
 });
 
+describe('Beken read of mostly erased flash', () => {
+  it('reads erased 64 KiB blocks as 0xFF on the strength of their CRC, without moving their bytes', async () => {
+    const r = await rig('bk7231n');
+    const dev = await connect(r);
+    const data = pattern(0x10000, 5);
+    await dev.writeFlash(0x80000, data);
+    await dev.eraseFlash(0x90000, 0x30000);
+    const before = r.link.counters.toHost;
+    const read = await dev.readFlash(0x80000, 0x40000);
+    assert.deepEqual(read.subarray(0, 0x10000), data);
+    assert.ok(read.subarray(0x10000).every((b) => b === 0xff));
+    const sent = r.link.counters.toHost - before;
+    // One block of data (16 FlashRead4K replies of 4111 bytes) and four short CRC replies.
+    assert.ok(sent < 17 * 4111, `the chip sent ${sent} bytes`);
+  });
+});
+
 describe('Beken erase-all', () => {
   it('erases the whole flash on BK7231N (chip erase)', async () => {
     const r = await rig('bk7231n');
