@@ -106,11 +106,14 @@ export function plugSim(url: string, transport: SimTransport): void {
 
 /**
  * A simulated hub takes the board at `url` out: the port fails as an unplugged USB device does,
- * and opening it again finds nothing until `forgetSim` (the hub calls it once no job can reopen it,
- * so hours of boards do not pile up).
+ * the chip loses power (its firmware's timers stop, so nothing holds it) and opening the port again
+ * finds nothing until `forgetSim` (the hub calls it once no job can reopen it, so hours of boards
+ * do not pile up).
  */
 export function unplugSim(url: string): void {
-  shared.get(url)?.vanish();
+  const transport = shared.get(url);
+  transport?.vanish();
+  transport?.link.device.dispose();
   shared.set(url, undefined);
 }
 

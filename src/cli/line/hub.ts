@@ -42,7 +42,7 @@ export class SimHub implements PortSource {
   private plugged = 0;
   private nextSlot: number;
   /** Ports with a board behind them, and when an operator takes a finished one out. */
-  private readonly slots = new Map<string, { board: Board; flash: Uint8Array; out?: number }>();
+  private readonly slots = new Map<string, { board: Board; flash: Uint8Array; faults: FaultPlan[]; out?: number }>();
   /** Boards pulled out mid-write, with their flash, and when they go back in. */
   private readonly returning: Array<{ board: Board; flash: Uint8Array; at: number }> = [];
 
@@ -77,8 +77,7 @@ export class SimHub implements PortSource {
     }
     for (const [port, slot] of this.slots) {
       if (slot.out === undefined || now < slot.out) continue;
-      this.slots.delete(port);
-      unplugSim(port);
+      this.takeOut(port);
       forgetSim(port);
     }
     return [...this.slots.keys()];
@@ -102,8 +101,7 @@ export class SimHub implements PortSource {
   replug(port: string, afterMs: number): void {
     const slot = this.slots.get(port);
     if (!slot) return;
-    this.slots.delete(port);
-    unplugSim(port);
+    this.takeOut(port);
     this.returning.push({ board: slot.board, flash: slot.flash, at: performance.now() + afterMs });
   }
 
@@ -111,6 +109,7 @@ export class SimHub implements PortSource {
     const port = `sim:${board.chip}?${[...board.params, `slot=${slot}`].join('&')}`;
     const sim = openSimPort(port, flash ? { flashInitial: flash } : {}, flashFileStore);
     sim.transport.facts.keepsFlash = true;
+    const faults = sim.faults ? [sim.faults] : [];
     if (board.replug) {
       const at = board.replug;
       const size = new URLSearchParams(board.params.join('&')).get('fault-write-size');
@@ -119,9 +118,16 @@ export class SimHub implements PortSource {
       const wire = sim.link.faults;
       trigger.attach(sim.link, { vanish: (ms) => this.replug(port, ms) });
       sim.link.faults = wire;
+      faults.push(trigger);
     }
     plugSim(port, sim.transport);
-    this.slots.set(port, { board, flash: sim.device.flash.data });
+    this.slots.set(port, { board, flash: sim.device.flash.data, faults });
+  }
+
+  private takeOut(port: string): void {
+    for (const f of this.slots.get(port)?.faults ?? []) f.dispose();
+    this.slots.delete(port);
+    unplugSim(port);
   }
 }
 

@@ -108,11 +108,11 @@ export async function runStation(
   const done = new Set<string>();
   let present: string[] = [];
   let started = 0;
+  // One listener for every job (any number may run at once), removed at the end: hours of devices leave none behind.
+  const stopAll = (): void => running.forEach((j) => j.stop.abort(signal.reason));
+  signal.addEventListener('abort', stopAll, { once: true });
   const start = (port: string): StationJob => {
     const self: StationJob = { port, stop: new AbortController(), ended: Promise.resolve() };
-    // One listener per job, removed when it ends: hours of devices leave none behind.
-    const forward = (): void => self.stop.abort(signal.reason);
-    signal.addEventListener('abort', forward, { once: true });
     const claim = async (key: string): Promise<void> => {
       self.key = key;
       const before = [...running.values()].find((j) => j !== self && j.key === key && !present.includes(j.port));
@@ -129,7 +129,6 @@ export async function runStation(
       await before.ended;
     };
     self.ended = job(port, self.stop.signal, claim).then((r) => {
-      signal.removeEventListener('abort', forward);
       running.delete(port);
       done.add(port);
       source.finished?.(port);
@@ -148,5 +147,9 @@ export async function runStation(
     if (source.exhausted?.() && running.size === 0 && present.every((p) => done.has(p))) break;
     await sleep(POLL_MS, signal).catch(() => {});
   }
-  await Promise.all([...running.values()].map((j) => j.ended));
+  try {
+    await Promise.all([...running.values()].map((j) => j.ended));
+  } finally {
+    signal.removeEventListener('abort', stopAll);
+  }
 }
