@@ -42,6 +42,12 @@ const SYNC_TRIES_PER_ATTEMPT = 5;
 /** Detection's short attempt: a chip in download mode answers the first SYNC after its boot log. */
 const PROBE_SYNC_TRIES = 2;
 const BOOT_LOG_MS = 250;
+/** The download-mode boot log's last line: the ROM prints nothing more until it is spoken to. */
+const WAITING_FOR_DOWNLOAD = /waiting for download/;
+/** The ROM answers one SYNC eight times; esptool reads the seven others as they come. */
+const EXTRA_SYNC_REPLIES = 7;
+/** How long the seven extra SYNC replies (or a stub's silence after its one) may take. */
+const SYNC_DRAIN_MS = 150;
 const PROBE_BOOT_LOG_MS = 100;
 const DEFAULT_CONNECT_ATTEMPTS = 7;
 const DEFAULT_WAIT_MS = 60_000;
@@ -131,7 +137,9 @@ async function attemptOnce(
   const { signal, events } = options;
   await loader.reader.flush();
   if (strategy.steps.length > 0) await resetReopening(options.transport, strategy, options);
-  const boot = await loader.reader.readRaw(options.probe ? PROBE_BOOT_LOG_MS : BOOT_LOG_MS, 40, signal);
+  const boot = await loader.reader.readRaw(options.probe ? PROBE_BOOT_LOG_MS : BOOT_LOG_MS, 40, signal, (bytes) =>
+    WAITING_FOR_DOWNLOAD.test(textDecoder.decode(bytes.subarray(-64))),
+  );
   if (boot.length > 0) {
     evidence.anyBytes = true;
     const text = textDecoder.decode(boot);
@@ -144,8 +152,9 @@ async function attemptOnce(
     loader.statusLen = undefined;
     try {
       const value = await loader.sync(SYNC_TIMEOUT_MS, signal);
-      // The chip answers SYNC 8 times; let the rest arrive and drop them.
-      await loader.reader.readRaw(150, 30, signal);
+      // A ROM answers SYNC 8 times: take the other seven as they come. A running stub answers once: let the line go quiet.
+      if (value === 0) await loader.reader.readRaw(SYNC_DRAIN_MS, 30, signal);
+      else await drainSyncReplies(loader, signal);
       await loader.reader.flush();
       return { strategy: strategy.name, stubRunning: value === 0, synced: true };
     } catch (e) {
@@ -159,6 +168,19 @@ async function attemptOnce(
     await sleep(50, signal);
   }
   return null;
+}
+
+/** Reads the ROM's seven extra SYNC replies, bounded by SYNC_DRAIN_MS; fewer is no error (a reply may be lost). */
+async function drainSyncReplies(loader: EspLoader, signal?: AbortSignal): Promise<void> {
+  const deadline = performance.now() + SYNC_DRAIN_MS;
+  for (let i = 0; i < EXTRA_SYNC_REPLIES; i++) {
+    try {
+      await loader.reader.readFrame(deadline, signal);
+    } catch (e) {
+      if (!(e instanceof AnyflashError) || e.code === 'aborted' || e.code.startsWith('port-')) throw e;
+      return;
+    }
+  }
 }
 
 const REOPEN_TRIES = 3;

@@ -195,8 +195,11 @@ export class SlipReader {
     this.decoder.reset();
   }
 
-  /** Reads for up to `maxMs`, returning early after `quietMs` without a byte; returns the raw bytes. */
-  async readRaw(maxMs: number, quietMs: number, signal?: AbortSignal): Promise<Uint8Array> {
+  /**
+   * Reads for up to `maxMs`, returning early after `quietMs` without a byte, or as soon as `done`
+   * says the bytes so far are complete; returns the raw bytes.
+   */
+  async readRaw(maxMs: number, quietMs: number, signal?: AbortSignal, done?: (received: Uint8Array) => boolean): Promise<Uint8Array> {
     const end = performance.now() + maxMs;
     const parts: number[] = [];
     for (;;) {
@@ -205,7 +208,7 @@ export class SlipReader {
       if (bytes.length === 0) break;
       this.bytesSeen += bytes.length;
       for (const b of bytes) parts.push(b);
-      if (performance.now() >= end) break;
+      if (performance.now() >= end || done?.(Uint8Array.from(parts))) break;
     }
     return Uint8Array.from(parts);
   }
