@@ -91,13 +91,18 @@ export class WebStation {
     const source = this.source(request);
     const dir = mkdtempSync(join(tmpdir(), 'anyflash-station-'));
     const args: string[] = [];
-    images.forEach((image, i) => {
-      // Each file in its own folder keeps its own name, which the record lists.
-      const file = join(dir, String(i), basename(String(image.name)) || 'image.bin');
-      mkdirSync(join(dir, String(i)));
-      writeFileSync(file, Buffer.from(String(image.data), 'base64'));
-      args.push(...(image.address ? [String(image.address), file] : [file]));
-    });
+    try {
+      images.forEach((image, i) => {
+        // Each file in its own folder keeps its own name, which the record lists.
+        const file = join(dir, String(i), basename(String(image.name)).replace(/^\.+$/, '') || 'image.bin');
+        mkdirSync(join(dir, String(i)));
+        writeFileSync(file, Buffer.from(String(image.data), 'base64'));
+        args.push(...(image.address ? [String(image.address), file] : [file]));
+      });
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
     this.rows = new Map();
     this.records = [];
     this.error = undefined;

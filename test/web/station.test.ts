@@ -76,6 +76,17 @@ describe('web UI station view in Chromium', { skip }, () => {
     assert.deepEqual(await axeProblems(page), []);
   });
 
+  it('a start from another origin is refused, and one without images says what is missing', async () => {
+    const start = (headers: Record<string, string>, body: unknown): Promise<Response> =>
+      fetch(ui.url + 'api/station/start', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const image = { name: 'app.bin', address: '0x20000', data: IMAGE.toString('base64') };
+    assert.equal((await start({ origin: 'http://elsewhere.example' }, { images: [image], source: 'hub' })).status, 403);
+    const empty = await start({}, { images: [], source: 'hub' });
+    assert.equal(empty.status, 400);
+    assert.equal(((await empty.json()) as { error: { code: string } }).error.code, 'bad-input');
+    assert.equal(records('line').length, 3, 'nothing more was flashed');
+  });
+
   it('Stop ends the run: no board after it, and every started board has a result and a record', async () => {
     // The hub's second board would be plugged in 4 s after the first.
     const slow = await startUi(['--hub', 'sim-hub:esp32,esp32c3?every=4000', '--record', join(dir, 'stopped')]);
