@@ -15,7 +15,7 @@ import { run } from '../cli/commands/write.js';
 import { SimHub, type PortSource } from '../cli/line/hub.js';
 import { globToRegExp } from '../cli/line/ports.js';
 import { deviceId, publisher, recordPaths, runOne } from '../cli/line/session.js';
-import { runStation } from '../cli/line/station.js';
+import { claiming, runStation } from '../cli/line/station.js';
 import { Output } from '../cli/output.js';
 import type { StationMessage, StationRow, StationStart, StationState } from './station-wire.js';
 
@@ -133,7 +133,7 @@ export class WebStation {
         source,
         Infinity,
         abort.signal,
-        (port) => {
+        (port, jobSignal, claim) => {
           const row: StationRow = { id: this.nextId++, port, phase: 'starting', percent: 0 };
           this.update(row);
           const job = async (ctx: Parameters<typeof fn>[0]): Promise<number | void> => {
@@ -141,7 +141,8 @@ export class WebStation {
             this.update(Object.assign(row, { chip: info.chip, mac: info.mac }));
             return fn(ctx);
           };
-          return runOne(port, deviceId(port), station, lineFlags, job, abort.signal, (e) => this.onEvent(row, e)).then((r) => {
+          // As in the CLI's station: a board replugged mid-write on another port resumes there.
+          return runOne(port, deviceId(port), station, lineFlags, claiming(job, claim), jobSignal, (e) => this.onEvent(row, e)).then((r) => {
             this.update(Object.assign(row, { phase: 'done', percent: r.result === 'pass' ? 100 : row.percent, result: r.result, errorCode: r.errorCode, error: r.error }));
             return r;
           });

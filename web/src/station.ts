@@ -120,7 +120,7 @@ function showRecord(r: DeviceRecord): void {
       el('td', {}, r.port),
       el('td', {}, r.chip ?? ''),
       el('td', {}, r.mac ?? ''),
-      el('td', {}, r.result.toUpperCase()),
+      el('td', {}, r.result.toUpperCase(), r.resumed ? ' (resumed after a replug)' : ''),
       el('td', {}, r.seconds.toFixed(1)),
       el('td', { class: 'images' }, r.images.map((i) => `${i.name} ${i.sha256.slice(0, 12)}…`).join(', ')),
     ),
