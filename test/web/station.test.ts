@@ -52,6 +52,11 @@ describe('web UI station view in Chromium', { skip }, () => {
   };
 
   it('flashes every board of a mixed hub live, with one record line per board on the server', async () => {
+    // The flasher links to the station view when a bridge serves it.
+    await page.goto(ui.url);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await page.getByRole('link', { name: /Station view/ }).click();
+    await page.waitForURL(/station\.html$/);
     await startWith(ui.url);
     await page.locator('#station-status', { hasText: 'Station stopped: 3 of 3 devices passed.' }).waitFor({ timeout: 25_000 });
 
