@@ -1,6 +1,7 @@
 /**
  * Beken flashing benchmark against the realtime BK7231N simulator: a 2 MiB full write, a 1 MiB app
- * write at 0x11000, and a reflash of that app with one 4 KiB sector changed, at 115200 and 921600
+ * write at 0x11000, a reflash of that app with one 4 KiB sector changed, and 1 MiB reads (of that
+ * app, and of the simulator's own flash: a 192 KiB app, the rest erased), at 115200 and 921600
  * baud with 1 ms (CP210x/CH34x) and 16 ms (FTDI default) USB latency.
  *
  * Bounds: `wire` = the Write4K frames that must cross the line (4108 B per non-blank sector) at the
@@ -8,6 +9,9 @@
  * with a compare pass, only of sectors that were not erased already)
  * + the chip's CRC passes the job cannot avoid (the compare pass over the region when skipping
  * unchanged data, one verify pass over what was written) at the simulated CRC rate.
+ * Reads: `wire` = a FlashRead4K request and reply (12 + 4111 B) per sector; `physical` = wire + the
+ * chip's CRC of the range (every byte read is checked by the chip's CRC). Erased 64 KiB blocks are
+ * not read at all, so a mostly erased range beats both.
  * Efficiency = physical bound / measured time.
  *
  * Usage: npm run bench:beken [-- --quick] [--case SUBSTRING] [--latency MS]
@@ -21,7 +25,7 @@ import { SimClock } from '../src/sim/clock.js';
 import type { FlashTimings } from '../src/sim/flash.js';
 import { SimLink } from '../src/sim/link.js';
 import { SimTransport } from '../src/sim/transport.js';
-import { pseudoRandomBytes } from '../src/core/bytes.js';
+import { bytesEqual, pseudoRandomBytes } from '../src/core/bytes.js';
 
 const quick = process.argv.includes('--quick');
 const arg = (name: string): string | undefined => {
@@ -33,6 +37,8 @@ const onlyLatency = arg('--latency') ? Number(arg('--latency')) : undefined;
 const MiB = 0x100000;
 const CRC_RATE = 400_000;
 const FRAME = 4108;
+/** FlashRead4K request and reply. */
+const READ_FRAMES = 12 + 4111;
 
 const image = pseudoRandomBytes;
 
@@ -43,6 +49,8 @@ interface Case {
   /** Flash contents to start from (for the reflash case). */
   prefill?: { address: number; data: Uint8Array };
   skipUnchanged: boolean;
+  /** Read the range back instead of writing `data` (`data` is then what the flash holds). */
+  read?: boolean;
 }
 
 interface Row {
@@ -70,10 +78,17 @@ async function run(c: Case, baud: number, latencyMs: number): Promise<Row> {
   const t1 = performance.now();
   const bytes0 = link.counters.toDevice + link.counters.toHost;
   const rt0 = device.link.session.roundTrips;
-  const summary = await writeRegions(device, [{ address: c.address, data: c.data, name: c.name }], { skipUnchanged: c.skipUnchanged });
+  const summary = c.read ? undefined : await writeRegions(device, [{ address: c.address, data: c.data, name: c.name }], { skipUnchanged: c.skipUnchanged });
+  if (c.read && !bytesEqual(await device.readFlash(c.address, c.data.length), c.data)) throw new Error(`${c.name}: read back other bytes`);
   const t2 = performance.now();
   await transport.close();
   sim.dispose();
+  const row = { case: c.name, baud: device.link.baud, latency: latencyMs, seconds: (t2 - t1) / 1000, connect: (t1 - t0) / 1000 };
+  const traffic = { wireBytes: link.counters.toDevice + link.counters.toHost - bytes0, roundTrips: device.link.session.roundTrips - rt0 };
+  if (!summary) {
+    const wireBound = ((c.data.length / 0x1000) * READ_FRAMES * 10) / device.link.baud;
+    return { ...row, ...traffic, wireBound, physicalBound: wireBound + c.data.length / CRC_RATE };
+  }
 
   const dirty: number[] = [];
   for (let s = 0; s < c.data.length; s += 0x1000) {
@@ -86,17 +101,7 @@ async function run(c: Case, baud: number, latencyMs: number): Promise<Row> {
   const wasBlank = (a: number) => !c.prefill || c.prefill.data.subarray(a - c.address, a - c.address + 0x1000).every((b) => b === 0xff);
   const toErase = c.skipUnchanged ? dirty.filter((a) => !wasBlank(a)) : dirty;
   const physicalBound = wireBound + eraseSeconds(toErase, sim.flash.timings) + crcSeconds(c, summary.writtenBytes);
-  return {
-    case: c.name,
-    baud: device.link.baud,
-    latency: latencyMs,
-    seconds: (t2 - t1) / 1000,
-    connect: (t1 - t0) / 1000,
-    wireBytes: link.counters.toDevice + link.counters.toHost - bytes0,
-    roundTrips: device.link.session.roundTrips - rt0,
-    wireBound,
-    physicalBound,
-  };
+  return { ...row, ...traffic, wireBound, physicalBound };
 }
 
 /** Erase time for dirty sectors with the largest erase that fits (64K, 32K, else 4K). */
@@ -121,6 +126,14 @@ function crcSeconds(c: Case, writtenBytes: number): number {
   return ((c.skipUnchanged ? c.data.length : 0) + writtenBytes) / CRC_RATE;
 }
 
+/** Bytes the simulator's flash starts with (the mostly erased read reads them back). */
+function simFlash(address: number, length: number): Uint8Array {
+  const sim = createBekenSim({ chip: 'bk7231n', clock: new SimClock(false) });
+  const data = sim.flash.data.slice(address, address + length);
+  sim.dispose();
+  return data;
+}
+
 const full = image(2 * MiB, 1);
 const app = image(MiB, 2);
 const changed = app.slice();
@@ -129,6 +142,8 @@ const cases: Case[] = [
   { name: '2 MiB full write', address: 0, data: full, skipUnchanged: false },
   { name: '1 MiB app write', address: 0x11000, data: app, skipUnchanged: true },
   { name: 'app reflash, 1 sector changed', address: 0x11000, data: changed, prefill: { address: 0x11000, data: app }, skipUnchanged: true },
+  { name: '1 MiB read of the app', address: 0x11000, data: app, prefill: { address: 0x11000, data: app }, skipUnchanged: false, read: true },
+  { name: '1 MiB read, mostly erased', address: 0x11000, data: simFlash(0x11000, MiB), skipUnchanged: false, read: true },
 ];
 
 const rows: Row[] = [];
