@@ -28,6 +28,11 @@ function source(): 'hub' | 'ports' {
   return document.querySelector<HTMLInputElement>('input[name="source"]:checked')?.value === 'hub' ? 'hub' : 'ports';
 }
 
+/** The port pattern applies to the machine's ports only. */
+function onSource(): void {
+  $<HTMLInputElement>('station-ports').disabled = source() === 'hub';
+}
+
 function setRunning(now: boolean): void {
   running = now;
   $<HTMLButtonElement>('station-start').disabled = now || picked.length === 0;
@@ -170,7 +175,11 @@ function init(): void {
       first = false;
       // The hub, when there is one, is the way to try the station without hardware.
       const preferred = message.state.hub ? 'hub' : 'ports';
-      for (const r of document.querySelectorAll<HTMLInputElement>('input[name="source"]')) r.checked = r.value === preferred;
+      for (const r of document.querySelectorAll<HTMLInputElement>('input[name="source"]')) {
+        r.checked = r.value === preferred;
+        r.addEventListener('change', onSource);
+      }
+      onSource();
       document.body.dataset.ready = 'true';
     }
   };
