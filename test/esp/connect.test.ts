@@ -127,7 +127,7 @@ test('a block corrupted on every send is reported as a device error named by the
   const b = await bench('esp32');
   const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
   // Loads the stub on a clean line: the damage below is the write's.
-  await dev.flashDigest(0, 0x1000);
+  await dev.readFlash(0, 0x1000);
   b.link.faults.toDevice = (bytes) => {
     // Every data block, down to the smallest the write falls back to, arrives damaged.
     if (bytes.length > 200) {

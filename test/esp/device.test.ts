@@ -19,7 +19,7 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error & {
   assert.fail(`expected ${code}`);
 }
 
-test('Classic reset brings a running firmware into download mode; ESP32 detected by magic, facts read from the ROM, stub uploaded for the first flash operation', async () => {
+test('Classic reset brings a running firmware into download mode; ESP32 detected by magic, facts read from the ROM, stub uploaded for the first flash read', async () => {
   const b = await bench('esp32', { boot: 'firmware' });
   const dev = (await espFamily.connect({ transport: b.transport, events: b.sink, before: 'classic-reset' })) as EspDevice;
   const info = await dev.info();
@@ -31,7 +31,7 @@ test('Classic reset brings a running firmware into download mode; ESP32 detected
   assert.equal(info.flashSize, 4 * 1024 * 1024);
   assert.equal(b.sim.mode, 'rom');
   assert.ok(!b.events.some((e) => e.type === 'start' && e.op === 'stub'), 'info needs no stub');
-  await dev.flashDigest(0x1000, 0x1000);
+  await dev.readFlash(0x1000, 0x1000);
   assert.equal(b.sim.mode, 'stub');
   assert.equal((await dev.info()).mode, 'stub');
   const bootLog = b.events.find((e) => e.type === 'boot-log');
@@ -130,6 +130,21 @@ test('ESP8266 ROM mode (esptool --no-stub): the engine writes whole sectors blin
   assert.equal(summary.regions[0]!.verified, false);
 });
 
+test('a few changed sectors are written and digested through the ROM; a bigger write loads the stub first', async () => {
+  const b = await bench('esp32');
+  const dev = await espFamily.connect({ transport: b.transport, events: b.sink, baud: 921600 });
+  const small = pattern(0x2000, 3);
+  await dev.writeFlash(0x10000, small);
+  assert.deepEqual(await dev.flashDigest(0x10000, small.length), md5(small));
+  assert.equal(b.sim.mode, 'rom');
+  assert.ok(!b.events.some((e) => e.type === 'start' && e.op === 'stub'), 'no stub for 8 KiB');
+  const big = pattern(0x8000, 4);
+  await dev.writeFlash(0x20000, big);
+  assert.equal(b.sim.mode, 'stub');
+  assert.deepEqual(b.sim.flash.read(0x20000, big.length), big);
+  assert.deepEqual(b.sim.flash.read(0x10000, small.length), small);
+});
+
 test('a stub left running is recognised (SYNC value 0) and not uploaded again', async () => {
   const b = await bench('esp32s3');
   // The first connect leaves the stub running (esptool's --after no-reset-stub).
@@ -183,7 +198,7 @@ test('ROM mode on a chip whose ROM takes the 5-word FLASH_BEGIN (ESP32-S3); ROM 
 test('watchdog reset reboots the ESP32-S3: the stub is gone and the chip boots from flash', async () => {
   const b = await bench('esp32s3');
   const dev = await espFamily.connect({ transport: b.transport, events: b.sink });
-  await dev.flashDigest(0, 0x1000);
+  await dev.readFlash(0, 0x1000);
   assert.equal(b.sim.mode, 'stub');
   await dev.reset('watchdog');
   await new Promise((r) => setTimeout(r, 50));

@@ -21,9 +21,10 @@ for (const chip of ESP_CHIPS) {
     const data = pattern(0x2000, chip.name.length);
     const at = 0x10000;
     await dev.writeFlash(at, data);
-    assert.equal((await dev.info()).mode, chip.stub === null ? 'rom' : 'stub');
     assert.deepEqual(b.sim.flash.read(at, data.length), data, 'the flash holds the image');
     assert.deepEqual(await dev.flashDigest(at, data.length), md5(data), 'the chip reports the digest of the image');
+    assert.deepEqual(await dev.readFlash(at, data.length), data, 'the image reads back');
+    assert.equal((await dev.info()).mode, chip.stub === null ? 'rom' : 'stub');
     await dev.reset('hard');
   });
 }

@@ -57,6 +57,8 @@ test('ESP32: a block the stub refuses as corrupted is sent again at once, withou
   await port.transport.open();
   const events: Array<{ type: string; op?: string }> = [];
   const device = await connectDevice({ transport: port.transport, chip: 'esp32', events: (e) => void events.push(e), wait: false });
+  // A read loads the stub on a clean line: the damage below is the write's.
+  await device.readFlash(0x20000, 0x1000);
   let corrupted = 0;
   port.link.faults.toDevice = (bytes) => {
     if (bytes.length > 1000 && corrupted < 2) {

@@ -48,7 +48,8 @@ export interface EspDeviceState {
   initialBaud: number;
   /**
    * Uploads the flasher stub and attaches the flash through it. Set when the connect left the chip
-   * in its ROM loader because the ROM reads every fact `info` shows: the first flash operation runs it.
+   * in its ROM loader because the ROM reads every fact `info` shows and digests flash: the first
+   * read, erase or write beyond ROM_WRITE_BUDGET runs it.
    */
   loadStub?: () => Promise<void>;
   events: EventSink;
@@ -107,6 +108,13 @@ const READ_SETTLE_MS = 100;
 const READ_IN_FLIGHT = 64;
 const ROM_READ_CHUNK = 64;
 const WDT_KEY = 0x50d83aa1;
+/**
+ * Bytes a device whose stub is deferred writes through the ROM before it loads the stub. The ROM
+ * writes raw 1 KiB blocks and programs each before answering (~16 ms per KiB at 921600 baud), the
+ * stub streams deflate (~7 ms per KiB for an app) after a ~0.13 s upload: below ~16 KiB in all (a
+ * reflash of a few changed sectors) the ROM is done first.
+ */
+const ROM_WRITE_BUDGET = 0x4000;
 
 /**
  * Stub-side timeout for a deflated block: the stub ACKs first and inflates/writes while the next
@@ -134,6 +142,8 @@ export class EspDevice implements FlashDevice {
   readonly digest = md5Digest;
   /** Data block for the next session: the full size, or less after a noisy line refused blocks. */
   private blockSize: number;
+  /** Bytes written through the ROM while the stub was deferred (see ROM_WRITE_BUDGET). */
+  private romWritten = 0;
   /** Bytes per READ_FLASH request: large, or smaller after digests showed a noisy line. */
   private readChunk = READ_CHUNK;
 
@@ -209,14 +219,14 @@ export class EspDevice implements FlashDevice {
   }
 
   async flashDigest(address: number, size: number, options: OpOptions = {}): Promise<Uint8Array> {
-    await this.stubReady();
     if (!this.loader.stub && this.state.chip.name === 'esp8266') throw this.romUnsupported('Checking flash contents', 'SPI_FLASH_MD5');
     return this.loader.flashMd5(address, size, timeoutPerMb(MD5_PER_MB_S, size), options.signal);
   }
 
   async writeFlash(address: number, data: Uint8Array, options: EspWriteOptions = {}): Promise<void> {
     if (data.length === 0) return;
-    await this.stubReady();
+    if (this.state.loadStub && this.romWritten + data.length <= ROM_WRITE_BUDGET) this.romWritten += data.length;
+    else await this.stubReady();
     const deflate = this.loader.stub && !options.uncompressed && !this.state.uncompressed;
     let from = 0;
     let troubled = false;
