@@ -185,9 +185,9 @@ export class EspSimDevice extends SimDevice {
     this.powerUp(this.row.boot.rstBrownout);
   }
 
+  /** Powered off for good: a boot still pending (EN rise, app start, watchdog) never starts the firmware's timers. */
   override dispose(): void {
-    this.stopApp();
-    this.inbox.close();
+    this.holdInReset();
   }
 
   /**
