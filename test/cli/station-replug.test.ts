@@ -5,7 +5,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pseudoRandomBytes } from '../../src/core/bytes.js';
+import { isAnyflashError } from '../../src/core/errors.js';
 import type { DeviceRecord } from '../../src/engine/record.js';
+import { SimHub } from '../../src/cli/line/hub.js';
+import { sharedSimTransport } from '../../src/sim/port.js';
 import { runCli } from './harness.js';
 
 const IMAGE_AT = 0x20000;
@@ -16,6 +19,21 @@ function journals(home: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((d) => readdirSync(join(dir, d)).map((f) => `${d}/${f}`));
 }
+
+test('a test drives the simulated hub: a board pulled out comes back in the next unused slot with its flash, and its old port is gone', async () => {
+  const hub = new SimHub('sim-hub:esp32,bk7231n?every=0');
+  const [esp, bk] = await hub.present();
+  assert.deepEqual([esp, bk], ['sim:esp32?slot=1', 'sim:bk7231n?slot=2']);
+  sharedSimTransport(bk!).link.device.flash.data.set([1, 2, 3], 0x20000);
+  hub.replug(bk!, 0);
+  assert.equal(hub.exhausted(), false, 'a board on its way back is still to come');
+  assert.deepEqual(await hub.present(), [esp, 'sim:bk7231n?slot=3']);
+  assert.deepEqual([...sharedSimTransport('sim:bk7231n?slot=3').link.device.flash.data.subarray(0x20000, 0x20003)], [1, 2, 3]);
+  assert.throws(() => sharedSimTransport(bk!), (e: unknown) => isAnyflashError(e) && e.code === 'port-not-found');
+  assert.equal(hub.exhausted(), true);
+  assert.throws(() => new SimHub('sim-hub:esp32;replug=50%'), /replug=50% is not AT:DURATION/);
+  assert.throws(() => new SimHub('sim-hub:esp32,esp99'), /No simulator for "esp99"/);
+});
 
 test('a board unplugged mid-write and plugged into another slot resumes by its identity: ESP32 and BK7231N end with the image, recorded once as resumed, and send only the rest', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'anyflash-replug-'));

@@ -3,6 +3,7 @@ import { listPorts } from '../../diagnose/ports.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { FaultPlan, parseFault, type FaultSpec } from '../../sim/faults.js';
 import { forgetSim, openSimPort, plugSim, unplugSim } from '../../sim/port.js';
+import { simChips } from '../../sim/registry.js';
 import { flashFileStore } from '../flash-file.js';
 import { describePort, globToRegExp, type LineFlags } from './ports.js';
 
@@ -54,11 +55,16 @@ export class SimHub implements PortSource {
     this.hold = params.has('hold') ? parseNumber(params.get('hold')!, 'hold') : 300;
     this.boards = m[1]!.split(',').map((item) => {
       const [chip, ...kv] = item.split(';');
+      // A mistyped board stops the station before anything is plugged in, not halfway through the hub.
+      if (!simChips().includes(chip!.trim().toLowerCase().replace(/[-_]/g, ''))) {
+        throw new AnyflashError('unknown-chip', `No simulator for "${chip}" in ${spec}.`, { advice: [`Simulated chips: ${simChips().join(', ')}.`] });
+      }
+      kv.filter((p) => p.startsWith('fault=')).forEach((p) => parseFault(decodeURIComponent(p.slice('fault='.length))));
       const replug = kv.find((p) => p.startsWith('replug='));
       return {
         chip: chip!.trim(),
         params: kv.filter((p) => p !== replug),
-        ...(replug ? { replug: parseFault(`vanish=${replug.slice('replug='.length)}`) as FaultSpec & { kind: 'vanish' } } : {}),
+        ...(replug ? { replug: parseReplug(item, replug) } : {}),
       };
     });
     this.nextSlot = this.boards.length + 1;
@@ -128,6 +134,17 @@ export class SimHub implements PortSource {
     for (const f of this.slots.get(port)?.faults ?? []) f.dispose();
     this.slots.delete(port);
     unplugSim(port);
+  }
+}
+
+/** `replug=AT:DURATION`, read as the `vanish` fault it triggers like. */
+function parseReplug(board: string, param: string): FaultSpec & { kind: 'vanish' } {
+  try {
+    return parseFault(`vanish=${param.slice('replug='.length)}`) as FaultSpec & { kind: 'vanish' };
+  } catch {
+    throw new AnyflashError('bad-input', `Simulated hub board "${board}": ${param} is not AT:DURATION.`, {
+      advice: ['e.g. replug=75%:500ms or replug=0x54000:1s: AT is a share of the write in progress, an address or a time (2s); DURATION how long the board is out.'],
+    });
   }
 }
 
