@@ -2,6 +2,7 @@ import { AnyflashError, ErrorCodes, INPUT_CODES, isAnyflashError } from '../core
 import { bekenFamily } from './beken/index.js';
 import { espFamily } from './esp/index.js';
 import { sifliFamily } from './sifli/index.js';
+import { sniff } from './sniff.js';
 import type { ConnectOptions, Family, FamilyName, FlashDevice } from './types.js';
 
 /** The one registry a new family touches. */
@@ -44,7 +45,8 @@ function weight(code: string): number {
 
 /**
  * Finds the family and chip. With one candidate family (`--chip`, or a simulator that names its
- * chip) that family's own attempt budget applies. While searching, every family first gets one
+ * chip) that family's own attempt budget applies. While searching, a sniff first sends every
+ * family's hello once, so a listening chip's family is tried first; then every family gets one
  * short attempt, cheapest first, so the last family is reached about a second later than its own
  * handshake takes; only when none answered does each get its full attempts. Once a family's chip
  * answered its handshake, that family's outcome is the answer.
@@ -54,6 +56,13 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
   const families = familiesFor(named);
   const chip = named && familyByName(normaliseChip(named)) ? undefined : named && normaliseChip(named);
   if (families.length === 1) return families[0]!.connect({ ...options, chip });
+  // A chip that already listens answers its family's hello: that family goes first. A given
+  // `--before` is the person's way in (e.g. a stub left running): nothing else is sent then.
+  const heard = options.before === undefined ? await sniff(options.transport, options.signal) : undefined;
+  if (heard) {
+    options.events({ type: 'note', level: 'info', message: `${familyByName(heard)!.title} hello answered: trying ${familyByName(heard)!.title} first.` });
+    families.sort((a, b) => Number(b.name === heard) - Number(a.name === heard));
+  }
   const failures: AnyflashError[] = [];
   // Each round repeats the families' warnings about the port (e.g. no reset over TCP): while
   // searching, say each once. The device found keeps this sink, so it passes everything after.
@@ -66,10 +75,13 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
     }
     options.events(e);
   };
+  // Each family starts from the port's baud, as with --chip (another's attempt may leave its own).
+  const baud = options.transport.baud;
   for (const probe of [true, false]) {
     for (const family of families) {
       let answered = false;
       try {
+        if (options.transport.canSetBaud && options.transport.baud !== baud) await options.transport.setBaud(baud);
         options.events({ type: 'note', level: 'info', message: `Trying ${family.title} handshake${probe ? ' (short)' : ''}…` });
         const device = await family.connect({
           ...options,

@@ -8,6 +8,7 @@ import type { EventSink } from '../../core/events.js';
 import {
   BOOTLOADER_END,
   bootloaderByCrc,
+  LINK_BAUD,
   CHIPS,
   chipById,
   chipByName,
@@ -21,6 +22,8 @@ import { flashSizeFromId } from './flash-protect.js';
 import { DETECT_TRIES, readAgreed, tryRead } from './agreed.js';
 import type { BekenLink } from './link.js';
 import type { BekenSession } from './session.js';
+import { linkCheck } from './commands.js';
+import { LINK_CHECK_REPLY, shortResponse, Status } from './frames.js';
 
 export interface Detection {
   chip: BekenChip;
@@ -35,6 +38,12 @@ export interface Detection {
   /** How the flash size was found. */
   sizeSource: 'jedec' | 'bootloader' | 'wrap' | 'default';
 }
+
+/**
+ * Detection's sniff: one LinkCheck, and a listening loader's whole answer (`04 0E 05` before the
+ * request's own bytes, so an echo of the request is not taken for it).
+ */
+export const LINK_CHECK_PROBE = { baud: LINK_BAUD, request: linkCheck().bytes, reply: shortResponse(LINK_CHECK_REPLY, Uint8Array.of(Status.Ok)) };
 
 /** A chip row for a loader we cannot name (unknown CRC on a BASIC loader). */
 const UNKNOWN_BASIC: BekenChip = {

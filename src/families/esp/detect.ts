@@ -11,8 +11,16 @@ import {
   type EspChip,
 } from './chips.js';
 import type { EspLoader } from './loader.js';
+import { encodeRequest, Op, SYNC_DATA } from './protocol.js';
+import { SLIP_END, slipEncode } from './slip.js';
 
 export const CHIP_DETECT_MAGIC_REG = 0x40001000;
+
+/**
+ * Detection's sniff: one SYNC, and how the answer of a ROM or stub in download mode starts (a
+ * response frame, direction 1, opcode SYNC). Neither a console nor an echo of the request has it.
+ */
+export const SYNC_PROBE = { baud: 115200, request: slipEncode(encodeRequest(Op.SYNC, SYNC_DATA)), reply: Uint8Array.of(SLIP_END, 0x01, Op.SYNC) };
 
 export interface SecurityInfo {
   flags: number;

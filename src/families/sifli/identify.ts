@@ -1,3 +1,4 @@
+import { concatBytes } from '../../core/bytes.js';
 import { deadlineIn, sleep, throwIfAborted } from '../../core/time.js';
 import type { EventSink } from '../../core/events.js';
 import type { Transport } from '../../transport/types.js';
@@ -42,6 +43,24 @@ const RUNNING_KNOCK_MS = 1000;
 const BY_LAYOUT: Record<FrameLayout, string> = { le: 'sf32lb52', be: 'sf32lb56' };
 const SHELL_CHIP = 'sf32lb58';
 const latin1 = new TextDecoder('latin1');
+
+/**
+ * Detection's sniff: one identify period's knocks (each Enter layout after a newline, the second
+ * after the filler that completes the first in the 56's debug IP), at the ROM's baud.
+ */
+export const SIFLI_PROBE = {
+  baud: ROM_BAUD,
+  requests: [concatBytes([NEWLINE, enterFrame('le')]), concatBytes([FILLER, NEWLINE, enterFrame('be')])],
+};
+
+/**
+ * Whether `seen` holds an SF32's answer to those knocks: a debug IP's Enter reply in either
+ * layout, or the 55/58 ROM shell's prompt (which a firmware's shell may print too).
+ */
+export function sifliAnswered(seen: Uint8Array): boolean {
+  const replied = (layout: FrameLayout): boolean => new FrameScanner(layout).push(seen).some((r) => r.kind === REPLY_ENTER);
+  return replied('le') || replied('be') || latin1.decode(seen).includes(PROMPT);
+}
 
 /**
  * Which SF32 is on the line when no chip was named: the 52/57 debug IP takes little-endian
