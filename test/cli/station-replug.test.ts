@@ -42,8 +42,9 @@ test('a board unplugged mid-write and plugged into another slot resumes by its i
   writeFileSync(join(dir, 'app.bin'), image);
   // Pulled out once programming passes 0x54000 (13/16 of the image), back 300 ms later in a new slot.
   const board = (chip: string): string => `${chip};flash-file=${join(dir, `${chip}.flash`)};replug=0x54000:300ms`;
-  const hub = `sim-hub:${board('esp32')},${board('bk7231n')}?every=200`;
-  const r = await runCli(['station', '--json-events', '--hub', hub, '--record', join(dir, 'st'), `0x${IMAGE_AT.toString(16)}`, join(dir, 'app.bin')], {
+  // --count 2: the third board, plugged in while the first two run or are out, is not flashed.
+  const hub = `sim-hub:${board('esp32')},${board('bk7231n')},esp32c3;flash-file=${join(dir, 'esp32c3.flash')}?every=200`;
+  const r = await runCli(['station', '--json-events', '--count', '2', '--hub', hub, '--record', join(dir, 'st'), `0x${IMAGE_AT.toString(16)}`, join(dir, 'app.bin')], {
     timeoutMs: 60_000,
     env: { ANYFLASH_HOME: home },
   });
@@ -58,7 +59,8 @@ test('a board unplugged mid-write and plugged into another slot resumes by its i
     const chip = rec.chip!;
     assert.equal(rec.result, 'pass', chip);
     assert.equal(rec.resumed, true, `${chip} record says it resumed`);
-    assert.match(rec.port, /slot=[34]$/, `${chip} finished in a slot of its own, not the one it was pulled from`);
+    // Slots 1-3 hold the hub's boards; the two that come back go into 4 and 5.
+    assert.match(rec.port, /slot=[45]$/, `${chip} finished in a slot of its own, not the one it was pulled from`);
     const flash = readFileSync(join(dir, `${chip}.flash`));
     assert.ok(flash.subarray(IMAGE_AT, IMAGE_AT + image.length).equals(image), `${chip} flash holds the image`);
 
@@ -74,6 +76,8 @@ test('a board unplugged mid-write and plugged into another slot resumes by its i
     assert.ok(written[0]! > 0 && written[0]! <= image.length / 4, `${chip}: ${written[0]} B sent after the replug, of ${image.length}`);
   }
   assert.deepEqual(journals(home), [], 'finished jobs leave no journal');
+  const third = readFileSync(join(dir, 'esp32c3.flash'));
+  assert.ok(!third.subarray(IMAGE_AT, IMAGE_AT + image.length).equals(image), 'the board past --count is left alone');
 });
 
 test('Ctrl-C during a station run reports every board, exits non-zero and leaves the journal of the board being written', async () => {

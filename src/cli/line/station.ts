@@ -111,16 +111,22 @@ export async function runStation(
   // One listener for every job (any number may run at once), removed at the end: hours of devices leave none behind.
   const stopAll = (): void => running.forEach((j) => j.stop.abort(signal.reason));
   signal.addEventListener('abort', stopAll, { once: true });
-  const start = (port: string): StationJob => {
+  /** A job's port has gone: its device may come back on another. */
+  const awaitingReturn = (): boolean => [...running.values()].some((j) => !present.includes(j.port));
+  /** `spare`: started past `limit`, only in case its device is one that moved; any other is left alone. */
+  const start = (port: string, spare: boolean): StationJob => {
     const self: StationJob = { port, stop: new AbortController(), ended: Promise.resolve() };
     const claim = async (key: string): Promise<void> => {
       self.key = key;
       const before = [...running.values()].find((j) => j !== self && j.key === key && !present.includes(j.port));
-      if (!before) return;
+      if (!before) {
+        if (spare) throw new AnyflashError('aborted', `Not flashed: ${limit} devices (--count) have started already.`);
+        return;
+      }
       before.moved = true;
       self.resumed = true;
       // The same device: it counts once towards --count.
-      started--;
+      if (!spare) started--;
       before.stop.abort(
         new AnyflashError('port-vanished', `${before.port} was unplugged; the device is back on ${port} and resumes there.`, {
           advice: ['Nothing to do: the station goes on with it there and records it once.'],
@@ -132,17 +138,20 @@ export async function runStation(
       running.delete(port);
       done.add(port);
       source.finished?.(port);
-      if (!self.moved) onRecord(self.resumed ? { ...r, resumed: true } : r);
+      if (!self.moved && (!spare || self.resumed)) onRecord(self.resumed ? { ...r, resumed: true } : r);
     });
     return self;
   };
-  while (!signal.aborted && started < limit) {
+  // Past the limit it still watches while jobs run: one of their devices may come back on another port.
+  while (!signal.aborted && (started < limit || running.size > 0)) {
     present = await source.present();
     for (const p of done) if (!present.includes(p)) done.delete(p);
     for (const port of present) {
-      if (running.has(port) || done.has(port) || started >= limit) continue;
-      started++;
-      running.set(port, start(port));
+      if (running.has(port) || done.has(port)) continue;
+      const spare = started >= limit;
+      if (spare && !awaitingReturn()) continue;
+      if (!spare) started++;
+      running.set(port, start(port, spare));
     }
     if (source.exhausted?.() && running.size === 0 && present.every((p) => done.has(p))) break;
     await sleep(POLL_MS, signal).catch(() => {});
