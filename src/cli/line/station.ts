@@ -66,7 +66,8 @@ export async function withStation(
 /** Runs the job on a device once the station knows who it is: `claim` takes its identity (see `runStation`). */
 export function claiming(fn: (ctx: DeviceContext) => Promise<number | void>, claim: (key: string) => Promise<void>): (ctx: DeviceContext) => Promise<number | void> {
   return async (ctx) => {
-    await claim(deviceKey(await (ctx.device.identity?.() ?? ctx.device.info())));
+    // The session has read the chip's info already (cached): the key is the journal's.
+    await claim(deviceKey(await ctx.device.info()));
     return fn(ctx);
   };
 }
