@@ -6,6 +6,9 @@ import { SimLink } from '../../src/sim/link.js';
 import { createSim } from '../../src/sim/registry.js';
 import { simStubFiles } from '../../src/sim/sifli/index.js';
 import { SimTransport } from '../../src/sim/transport.js';
+import { sniff } from '../../src/families/sniff.js';
+import { ByteQueue } from '../../src/transport/byte-queue.js';
+import type { Transport } from '../../src/transport/types.js';
 
 /**
  * Detection cost, with the simulator on a virtual clock so that only detection's own waits count:
@@ -58,3 +61,38 @@ for (const [chip, family, title] of [
     assert.ok(r.ownAt < BOUND_MS, `the ${title} handshake began ${Math.round(r.ownAt)} ms into detection`);
   });
 }
+
+/** A line that echoes every byte written (TX wired to RX, or a console echoing input) and may add a console's own text. */
+function echoingLine(canSetBaud: boolean, text = ''): Transport {
+  const q = new ByteQueue();
+  let baud = 115200;
+  return {
+    kind: canSetBaud ? 'serial' : 'tcp',
+    url: 'echo',
+    facts: {},
+    canSignal: canSetBaud,
+    canSetBaud,
+    get baud() {
+      return baud;
+    },
+    events: () => {},
+    open: async () => {},
+    close: async () => {},
+    write: async (data) => q.push(Uint8Array.from([...data, ...new TextEncoder().encode(text)])),
+    read: (o) => q.read(o.deadline, o.signal),
+    flushInput: async () => q.clear(),
+    drain: async () => {},
+    setSignals: async () => {},
+    setBaud: async (b) => void (baud = b),
+  };
+}
+
+it('the sniff names no family from an echo of its own hellos or from a firmware console, and leaves the baud as it was', async () => {
+  for (const canSetBaud of [true, false]) {
+    for (const text of ['', 'I (1234) app: hello\r\n', '[00:00:01.250,000] <inf> main: heartbeat 5\r\n']) {
+      const line = echoingLine(canSetBaud, text);
+      assert.equal(await sniff(line), undefined, `canSetBaud ${canSetBaud}, console ${JSON.stringify(text)}`);
+      assert.equal(line.baud, 115200);
+    }
+  }
+});
