@@ -1,3 +1,4 @@
+import { AnyflashError } from '../core/errors.js';
 import type { SimClock } from './clock.js';
 import type { FlashBacking, FlashTimings } from './flash.js';
 
@@ -16,6 +17,24 @@ export interface SimOptions {
   boot?: 'download' | 'firmware';
   /** False when DTR/RTS are not wired to the chip: only a power cycle with BOOT held enters download mode. */
   autoReset?: boolean;
+  /**
+   * The board's factory MAC (6 bytes), where its family keeps one: ESP eFuses, a Beken's Tuya MAC
+   * block in a fresh flash. Absent: the simulator's fixed MAC.
+   */
+  mac?: Uint8Array;
   /** Family-specific knobs (e.g. max baud, SiFli RTS power switch). */
   extra?: Record<string, unknown>;
+}
+
+/** `aa:bb:cc:dd:ee:ff` (or with `-`, or 12 hex digits) as 6 bytes; `what` names the parameter in the error. */
+export function parseMac(text: string, what: string): Uint8Array {
+  if (!/^[0-9a-f]{2}([:-]?[0-9a-f]{2}){5}$/i.test(text.trim())) {
+    throw new AnyflashError('bad-input', `${what} "${text}" is not a MAC address.`, { advice: ['Give six hex bytes, e.g. mac=24:0a:c4:00:00:01.'] });
+  }
+  return Uint8Array.from(text.trim().replace(/[:-]/g, '').match(/../g)!, (h) => parseInt(h, 16));
+}
+
+/** `aa:bb:cc:dd:ee:ff`. */
+export function macText(mac: Uint8Array): string {
+  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

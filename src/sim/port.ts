@@ -4,7 +4,7 @@ import type { SimDevice } from './device.js';
 import type { FlashBacking } from './flash.js';
 import { FaultPlan, parseFault } from './faults.js';
 import { SimLink } from './link.js';
-import type { SimOptions } from './options.js';
+import { parseMac, type SimOptions } from './options.js';
 import { createSim } from './registry.js';
 import { simStubFiles } from './sifli/index.js';
 import { SimTransport } from './transport.js';
@@ -27,7 +27,7 @@ export interface FlashStore {
 }
 
 /**
- * Opens `sim:<chip>[?flash-size=4M&flash-file=F&boot=firmware&latency=1&realtime=1&auto-reset=0&app-log=TEXT|app-log-hex=HEX&fault=SPEC&seed=N]`:
+ * Opens `sim:<chip>[?flash-size=4M&flash-file=F&boot=firmware&latency=1&realtime=1&auto-reset=0&mac=MAC&app-log=TEXT|app-log-hex=HEX&fault=SPEC&seed=N]`:
  * an in-process simulated chip behind a USB-UART-like transport. Its flash lives as long as the
  * process unless `flash-file` keeps it in a file (`store` opens it). `fault` may repeat
  * (`fault=brownout=50%25&fault=corrupt=1e-4`); `N%` is a share of the write in progress, or of
@@ -46,6 +46,7 @@ export function openSimPort(url: string, base: Partial<SimOptions> = {}, store?:
   if (params.has('flash-size')) options.flashSize = parseSize(params.get('flash-size')!, 'flash-size');
   if (params.has('boot')) options.boot = params.get('boot') === 'firmware' ? 'firmware' : 'download';
   if (params.has('auto-reset')) options.autoReset = params.get('auto-reset') !== '0';
+  if (params.has('mac')) options.mac = parseMac(params.get('mac')!, 'mac');
   // ESP: text the firmware prints once per boot after its start lines (a panic for monitor tests).
   if (params.has('app-log')) options.extra = { ...options.extra, appLog: params.get('app-log') };
   if (params.has('app-log-hex')) options.extra = { ...options.extra, appLog: Uint8Array.from(params.get('app-log-hex')!.match(/[0-9a-f]{2}/gi) ?? [], (h) => parseInt(h, 16)) };

@@ -10,6 +10,7 @@ interface SimFlags {
   control?: string;
   flashSize?: string;
   flashFile?: string;
+  mac?: string;
   latencyMs: string;
   realtime: boolean;
   boot: 'download' | 'firmware';
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     .option('--control <host:port>', 'line-based bench control: power-cycle, hold-boot, release-boot, press-reset, status')
     .option('--flash-size <size>', 'flash size (e.g. 4M)')
     .option('--flash-file <file>', 'persist flash contents to FILE (created 0xFF-filled if absent)')
+    .option('--mac <mac>', "the board's MAC (aa:bb:cc:dd:ee:ff): ESP eFuses, a Beken's MAC block in a new flash; default: the simulator's fixed one")
     .addOption(new Option('--latency-ms <ms>', 'USB latency per transfer').default('1'))
     .option('--no-realtime', 'do not throttle to the physical link model')
     .addOption(new Option('--boot <state>', 'state at start').choices(['download', 'firmware']).default('download'))
@@ -79,7 +81,7 @@ export function register(program: Command): void {
     .action(async (chip: string, flags: SimFlags) => {
       const out = new Output({ json: flags.json });
       try {
-        const [{ SimClock }, { FaultPlan, parseFault }, { finishPending }, { SimLink }, { createSim }, { serveSim }, { FlashFile }] = await Promise.all([
+        const [{ SimClock }, { FaultPlan, parseFault }, { finishPending }, { SimLink }, { createSim }, { serveSim }, { FlashFile }, { parseMac }] = await Promise.all([
           import('../../sim/clock.js'),
           import('../../sim/faults.js'),
           import('../../sim/finish.js'),
@@ -87,6 +89,7 @@ export function register(program: Command): void {
           import('../../sim/registry.js'),
           import('../../sim/server.js'),
           import('../flash-file.js'),
+          import('../../sim/options.js'),
         ]);
         if (!flags.tcp && !flags.rfc2217) throw new AnyflashError('bad-input', 'Give --tcp HOST:PORT and/or --rfc2217 HOST:PORT.');
         const tcp = flags.tcp ? parseHostPort(flags.tcp, '--tcp') : undefined;
@@ -97,6 +100,7 @@ export function register(program: Command): void {
         const faultSpecs = flags.fault.map(parseFault);
         const seed = flags.seed === undefined ? undefined : parseNumber(flags.seed, '--seed');
         const faultWriteSize = flags.faultWriteSize === undefined ? undefined : parseSize(flags.faultWriteSize, '--fault-write-size');
+        const mac = flags.mac ? parseMac(flags.mac, '--mac') : undefined;
         const initial = flags.flashFile ? FlashFile.load(flags.flashFile) : undefined;
         const file = flags.flashFile ? new FlashFile(flags.flashFile) : undefined;
         const clock = new SimClock(flags.realtime);
@@ -108,6 +112,7 @@ export function register(program: Command): void {
           flashBacking: file,
           boot: flags.boot,
           autoReset: flags.autoReset,
+          ...(mac ? { mac } : {}),
           extra: parseKnobs(flags.set),
         });
         if (file && (!initial || initial.length !== device.flash.size)) file.init(device.flash.data);

@@ -3,7 +3,8 @@ import { listPorts } from '../../diagnose/ports.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { FaultPlan, parseFault, type FaultSpec } from '../../sim/faults.js';
 import { forgetSim, openSimPort, plugSim, unplugSim } from '../../sim/port.js';
-import { simChips } from '../../sim/registry.js';
+import { macText, parseMac } from '../../sim/options.js';
+import { simChips, simDefaultMac } from '../../sim/registry.js';
 import { flashFileStore } from '../flash-file.js';
 import { describePort, globToRegExp, type LineFlags } from './ports.js';
 
@@ -23,6 +24,8 @@ interface Board {
   params: string[];
   /** `replug=AT:DURATION`: pulled out at AT (as a `vanish` fault triggers), back DURATION later in a new slot. */
   replug?: FaultSpec & { kind: 'vanish' };
+  /** The MAC the hub gave it (no `;mac=` of its own): boards of one chip must not look like one device. */
+  mac?: Uint8Array;
 }
 
 /**
@@ -32,7 +35,9 @@ interface Board {
  * become its sim: parameters); a board is taken out `hold` ms (default 300) after its job ends, as
  * an operator takes a finished board out. `replug=AT:DURATION` pulls a board out mid-write (AT as
  * for a `vanish` fault: 50%, 0x2c000 or 2s) and plugs it back DURATION later into the next unused
- * slot: another port name, the same flash and MAC, freshly powered, without its faults.
+ * slot: another port name, the same flash and MAC, freshly powered, without its faults. Boards of
+ * one chip get distinct MACs (the simulator's, then the next ones under the same vendor OUI) unless
+ * a board's `;mac=` names its own, so a station tells them apart as it tells real boards apart.
  */
 export class SimHub implements PortSource {
   private readonly boards: Board[];
@@ -67,6 +72,7 @@ export class SimHub implements PortSource {
         ...(replug ? { replug: parseReplug(item, replug) } : {}),
       };
     });
+    distinctMacs(this.boards);
     this.nextSlot = this.boards.length + 1;
   }
 
@@ -79,7 +85,7 @@ export class SimHub implements PortSource {
     for (const r of this.returning.filter((x) => now >= x.at)) {
       this.returning.splice(this.returning.indexOf(r), 1);
       // Back from the operator's hand: powered up afresh, the same flash; its faults stayed with the first plug.
-      this.plugIn({ chip: r.board.chip, params: r.board.params.filter((p) => !p.startsWith('fault')) }, this.nextSlot++, r.flash);
+      this.plugIn({ ...r.board, params: r.board.params.filter((p) => !p.startsWith('fault')), replug: undefined }, this.nextSlot++, r.flash);
     }
     for (const [port, slot] of this.slots) {
       if (slot.out === undefined || now < slot.out) continue;
@@ -113,7 +119,7 @@ export class SimHub implements PortSource {
 
   private plugIn(board: Board, slot: number, flash?: Uint8Array): void {
     const port = `sim:${board.chip}?${[...board.params, `slot=${slot}`].join('&')}`;
-    const sim = openSimPort(port, flash ? { flashInitial: flash } : {}, flashFileStore);
+    const sim = openSimPort(port, { ...(flash ? { flashInitial: flash } : {}), ...(board.mac ? { mac: board.mac } : {}) }, flashFileStore);
     sim.transport.facts.keepsFlash = true;
     const faults = sim.faults ? [sim.faults] : [];
     if (board.replug) {
@@ -135,6 +141,45 @@ export class SimHub implements PortSource {
     this.slots.delete(port);
     unplugSim(port);
   }
+}
+
+/**
+ * Gives each board without a `;mac=` of its own a MAC no other board of its chip has: the
+ * simulator's fixed MAC for the first, then the next ones under the same OUI. Chips whose flasher
+ * reads no MAC (a SiFli, a Beken without a MAC block) are known by their flash id and get none.
+ */
+function distinctMacs(boards: Board[]): void {
+  const chipOf = (b: Board): string => b.chip.toLowerCase().replace(/[-_]/g, '');
+  const given = (b: Board): Uint8Array | undefined => {
+    const p = b.params.find((x) => x.startsWith('mac='));
+    if (!p) return undefined;
+    const mac = parseMac(decodeURIComponent(p.slice('mac='.length)), `Simulated hub board ${b.chip}: mac=`);
+    if (!simDefaultMac(chipOf(b))) throw new AnyflashError('bad-input', `Simulated hub board ${b.chip}: the flasher reads no MAC from it (it knows the board by its flash id); leave out mac=.`);
+    return mac;
+  };
+  const taken = new Set(boards.flatMap((b) => {
+    const mac = given(b);
+    return mac ? [`${chipOf(b)} ${macText(mac)}`] : [];
+  }));
+  const next = new Map<string, number>();
+  for (const b of boards) {
+    const base = simDefaultMac(chipOf(b));
+    if (!base || given(b)) continue;
+    let k = next.get(chipOf(b)) ?? 0;
+    let mac: Uint8Array;
+    // Bounded: at most one step past each MAC a board was given.
+    do mac = macPlus(base, k++);
+    while (taken.has(`${chipOf(b)} ${macText(mac)}`));
+    next.set(chipOf(b), k);
+    taken.add(`${chipOf(b)} ${macText(mac)}`);
+    b.mac = mac;
+  }
+}
+
+/** `base` with `k` added to its device part (the low three bytes), the vendor OUI kept. */
+function macPlus(base: Uint8Array, k: number): Uint8Array {
+  const low = (((base[3]! << 16) | (base[4]! << 8) | base[5]!) + k) & 0xffffff;
+  return Uint8Array.of(base[0]!, base[1]!, base[2]!, low >>> 16, (low >>> 8) & 0xff, low & 0xff);
 }
 
 /** `replug=AT:DURATION`, read as the `vanish` fault it triggers like. */

@@ -103,9 +103,9 @@ export const SIM_MAC = Uint8Array.of(0xc8, 0x47, 0x8c, 0x12, 0x34, 0x56);
 
 /**
  * The initial flash: bootloader in 0–0x11000, some app bytes after it, the Tuya MAC block, the rest
- * erased. `knownBootloader` false leaves the CRC unforged (an "unknown bootloader").
+ * erased. `knownBootloader` false leaves the CRC unforged (an "unknown bootloader"). `mac`: the board's.
  */
-export function initialFlash(profile: SimChipProfile, size: number, knownBootloader: boolean): Uint8Array {
+export function initialFlash(profile: SimChipProfile, size: number, knownBootloader: boolean, mac: Uint8Array = SIM_MAC): Uint8Array {
   const image = new Uint8Array(size).fill(0xff);
   const seed = profile.chipId;
   image.set(pseudoRandomBytes(0x10000, seed), 0);
@@ -120,7 +120,7 @@ export function initialFlash(profile: SimChipProfile, size: number, knownBootloa
   if (profile.macTlv !== undefined && profile.macTlv + 0x2a <= size) {
     image.fill(0, profile.macTlv, profile.macTlv + 0x1c);
     image.set(MAC_TLV_MARKER, profile.macTlv + 0x1c);
-    image.set(SIM_MAC, profile.macTlv + 0x24);
+    image.set(mac, profile.macTlv + 0x24);
   }
   return image;
 }

@@ -1,12 +1,17 @@
 import { AnyflashError } from '../../core/errors.js';
 import { SimFlash, TYPICAL_NOR } from '../flash.js';
 import type { SimOptions } from '../options.js';
-import { initialFlash, SIM_CHIPS } from './chips.js';
+import { initialFlash, SIM_CHIPS, SIM_MAC } from './chips.js';
 import { BekenSimDevice, type BekenSimSettings } from './device.js';
 
 export const BEKEN_SIM_CHIPS: readonly string[] = Object.keys(SIM_CHIPS);
 
 export { BekenSimDevice };
+
+/** The MAC a fresh board of `chip` holds in its flash's MAC block; undefined when the flasher reads none. */
+export function bekenDefaultMac(chip: string): Uint8Array | undefined {
+  return SIM_CHIPS[chip]?.macTlv === undefined ? undefined : SIM_MAC;
+}
 
 /**
  * Creates a simulated BK72xx. `extra` knobs: `maxBaud`, `windowMs`, `idleMs`, `crcBytesPerSecond`,
@@ -24,7 +29,8 @@ export function createBekenSim(options: SimOptions): BekenSimDevice {
   const extra = options.extra ?? {};
   const size = options.flashSize ?? profile.defaultFlashSize;
   const known = extra.bootloader !== 'unknown';
-  const initial = options.flashInitial ?? initialFlash(profile, size, known);
+  // The MAC lives in the flash: given flash contents (a flash file, a board moved to another slot) keep theirs.
+  const initial = options.flashInitial ?? initialFlash(profile, size, known, options.mac);
   const flash = new SimFlash(size, { ...TYPICAL_NOR, ...options.timings }, initial, options.flashBacking);
   const cap = Math.round(Math.log2(size));
   const full = profile.protocol === 'FULL';

@@ -78,6 +78,8 @@ export interface EspChipRow extends EspSimSpec {
   uartClkdivReg: number;
   bootloaderOffset: number;
   watchdog?: WatchdogRegs;
+  /** The low MAC word (the chip record's); its high 16 bits are in the next word. */
+  macReg: number;
 }
 
 const ESP32_ROM_COMMANDS = [
@@ -114,9 +116,10 @@ export const ESP_SIM_SPECS: readonly EspSimSpec[] = [
     uartClockHz: 40e6,
     crystalMhz: 40,
     registers: {
-      // eFuse BLK0: MAC 24:0a:c4:12:34:56 in words 1–2; word3 = package D0WD + rev bit; word5 = rev bit.
+      // eFuse BLK0: MAC 24:0a:c4:12:34:56 in words 1–2 (word2 bits 23:16: its CRC-8, see `macRegisters`);
+      // word3 = package D0WD + rev bit; word5 = rev bit.
       0x3ff5a004: 0xc4123456,
-      0x3ff5a008: 0x0000240a,
+      0x3ff5a008: 0x00f5240a,
       0x3ff5a00c: 0x00008200,
       // word4 low byte = CK8M calibration, chosen with RTCCALICFG1 so the ROM's crystal estimate is 40 MHz.
       0x3ff5a010: 0x00000080,
@@ -394,6 +397,7 @@ function simRow(spec: EspSimSpec): EspChipRow {
     spi: { ...spi, mosiDlen: spi.mosiDlen ?? null, misoDlen: spi.misoDlen ?? null, addrMsb: spi.addrMsb === true },
     uartClkdivReg: record.uartClkdiv,
     bootloaderOffset: record.bootloaderOffset,
+    macReg: record.macReg,
     ...(record.watchdog ? { watchdog: record.watchdog } : {}),
   };
 }
@@ -403,4 +407,57 @@ export const ESP_CHIPS: readonly EspChipRow[] = ESP_SIM_SPECS.map(simRow);
 export function findEspChip(name: string): EspChipRow | undefined {
   const key = name.toLowerCase().replace(/[-_]/g, '');
   return ESP_CHIPS.find((c) => c.name === key);
+}
+
+/** ESP8266 OUIs the ROM's OTP words select by MAC1 bits 23:16 (0, 1); any other goes in MAC3. */
+const ESP8266_OUIS = [[0x18, 0xfe, 0x34], [0xac, 0xd0, 0x74]];
+const ESP8266_MAC0 = 0x3ff00050;
+const ESP8266_MAC1 = 0x3ff00054;
+const ESP8266_MAC3 = 0x3ff0005c;
+
+/** The MAC a board of this row reads, as esptool's `read_mac` decodes the eFuse/OTP words. */
+export function espSimMac(row: EspChipRow): Uint8Array {
+  const r = (a: number): number => row.registers[a] ?? 0;
+  if (row.name === 'esp8266') {
+    const mac1 = r(ESP8266_MAC1);
+    const mac3 = r(ESP8266_MAC3);
+    const oui = mac3 !== 0 ? [mac3 >>> 16, mac3 >>> 8, mac3] : ESP8266_OUIS[(mac1 >>> 16) & 0xff]!;
+    return Uint8Array.from([...oui, mac1 >>> 8, mac1, r(ESP8266_MAC0) >>> 24]);
+  }
+  const lo = r(row.macReg);
+  const hi = r(row.macReg + 4);
+  return Uint8Array.from([hi >>> 8, hi, lo >>> 24, lo >>> 16, lo >>> 8, lo]);
+}
+
+/**
+ * The row's eFuse words with `mac` programmed instead, in the chip's own format: the bits beside the
+ * MAC stay (the EUI-64 filler ff:fe of 802.15.4 chips, other fields), the ESP32's MAC CRC-8 is
+ * recomputed, an ESP8266 takes a known OUI by its selector bits and any other in MAC3.
+ */
+export function macRegisters(row: EspChipRow, mac: Uint8Array): Record<number, number> {
+  const [b0, b1, b2, b3, b4, b5] = mac as unknown as [number, number, number, number, number, number];
+  const r = (a: number): number => row.registers[a] ?? 0;
+  if (row.name === 'esp8266') {
+    const known = ESP8266_OUIS.findIndex((o) => o[0] === b0 && o[1] === b1 && o[2] === b2);
+    return {
+      [ESP8266_MAC0]: ((r(ESP8266_MAC0) & 0x00ffffff) | (b5 << 24)) >>> 0,
+      [ESP8266_MAC1]: ((r(ESP8266_MAC1) & 0xff000000) | (Math.max(0, known) << 16) | (b3 << 8) | b4) >>> 0,
+      [ESP8266_MAC3]: known >= 0 ? 0 : (b0 << 16) | (b1 << 8) | b2,
+    };
+  }
+  const high = row.name === 'esp32' ? (r(row.macReg + 4) & 0xff000000) | (macCrc8(mac) << 16) : r(row.macReg + 4) & 0xffff0000;
+  return {
+    [row.macReg]: ((b2 << 24) | (b3 << 16) | (b4 << 8) | b5) >>> 0,
+    [row.macReg + 4]: (high | (b0 << 8) | b1) >>> 0,
+  };
+}
+
+/** The CRC the ESP32 keeps beside its factory MAC (EFUSE_BLK0 word2 bits 23:16): CRC-8, reflected polynomial 0x8C, initial 0, over the MAC in printed order. */
+export function macCrc8(mac: Uint8Array): number {
+  let crc = 0;
+  for (const b of mac) {
+    crc ^= b;
+    for (let i = 0; i < 8; i++) crc = crc & 1 ? (crc >>> 1) ^ 0x8c : crc >>> 1;
+  }
+  return crc;
 }

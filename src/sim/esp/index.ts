@@ -1,10 +1,16 @@
 import { AnyflashError } from '../../core/errors.js';
 import type { SimOptions } from '../options.js';
-import { ESP_CHIPS, findEspChip } from './chips.js';
+import { ESP_CHIPS, espSimMac, findEspChip, macRegisters } from './chips.js';
 import { EspSimDevice } from './device.js';
 
 export { EspSimDevice, type EspSimState } from './device.js';
 export { ESP_CHIPS, type EspChipRow } from './chips.js';
+
+/** The MAC a fresh board of `chip` reads (without `mac`). */
+export function espDefaultMac(chip: string): Uint8Array | undefined {
+  const row = findEspChip(chip);
+  return row && espSimMac(row);
+}
 
 /** Chip names `createEspSim` accepts. */
 export const ESP_SIM_CHIPS: string[] = ESP_CHIPS.map((c) => c.name);
@@ -22,5 +28,6 @@ export function createEspSim(options: SimOptions): EspSimDevice {
       family: 'esp',
     });
   }
-  return new EspSimDevice(row, options);
+  // The MAC is the board's, not the chip model's: its eFuse words, as host tools read them.
+  return new EspSimDevice(options.mac ? { ...row, registers: { ...row.registers, ...macRegisters(row, options.mac) } } : row, options);
 }
