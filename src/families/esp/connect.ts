@@ -42,6 +42,13 @@ const SYNC_TRIES_PER_ATTEMPT = 5;
 /** Detection's short attempt: a chip in download mode answers the first SYNC after its boot log. */
 const PROBE_SYNC_TRIES = 2;
 const BOOT_LOG_MS = 250;
+const BOOT_LOG_QUIET_MS = 40;
+/**
+ * First boot-log byte over RFC 2217: esp_rfc2217_server plays the download-mode reset itself when
+ * DTR goes on (EN low 100 ms, then IO0 low 50 ms), so the chip boots ~100 ms after our own
+ * sequence ends; without this wait the first SYNC lands in the reset and costs its 100 ms timeout.
+ */
+const RFC2217_BOOT_LOG_FIRST_MS = 200;
 /** The download-mode boot log's last line: the ROM prints nothing more until it is spoken to. */
 const WAITING_FOR_DOWNLOAD = /waiting for download/;
 /** The ROM answers one SYNC eight times; esptool reads the seven others as they come. */
@@ -137,8 +144,13 @@ async function attemptOnce(
   const { signal, events } = options;
   await loader.reader.flush();
   if (strategy.steps.length > 0) await resetReopening(options.transport, strategy, options);
-  const boot = await loader.reader.readRaw(options.probe ? PROBE_BOOT_LOG_MS : BOOT_LOG_MS, 40, signal, (bytes) =>
-    WAITING_FOR_DOWNLOAD.test(textDecoder.decode(bytes.subarray(-64))),
+  const first = strategy.steps.length > 0 && options.transport.kind === 'rfc2217' ? RFC2217_BOOT_LOG_FIRST_MS : BOOT_LOG_QUIET_MS;
+  const boot = await loader.reader.readRaw(
+    (options.probe ? PROBE_BOOT_LOG_MS : BOOT_LOG_MS) + first - BOOT_LOG_QUIET_MS,
+    BOOT_LOG_QUIET_MS,
+    signal,
+    (bytes) => WAITING_FOR_DOWNLOAD.test(textDecoder.decode(bytes.subarray(-64))),
+    first,
   );
   if (boot.length > 0) {
     evidence.anyBytes = true;

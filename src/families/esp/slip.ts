@@ -196,14 +196,20 @@ export class SlipReader {
   }
 
   /**
-   * Reads for up to `maxMs`, returning early after `quietMs` without a byte, or as soon as `done`
-   * says the bytes so far are complete; returns the raw bytes.
+   * Reads for up to `maxMs`, returning early after `quietMs` without a byte (`firstMs` before the
+   * first one), or as soon as `done` says the bytes so far are complete; returns the raw bytes.
    */
-  async readRaw(maxMs: number, quietMs: number, signal?: AbortSignal, done?: (received: Uint8Array) => boolean): Promise<Uint8Array> {
+  async readRaw(
+    maxMs: number,
+    quietMs: number,
+    signal?: AbortSignal,
+    done?: (received: Uint8Array) => boolean,
+    firstMs = quietMs,
+  ): Promise<Uint8Array> {
     const end = performance.now() + maxMs;
     const parts: number[] = [];
     for (;;) {
-      const deadline = Math.min(end, performance.now() + quietMs);
+      const deadline = Math.min(end, performance.now() + (parts.length === 0 ? firstMs : quietMs));
       const bytes = await this.transport.read({ deadline, signal });
       if (bytes.length === 0) break;
       this.bytesSeen += bytes.length;
