@@ -27,7 +27,7 @@ export interface DeviceRecord {
   anyflash: string;
 }
 
-export const RECORD_COLUMNS = ['time', 'station', 'port', 'chip', 'revision', 'mac', 'flashId', 'images', 'result', 'errorCode', 'error', 'recoveries', 'seconds', 'anyflash', 'deviceData'] as const;
+export const RECORD_COLUMNS = ['time', 'station', 'port', 'chip', 'revision', 'mac', 'flashId', 'images', 'result', 'errorCode', 'error', 'recoveries', 'seconds', 'anyflash', 'deviceData', 'resumed'] as const;
 
 /** Names and SHA-256 of the images a job writes (hashed once for all devices). */
 export function imageDigests(regions: readonly Region[]): DeviceRecord['images'] {

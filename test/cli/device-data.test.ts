@@ -55,8 +55,8 @@ test('a folder of files named by MAC: each device gets its own file at the addre
   assert.equal(esp32.images.find((i) => i.name === '240ac4123456.bin')!.sha256, sha(data.esp32));
   assert.equal(jsonl.find((x) => x.chip === 'esp32c3')!.deviceData, 'nvs-58-CF-79-01-02-03.bin');
   const csv = readFileSync(`${record}.csv`, 'utf8').trim().split('\n');
-  assert.match(csv[0]!, /,deviceData$/);
-  assert.ok(csv.some((l) => l.endsWith(',240ac4123456.bin')));
+  assert.match(csv[0]!, /,deviceData,resumed$/);
+  assert.ok(csv.some((l) => l.endsWith(',240ac4123456.bin,')));
 });
 
 test('a CSV chosen by its mac column works with one --port; a file column is relative to the CSV', async () => {

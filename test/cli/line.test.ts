@@ -67,7 +67,7 @@ test('a production line of 8 mixed devices, some with faults: each verified on i
   assert.equal(failed?.errorCode, 'firmware-owns-uart');
 
   const csv = readFileSync(`${record}.csv`, 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'time,station,port,chip,revision,mac,flashId,images,result,errorCode,error,recoveries,seconds,anyflash,deviceData');
+  assert.equal(csv[0], 'time,station,port,chip,revision,mac,flashId,images,result,errorCode,error,recoveries,seconds,anyflash,deviceData,resumed');
   assert.equal(csv.length, 9);
   assert.equal(csv.filter((l) => l.includes(`app.bin:${sha}`) && /,pass,/.test(l)).length, 7);
 });
