@@ -144,7 +144,11 @@ export async function onPort(
   out: Output,
   signal: AbortSignal,
   fn: (ctx: DeviceContext) => Promise<number | void>,
-  options: { wait: boolean },
+  options: {
+    wait: boolean;
+    /** False: a reconnect reopens `port` itself, not the adapter's new path after it re-enumerated (default: follow it). */
+    follow?: boolean;
+  },
 ): Promise<number> {
   const baud = !flags.baud ? undefined : parseNumber(flags.baud, '--baud');
   const connectAttempts = flags.connectAttempts === undefined ? undefined : parseNumber(flags.connectAttempts, '--connect-attempts');
@@ -165,7 +169,7 @@ export async function onPort(
       transport,
       device,
       {
-        open: async () => (transport = await openPort(port, out.events, facts)),
+        open: async () => (transport = await openPort(port, out.events, options.follow === false ? undefined : facts)),
         connect: (t, next, previous) => connect(t, previous.chip, { baud: next, connectAttempts: 4, wait: false }),
       },
       { events: out.events, signal, baud },

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import type { EventSink } from '../core/events.js';
 import { isAnyflashError } from '../core/errors.js';
 import { enrichOpenError } from '../diagnose/port-open.js';
-import { listPorts } from '../diagnose/ports.js';
+import { listPorts, type SerialPortInfo } from '../diagnose/ports.js';
 import { flashFileStore } from './flash-file.js';
 import { MeteredTransport } from '../transport/metered.js';
 import { createTransport } from '../transport/open.js';
@@ -27,9 +27,9 @@ async function factsFor(path: string): Promise<PortFacts | undefined> {
  * A USB adapter that re-enumerates may come back under another path (ttyUSB0 → ttyUSB1): find it
  * again by its serial number, or its VID:PID when that is unique.
  */
-async function followDevice(url: string, known?: PortFacts): Promise<string> {
+export async function followDevice(url: string, known?: PortFacts, list: () => Promise<SerialPortInfo[]> = listPorts): Promise<string> {
   if (!known?.vid || existsSync(url)) return url;
-  const ports = await listPorts();
+  const ports = await list();
   const same = ports.filter((p) => p.vid === known.vid && p.pid === known.pid && (!known.serialNumber || p.serialNumber === known.serialNumber));
   return same.length === 1 ? same[0]!.path : url;
 }
@@ -40,6 +40,7 @@ let simPort: typeof import('../sim/port.js') | undefined;
 /**
  * Opens any port anyflash understands: `sim:<chip>` runs a simulated chip in-process; everything
  * else goes to the real transports. Open failures are explained (who holds the port, which group).
+ * `known`: the adapter a reconnect follows when its path has gone; undefined: only `url` itself.
  */
 export async function openPort(url: string, events: EventSink, known?: PortFacts): Promise<MeteredTransport> {
   if (url.startsWith('sim:')) simPort ??= await import('../sim/port.js');

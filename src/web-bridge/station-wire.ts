@@ -8,11 +8,13 @@ export interface StationRow {
   port: string;
   chip?: string;
   mac?: string;
-  /** `starting`, `connected`, an engine operation (`write`, `verify`, …), `recovering`, `done`. */
+  /** `starting`, `connected`, an engine operation (`write`, `verify`, …), `recovering`, `done`, `moved`. */
   phase: string;
   /** Of the current operation, 0–100. */
   percent: number;
-  result?: 'pass' | 'fail';
+  /** `moved`: unplugged mid-write and back on `movedTo`, whose row goes on with it (no record, no failure). */
+  result?: 'pass' | 'fail' | 'moved';
+  movedTo?: string;
   errorCode?: string;
   error?: string;
 }

@@ -15,6 +15,7 @@ import { run } from '../cli/commands/write.js';
 import { SimHub, type PortSource } from '../cli/line/hub.js';
 import { globToRegExp } from '../cli/line/ports.js';
 import { deviceId, publisher, recordPaths, runOne } from '../cli/line/session.js';
+import { movedTo } from '../cli/line/moved.js';
 import { claiming, runStation } from '../cli/line/station.js';
 import { Output } from '../cli/output.js';
 import type { StationMessage, StationRow, StationStart, StationState } from './station-wire.js';
@@ -142,8 +143,10 @@ export class WebStation {
             return fn(ctx);
           };
           // As in the CLI's station: a board replugged mid-write on another port resumes there.
-          return runOne(port, deviceId(port), station, lineFlags, claiming(job, claim), jobSignal, (e) => this.onEvent(row, e)).then((r) => {
-            this.update(Object.assign(row, { phase: 'done', percent: r.result === 'pass' ? 100 : row.percent, result: r.result, errorCode: r.errorCode, error: r.error }));
+          return runOne(port, deviceId(port), station, lineFlags, claiming(job, claim), jobSignal, { observe: (e) => this.onEvent(row, e), follow: false }).then((r) => {
+            const to = movedTo(jobSignal.reason);
+            if (to) this.update(Object.assign(row, { phase: 'moved', result: 'moved', movedTo: to }));
+            else this.update(Object.assign(row, { phase: 'done', percent: r.result === 'pass' ? 100 : row.percent, result: r.result, errorCode: r.errorCode, error: r.error }));
             return r;
           });
         },

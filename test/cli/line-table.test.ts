@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pseudoRandomBytes } from '../../src/core/bytes.js';
 import type { AnyflashEvent } from '../../src/core/events.js';
-import { renderTable, rowAfter, rowEnded, type RowState } from '../../src/cli/line/table.js';
+import type { Colors } from '../../src/cli/colors.js';
+import { renderTable, rowAfter, rowEnded, rowMoved, visibleRows, type RowState } from '../../src/cli/line/table.js';
 
 /** A device's row after `events`, each at its time in ms. */
 function rowOf(id: string, events: Array<[number, AnyflashEvent]>): RowState {
@@ -48,6 +49,23 @@ it('a failed device keeps the phase and percent where it stopped, with its error
   // Events after the end (a late note, a reporter retry) change nothing.
   assert.equal(rowAfter(failed, { type: 'start', op: 'reset', total: 0 }, 2000), failed);
   assert.match(renderTable([failed], 100, 24)[1]!, /^ttyUSB1 +bk7231n +write +42 +0\.4 KiB\/s +FAIL port-vanished$/);
+});
+
+it('a board unplugged mid-write and back on another port reads as moved there, not as a failure', () => {
+  const row = rowOf('ttyUSB1', [
+    [0, { type: 'connected', family: 'esp', chip: 'esp32', strategy: 'classic', baud: 921600 }],
+    [10, { type: 'start', op: 'write', region: app, total: 1000 }],
+    [1010, { type: 'progress', op: 'write', region: app, done: 420, total: 1000 }],
+  ]);
+  const moved = rowMoved(row, 'ttyUSB4');
+  assert.equal(rowAfter(moved, { type: 'start', op: 'reset', total: 0 }, 2000), moved);
+  const line = renderTable([moved], 100, 24)[1]!;
+  assert.match(line, /^ttyUSB1 +esp32 +moved +MOVED → ttyUSB4$/);
+  assert.doesNotMatch(line, /FAIL/);
+  const paint = { green: (t: string) => `<g>${t}</g>`, red: (t: string) => `<r>${t}</r>`, yellow: (t: string) => `<y>${t}</y>` } as unknown as Colors;
+  assert.match(renderTable([moved], 100, 24, paint)[1]!, /<y>MOVED → ttyUSB4<\/y>$/);
+  // Finished for the table: a running board keeps its room before it.
+  assert.deepEqual(visibleRows([moved, { id: 'ttyUSB4', phase: 'write' }], 1).map((r) => r.id), ['ttyUSB4']);
 });
 
 it('the table fits a narrow terminal: the port name gives way before the result does', () => {
@@ -117,4 +135,17 @@ it('on a terminal, a line of three devices draws one live row each, redrawn in p
     assert.match(frame, new RegExp(`^sim:${chip} +${chip} +[0-9a-f:]{17} +done +[\\d.]+ KiB/s +PASS$`, 'm'), frame);
   }
   assert.match(text, /^3 of 3 devices passed\.$/m);
+});
+
+it('on a terminal, a station board pulled out mid-write leaves a MOVED row pointing where it resumed, not a FAIL', { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anyflash-table-'));
+  writeFileSync(join(dir, 'app.bin'), pseudoRandomBytes(0x20000, 41));
+  const { code, screen } = await inTerminal(['station', '--hub', 'sim-hub:esp32;replug=75%:300ms,esp32?every=100', '0x20000', join(dir, 'app.bin')]);
+  assert.equal(code, 0, screen);
+  const text = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+  const frame = text.slice(text.lastIndexOf('DEVICE '));
+  assert.match(frame, /^sim:esp32 +esp32 +24:0a:c4:12:34:56 +moved +MOVED → sim:esp32$/m, frame);
+  assert.equal(frame.match(/ +done +[\d.]+ KiB\/s +PASS$/gm)?.length, 2, frame);
+  assert.doesNotMatch(text, /FAIL|port-vanished/);
+  assert.match(text, /^2 of 2 devices passed\.$/m);
 });

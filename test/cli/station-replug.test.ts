@@ -8,6 +8,7 @@ import { pseudoRandomBytes } from '../../src/core/bytes.js';
 import { isAnyflashError } from '../../src/core/errors.js';
 import type { DeviceRecord } from '../../src/engine/record.js';
 import { SimHub } from '../../src/cli/line/hub.js';
+import { connectDevice } from '../../src/families/index.js';
 import { sharedSimTransport } from '../../src/sim/port.js';
 import { runCli } from './harness.js';
 
@@ -33,6 +34,32 @@ test('a test drives the simulated hub: a board pulled out comes back in the next
   assert.equal(hub.exhausted(), true);
   assert.throws(() => new SimHub('sim-hub:esp32;replug=50%'), /replug=50% is not AT:DURATION/);
   assert.throws(() => new SimHub('sim-hub:esp32,esp99'), /No simulator for "esp99"/);
+});
+
+/** The MAC the family reads from the hub's board at `port`. */
+async function hubMac(port: string): Promise<string | undefined> {
+  const transport = sharedSimTransport(port);
+  await transport.open();
+  try {
+    const device = await connectDevice({ transport, wait: false, noStub: true, events: () => {} });
+    return (await device.info()).mac;
+  } finally {
+    await transport.close();
+  }
+}
+
+test('boards of one chip on a simulated hub have distinct MACs under the vendor OUI (a board\'s mac= wins), and a replugged board keeps its own', async () => {
+  const hub = new SimHub('sim-hub:esp32,esp32,esp32;mac=24:0a:c4:12:34:57,bk7231n,bk7231n?every=0');
+  const ports = await hub.present();
+  const macs = [];
+  for (const port of ports) macs.push(await hubMac(port));
+  assert.deepEqual(macs, ['24:0a:c4:12:34:56', '24:0a:c4:12:34:58', '24:0a:c4:12:34:57', 'c8:47:8c:12:34:56', 'c8:47:8c:12:34:57']);
+  hub.replug(ports[1]!, 0);
+  hub.replug(ports[4]!, 0);
+  const back = (await hub.present()).filter((p) => !ports.includes(p));
+  assert.deepEqual(back, ['sim:esp32?slot=6', 'sim:bk7231n?slot=7']);
+  assert.deepEqual([await hubMac(back[0]!), await hubMac(back[1]!)], ['24:0a:c4:12:34:58', 'c8:47:8c:12:34:57']);
+  assert.throws(() => new SimHub('sim-hub:sf32lb52;mac=02:00:00:00:00:01'), /reads no MAC/);
 });
 
 test('a board unplugged mid-write and plugged into another slot resumes by its identity: ESP32 and BK7231N end with the image, recorded once as resumed, and send only the rest', async () => {
@@ -78,6 +105,36 @@ test('a board unplugged mid-write and plugged into another slot resumes by its i
   assert.deepEqual(journals(home), [], 'finished jobs leave no journal');
   const third = readFileSync(join(dir, 'esp32c3.flash'));
   assert.ok(!third.subarray(IMAGE_AT, IMAGE_AT + image.length).equals(image), 'the board past --count is left alone');
+});
+
+test('two ESP32 boards on one hub are two devices: the one pulled out mid-write is told as moved in one line, resumes once, and the CSV says so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anyflash-replug-two-'));
+  const home = join(dir, 'home');
+  writeFileSync(join(dir, 'app.bin'), pseudoRandomBytes(0x20000, 22));
+  const hub = 'sim-hub:esp32;replug=75%:300ms,esp32?every=100';
+  const r = await runCli(['station', '--hub', hub, '--record', join(dir, 'st'), `0x${IMAGE_AT.toString(16)}`, join(dir, 'app.bin')], {
+    timeoutMs: 60_000,
+    env: { ANYFLASH_HOME: home },
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /2 of 2 devices passed/);
+  // The old port's job says where the board went on, in one line: no error, no "run the same command again".
+  assert.equal(r.stderr.match(/Moved: the board is back on sim:esp32\?slot=3 and resumes there\./g)?.length, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /Run the same command again|error \[port-vanished\]|FAIL/);
+  assert.match(r.stderr, /PASS {2}sim:esp32\?slot=3 .*\(resumed after a replug\)/);
+
+  const recorded = readFileSync(join(dir, 'st.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeviceRecord);
+  assert.deepEqual(recorded.map((x) => [x.port, x.mac, x.resumed]).sort(), [
+    ['sim:esp32?slot=2', '24:0a:c4:12:34:57', undefined],
+    ['sim:esp32?slot=3', '24:0a:c4:12:34:56', true],
+  ]);
+  const csv = readFileSync(join(dir, 'st.csv'), 'utf8').trim().split('\n');
+  assert.match(csv[0]!, /,resumed$/);
+  assert.deepEqual(csv.slice(1).map((l) => [l.split(',')[2], l.split(',').at(-1)]).sort(), [
+    ['sim:esp32?slot=2', ''],
+    ['sim:esp32?slot=3', 'true'],
+  ]);
+  assert.deepEqual(journals(home), [], 'finished jobs leave no journal');
 });
 
 test('Ctrl-C during a station run reports every board, exits non-zero and leaves the journal of the board being written', async () => {

@@ -43,7 +43,7 @@ test('a station run over 40 boards in quick succession keeps no memory, handles 
       hub,
       Infinity,
       stop.signal,
-      (port, signal, claim) => runOne(port, port, 'soak', flags, claiming(fn, claim), signal, () => {}),
+      (port, signal, claim) => runOne(port, port, 'soak', flags, claiming(fn, claim), signal, { observe: () => {}, follow: false }),
       (r) => records.push(r),
     );
     return 0;

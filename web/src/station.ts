@@ -101,7 +101,7 @@ function rowCells(r: StationRow): HTMLElement[] {
     el('td', { class: 'mac' }, r.mac ?? ''),
     el('td', { class: 'phase' }, r.phase),
     el('td', { class: 'percent' }, el('progress', { max: '100', value: String(r.percent), 'aria-label': `Progress on ${r.port}` }), ` ${r.percent} %`),
-    el('td', { class: 'result', 'data-result': r.result ?? '', title: r.error ?? '' }, result, r.errorCode ? ` (${r.errorCode}: ${r.error ?? ''})` : ''),
+    el('td', { class: 'result', 'data-result': r.result ?? '', title: r.error ?? '' }, result, r.movedTo ? ` → ${r.movedTo}` : r.errorCode ? ` (${r.errorCode}: ${r.error ?? ''})` : ''),
   ];
 }
 

@@ -9,6 +9,7 @@ import { onPort, withCtrlC, type DeviceContext, type GlobalFlags } from '../comm
 import { Output } from '../output.js';
 import { selectPorts, type LineFlags } from './ports.js';
 import { Reporter } from './report.js';
+import { movedTo } from './moved.js';
 import { liveTable, type LiveRow } from './table.js';
 
 const ANYFLASH_VERSION = '0.1.0';
@@ -62,7 +63,7 @@ export async function withDevices(
     out.printAbove(table);
     let records: DeviceRecord[];
     try {
-      records = await Promise.all(ports.map(async (port, i) => publish(await runOne(port, unique[i]!, station, flags, fn, signal, undefined, table?.add(unique[i]!)))));
+      records = await Promise.all(ports.map(async (port, i) => publish(await runOne(port, unique[i]!, station, flags, fn, signal, { row: table?.add(unique[i]!) }))));
     } finally {
       table?.close();
       out.printAbove(undefined);
@@ -100,6 +101,18 @@ export function summarize(out: Output, records: readonly DeviceRecord[], options
   return passed === records.length ? 0 : 1;
 }
 
+export interface RunOneOptions {
+  /** Gets every event instead of printing them (a web station). */
+  observe?: EventSink;
+  /** The device's row in a live table. */
+  row?: LiveRow;
+  /**
+   * False: a reconnect reopens the same path, never following the adapter to another one. A station
+   * finds a moved board by its identity and starts a job there; following it too would race that job.
+   */
+  follow?: boolean;
+}
+
 export async function runOne(
   port: string,
   id: string,
@@ -107,9 +120,9 @@ export async function runOne(
   flags: GlobalFlags & LineFlags,
   fn: (ctx: DeviceContext) => Promise<number | void>,
   signal: AbortSignal,
-  observe?: EventSink,
-  row?: LiveRow,
+  options: RunOneOptions = {},
 ): Promise<DeviceRecord> {
+  const { observe, row } = options;
   const started = performance.now();
   const record: DeviceRecord = { time: '', station, port, images: [], result: 'fail', recoveries: 0, seconds: 0, anyflash: ANYFLASH_VERSION };
   // Observed (a web station): the events go to the observer and nothing is printed.
@@ -132,7 +145,7 @@ export async function runOne(
         row?.resetting();
         return code;
       },
-      { wait: false },
+      { wait: false, follow: options.follow },
     );
     record.result = code === 0 ? 'pass' : 'fail';
   } catch (e) {
@@ -140,9 +153,14 @@ export async function runOne(
     Object.assign(record, { result: 'fail', errorCode: err.code, error: err.message });
     // The summary lists it; the device's own lines and events say it where it happened.
     if (observe || flags.jsonEvents) out.events({ type: 'note', level: 'warn', code: err.code, message: err.message });
-    else out.fail(err);
+    else if (!movedTo(signal.reason)) out.fail(err);
   }
-  row?.end(record.result === 'pass' ? 'PASS' : 'FAIL', record.errorCode);
+  // A board that moved is no failure: one line says where it goes on (its job there records it).
+  const to = movedTo(signal.reason);
+  if (to) {
+    if (!observe && !flags.jsonEvents) out.say(`Moved: the board is back on ${to} and resumes there.`);
+    row?.moved(deviceId(to));
+  } else row?.end(record.result === 'pass' ? 'PASS' : 'FAIL', record.errorCode);
   record.recoveries = Object.values(out.recovered).reduce((a, b) => a + b, 0);
   record.seconds = (performance.now() - started) / 1000;
   record.time = new Date().toISOString();

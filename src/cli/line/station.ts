@@ -7,6 +7,7 @@ import { parseNumber } from '../../engine/parse.js';
 import { familiesFor } from '../../families/index.js';
 import { withCtrlC, type DeviceContext, type GlobalFlags } from '../common.js';
 import { serialPorts, SimHub, type PortSource } from './hub.js';
+import { DeviceMoved } from './moved.js';
 import type { LineFlags } from './ports.js';
 import { deviceId, publisher, runOne, summarize, summaryLine } from './session.js';
 import { liveTable } from './table.js';
@@ -45,7 +46,7 @@ export async function withStation(
       const station = flags.station ?? hostname();
       const publish = publisher(flags, out);
       out.say(`Station ${station}: waiting for devices (Ctrl-C stops).`);
-      await runStation(source, limit, signal, (port, jobSignal, claim) => runOne(port, deviceId(port), station, flags, claiming(fn, claim), jobSignal, undefined, table?.add(deviceId(port))), (r) => {
+      await runStation(source, limit, signal, (port, jobSignal, claim) => runOne(port, deviceId(port), station, flags, claiming(fn, claim), jobSignal, { row: table?.add(deviceId(port)), follow: false }), (r) => {
         records.push(publish(r));
         out.say(r.resumed ? `${summaryLine(r)}  (resumed after a replug)` : summaryLine(r));
       });
@@ -128,11 +129,7 @@ export async function runStation(
       self.resumed = true;
       // The same device: it counts once towards --count.
       if (!spare) started--;
-      before.stop.abort(
-        new AnyflashError('port-vanished', `${before.port} was unplugged; the device is back on ${port} and resumes there.`, {
-          advice: ['Nothing to do: the station goes on with it there and records it once.'],
-        }),
-      );
+      before.stop.abort(new DeviceMoved(before.port, port));
       await before.ended;
     };
     self.ended = job(port, self.stop.signal, claim).then((r) => {

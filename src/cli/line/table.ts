@@ -2,9 +2,9 @@ import type { AnyflashEvent, EventSink, Operation } from '../../core/events.js';
 import { errColors, type Colors } from '../colors.js';
 
 /** Where a device is in its job, as its row shows it. */
-export type Phase = 'connect' | 'backup' | 'erase' | 'write' | 'verify' | 'reset' | 'done';
+export type Phase = 'connect' | 'backup' | 'erase' | 'write' | 'verify' | 'reset' | 'done' | 'moved';
 
-const PHASE_OF: Record<Operation, Exclude<Phase, 'done'>> = {
+const PHASE_OF: Record<Operation, Exclude<Phase, 'done' | 'moved'>> = {
   connect: 'connect',
   stub: 'connect',
   baud: 'connect',
@@ -28,8 +28,10 @@ export interface RowState {
   rate?: number;
   /** Of the last write, which a finished row shows: the figure a line is tuned by. */
   writeRate?: number;
-  result?: 'PASS' | 'FAIL';
+  /** MOVED: unplugged mid-job and back on another port (`movedTo`), whose row goes on with it. */
+  result?: 'PASS' | 'FAIL' | 'MOVED';
   code?: string;
+  movedTo?: string;
   /** When the running operation started (ms), for its rate. */
   opStart?: number;
 }
@@ -54,6 +56,12 @@ export function rowAfter(row: RowState, e: AnyflashEvent, now: number): RowState
     default:
       return row;
   }
+}
+
+/** The row of a board unplugged mid-job and plugged in again on `to`: not a failure, its new row goes on. */
+export function rowMoved(row: RowState, to: string): RowState {
+  // Its progress goes on in the new row: this one keeps none.
+  return { ...row, result: 'MOVED', movedTo: to, phase: 'moved', percent: undefined, rate: undefined, writeRate: undefined };
 }
 
 /** The row of a device whose job ended: PASS leaves it `done`, FAIL keeps the phase it failed in. */
@@ -106,7 +114,7 @@ export function renderTable(rows: readonly RowState[], width: number, height: nu
     phase: r.phase,
     percent: r.percent === undefined || r.result === 'PASS' ? '' : `${r.percent}`,
     rate: rateText(r.result ? r.writeRate : r.rate),
-    result: r.result ? [r.result, r.code].filter(Boolean).join(' ') : '',
+    result: r.result === 'MOVED' ? `MOVED → ${r.movedTo}` : r.result ? [r.result, r.code].filter(Boolean).join(' ') : '',
   }));
   const widthsWith = (least: Partial<Record<Column, number>>): Record<Column, number> =>
     Object.fromEntries(COLUMNS.map((k) => [k, Math.max(HEADER[k].length, least[k] ?? 0, ...cells.map((c) => c[k].length))])) as Record<Column, number>;
@@ -124,7 +132,7 @@ export function renderTable(rows: readonly RowState[], width: number, height: nu
     const line = clip(layout(cells[i]!));
     const result = cells[i]!.result;
     // Colour only a result the clipping left whole, so no escape code is ever cut in half.
-    lines.push(paint && result && line.endsWith(result) ? line.slice(0, -result.length) + (r.result === 'PASS' ? paint.green : paint.red)(result) : line);
+    lines.push(paint && result && line.endsWith(result) ? line.slice(0, -result.length) + { PASS: paint.green, FAIL: paint.red, MOVED: paint.yellow }[r.result!](result) : line);
   });
   if (hidden > 0) lines.push(clip(`… and ${hidden} more running`));
   return lines;
@@ -149,6 +157,8 @@ export interface LiveRow {
   /** The job is done with the device and resets it. */
   resetting(): void;
   end(result: 'PASS' | 'FAIL', code?: string): void;
+  /** The board was unplugged mid-job and is back on `to`, where a new row goes on with it. */
+  moved(to: string): void;
 }
 
 /** Redraws at most this often: a terminal stays readable and a fast device does not flood it. */
@@ -190,6 +200,7 @@ export class LiveTable {
       identify: (facts) => set({ ...row, chip: facts.chip ?? row.chip, mac: facts.mac ?? row.mac }),
       resetting: () => set({ ...row, phase: 'reset', percent: undefined }),
       end: (result, code) => set(rowEnded(row, result, code)),
+      moved: (to) => set(rowMoved(row, to)),
     };
   }
 
