@@ -44,10 +44,16 @@ export function csvHeader(): string {
   return RECORD_COLUMNS.join(',');
 }
 
-export function csvRow(r: DeviceRecord): string {
-  return RECORD_COLUMNS.map((c) => {
-    if (c === 'images') return csvField(r.images.map((i) => `${i.name}:${i.sha256}`).join(' '));
-    if (c === 'seconds') return csvField(r.seconds.toFixed(2));
-    return csvField(r[c]);
-  }).join(',');
+/**
+ * One record as a CSV line, its fields in `columns` order: a file begun by an older version keeps
+ * its own header, so its rows follow that (a column it lacks is left out, one unknown stays empty).
+ */
+export function csvRow(r: DeviceRecord, columns: readonly string[] = RECORD_COLUMNS): string {
+  return columns
+    .map((c) => {
+      if (c === 'images') return csvField(r.images.map((i) => `${i.name}:${i.sha256}`).join(' '));
+      if (c === 'seconds') return csvField(r.seconds.toFixed(2));
+      return (RECORD_COLUMNS as readonly string[]).includes(c) ? csvField(r[c as (typeof RECORD_COLUMNS)[number]]) : '';
+    })
+    .join(',');
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pseudoRandomBytes } from '../../src/core/bytes.js';
 import type { DeviceRecord } from '../../src/engine/record.js';
+import { appendRecord } from '../../src/cli/line/session.js';
 import { runCli } from './harness.js';
 
 const APP = 0x20000;
@@ -85,4 +86,17 @@ test('a second run on the same record appends: one header, both runs\' devices',
   assert.equal(csv.filter((l) => l.startsWith('time,')).length, 1);
   assert.equal(csv.length, 5);
   assert.equal(readFileSync(join(dir, 'line.jsonl'), 'utf8').trim().split('\n').length, 4);
+});
+
+test('a record CSV begun before the resumed column keeps its header and its rows keep its columns', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anyflash-line-old-'));
+  const old = 'time,station,port,chip,revision,mac,flashId,images,result,errorCode,error,recoveries,seconds,anyflash,deviceData';
+  writeFileSync(join(dir, 'line.csv'), `${old}\n`);
+  const record: DeviceRecord = { time: 't', station: 's', port: 'p', images: [], result: 'pass', recoveries: 0, seconds: 1, anyflash: 'v', deviceData: 'd.bin', resumed: true };
+  appendRecord(join(dir, 'line'), record);
+  appendRecord(join(dir, 'fresh'), record);
+  const [header, row] = readFileSync(join(dir, 'line.csv'), 'utf8').trim().split('\n');
+  assert.equal(header, old);
+  assert.equal(row, 't,s,p,,,,,,pass,,,0,1.00,v,d.bin');
+  assert.equal(readFileSync(join(dir, 'fresh.csv'), 'utf8').trim().split('\n')[1], 't,s,p,,,,,,pass,,,0,1.00,v,d.bin,true');
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import { hexAddr } from '../../core/bytes.js';
@@ -28,7 +28,19 @@ export function appendRecord(file: string, record: DeviceRecord): void {
   const { jsonl, csv } = recordPaths(file);
   appendFileSync(jsonl, JSON.stringify(record) + '\n');
   const fresh = !existsSync(csv) || statSync(csv).size === 0;
-  appendFileSync(csv, (fresh ? csvHeader() + '\n' : '') + csvRow(record) + '\n');
+  appendFileSync(csv, fresh ? csvHeader() + '\n' + csvRow(record) + '\n' : csvRow(record, headerOf(csv)) + '\n');
+}
+
+/** The columns of the CSV's first line (a file an older version began may lack newer ones). */
+function headerOf(csv: string): string[] {
+  const fd = openSync(csv, 'r');
+  try {
+    const head = Buffer.alloc(1024);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, n).toString('utf8').split(/\r?\n/)[0]!.split(',');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A short id for a port in tagged lines and events: `ttyUSB0`, `sim:esp32`. */
