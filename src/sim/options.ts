@@ -29,7 +29,7 @@ export interface SimOptions {
 /** `aa:bb:cc:dd:ee:ff` (or with `-`, or 12 hex digits) as 6 bytes; `what` names the parameter in the error. */
 export function parseMac(text: string, what: string): Uint8Array {
   if (!/^[0-9a-f]{2}([:-]?[0-9a-f]{2}){5}$/i.test(text.trim())) {
-    throw new AnyflashError('bad-input', `${what} "${text}" is not a MAC address.`, { advice: ['Give six hex bytes, e.g. mac=24:0a:c4:00:00:01.'] });
+    throw new AnyflashError('bad-input', `${what} "${text}" is not a MAC address.`, { advice: ['Give six hex bytes, e.g. 24:0a:c4:00:00:01.'] });
   }
   return Uint8Array.from(text.trim().replace(/[:-]/g, '').match(/../g)!, (h) => parseInt(h, 16));
 }

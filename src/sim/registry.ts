@@ -39,7 +39,7 @@ export function createSim(options: SimOptions): SimDevice {
     });
   }
   if (options.mac && !sim.defaultMac(chip)) {
-    throw new AnyflashError('bad-input', `mac=: the flasher reads no MAC from a ${chip}; it knows the board by its flash id.`);
+    throw new AnyflashError('bad-input', `The flasher reads no MAC from a simulated ${chip}: it knows the board by its flash id. Leave out the MAC.`);
   }
   return sim.create({ ...options, chip });
 }
