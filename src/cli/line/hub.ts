@@ -150,29 +150,27 @@ export class SimHub implements PortSource {
  */
 function distinctMacs(boards: Board[]): void {
   const chipOf = (b: Board): string => b.chip.toLowerCase().replace(/[-_]/g, '');
-  const given = (b: Board): Uint8Array | undefined => {
-    const p = b.params.find((x) => x.startsWith('mac='));
-    if (!p) return undefined;
-    const mac = parseMac(decodeURIComponent(p.slice('mac='.length)), `Simulated hub board ${b.chip}: mac=`);
-    if (!simDefaultMac(chipOf(b))) throw new AnyflashError('bad-input', `Simulated hub board ${b.chip}: the flasher reads no MAC from it (it knows the board by its flash id); leave out mac=.`);
-    return mac;
-  };
-  const taken = new Set(boards.flatMap((b) => {
-    const mac = given(b);
-    return mac ? [`${chipOf(b)} ${macText(mac)}`] : [];
-  }));
+  const keyOf = (b: Board, mac: Uint8Array): string => `${chipOf(b)} ${macText(mac)}`;
+  const own = new Map(
+    boards.map((b) => {
+      const p = b.params.find((x) => x.startsWith('mac='));
+      if (p && !simDefaultMac(chipOf(b))) {
+        throw new AnyflashError('bad-input', `Simulated hub board ${b.chip}: the flasher reads no MAC from it (it knows the board by its flash id); leave out mac=.`);
+      }
+      return [b, p ? parseMac(decodeURIComponent(p.slice('mac='.length)), `Simulated hub board ${b.chip}: mac=`) : undefined] as const;
+    }),
+  );
+  const taken = new Set([...own].flatMap(([b, mac]) => (mac ? [keyOf(b, mac)] : [])));
   const next = new Map<string, number>();
   for (const b of boards) {
     const base = simDefaultMac(chipOf(b));
-    if (!base || given(b)) continue;
-    let k = next.get(chipOf(b)) ?? 0;
-    let mac: Uint8Array;
+    if (!base || own.get(b)) continue;
     // Bounded: at most one step past each MAC a board was given.
-    do mac = macPlus(base, k++);
-    while (taken.has(`${chipOf(b)} ${macText(mac)}`));
-    next.set(chipOf(b), k);
-    taken.add(`${chipOf(b)} ${macText(mac)}`);
-    b.mac = mac;
+    let k = next.get(chipOf(b)) ?? 0;
+    while (taken.has(keyOf(b, macPlus(base, k)))) k++;
+    b.mac = macPlus(base, k);
+    taken.add(keyOf(b, b.mac));
+    next.set(chipOf(b), k + 1);
   }
 }
 
