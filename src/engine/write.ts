@@ -243,7 +243,7 @@ async function compareRegion(job: Job, region: Region, original: WriteOptions['o
   // The backup read for this job holds the flash as it is until the job sends its first command
   // (a damaged one may act anywhere): comparing with it costs no chip digest pass (3.65 s per MiB on a Beken).
   const copy = job.sent.size === 0 && job.strays.length === 0 ? original?.(region.address, region.data.length) : undefined;
-  const found = copy ? dirtySectorsFromCopy(region, copy, job.device.sectorSize) : await findDirtySectors(job.device, region, { signal: job.signal });
+  const found = copy ? dirtySectorsFromCopy(region, copy, job.device.sectorSize) : await findDirtySectors(job.device, region, { signal: job.signal, digestCost: job.device.digestCost });
   // Each separate range ends with a wait for the flash to finish; re-sending a short matching gap
   // is cheaper than that wait (and 0xFF or zero gaps compress to almost nothing).
   const merged = bridgeGaps(mergeRanges(found), BRIDGE_SECTORS * job.device.sectorSize);

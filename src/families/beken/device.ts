@@ -38,6 +38,8 @@ const NOISY_PATIENCE_MS = 150;
 const PAGE = 0x100;
 /** Status errors in a row (a damaged request the chip refused) before one is believed. */
 const REFUSALS = 4;
+/** Typical 64 KiB block erase of the SPI flash parts on Beken modules, per byte (150 ms per block). */
+const ERASE_SECONDS_PER_BYTE = 0.15 / BLOCK;
 
 /** An erase or write whose reply was lost: where one flipped bit could have sent it is suspect. */
 interface LostRequest {
@@ -108,6 +110,11 @@ export class BekenFlashDevice implements FlashDevice {
 
   get transport(): Transport {
     return this.link.transport;
+  }
+
+  /** The chip's CheckCRC (~400 kB/s) against erasing and sending a byte (10 bits) at the link's baud. */
+  get digestCost(): number {
+    return 1 / CRC_BYTES_PER_SECOND / (10 / this.transport.baud + ERASE_SECONDS_PER_BYTE);
   }
 
   private get session() {
