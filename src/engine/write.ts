@@ -63,6 +63,8 @@ class Job {
   resentBytes = 0;
   /** Sectors damaged commands reached outside what they were meant to change (from every device instance). */
   readonly strays: Stray[] = [];
+  /** Bytes outside the regions read back to fill partly covered sectors: verified like the regions. */
+  readonly kept: Region[] = [];
 
   constructor(
     public device: FlashDevice,
@@ -286,7 +288,12 @@ async function assemble(job: Job, range: Range): Promise<Uint8Array> {
     }
     let j = i;
     while (j < out.length && !covered[j]) j++;
-    out.set(await job.device.readFlash(range.start + i, j - i, { signal: job.signal }), i);
+    const data = await job.device.readFlash(range.start + i, j - i, { signal: job.signal });
+    out.set(data, i);
+    // From now on these bytes are as read here: a rewrite after a recovery puts back the same.
+    const kept: Region = { name: `kept ${hexAddr(range.start + i)}`, address: range.start + i, data };
+    job.kept.push(kept);
+    job.regions.push(kept);
     i = j;
   }
   return out;
@@ -326,7 +333,13 @@ async function verifyRegion(job: Job, region: Region, retries: number): Promise<
   const t0 = performance.now();
   job.events({ type: 'start', op: 'verify', region: ref(region), total: region.data.length });
   for (let attempt = 0; ; attempt++) {
-    const bad = mergeRanges(await findDirtySectors(job.device, region, { signal: job.signal }));
+    // A line without checksums may damage the kept bytes of a sector's write too, outside the region.
+    const from = alignDown(region.address, job.device.sectorSize);
+    const to = alignUp(region.address + region.data.length, job.device.sectorSize);
+    const kept = job.kept.filter((k) => k.address < to && k.address + k.data.length > from);
+    const found: Range[] = [];
+    for (const r of [region, ...kept]) found.push(...(await findDirtySectors(job.device, r, { signal: job.signal })));
+    const bad = mergeRanges(found);
     if (bad.length === 0) break;
     if (attempt >= retries) {
       throw new AnyflashError(
