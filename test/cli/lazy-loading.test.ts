@@ -79,9 +79,11 @@ describe('the CLI loads what a command uses', () => {
     assert.deepEqual(loadedOf(paths, ['simulators']), []);
   });
 
-  it('sim --help still lists every simulated chip (they load when sim is chosen)', () => {
-    const { paths, stdout } = loadedBy(['sim', '--help']);
-    for (const chip of ['esp32', 'bk7231n', 'sf32lb52']) assert.match(stdout, new RegExp(`\\b${chip}\\b`));
-    assert.ok(paths.some((p) => p.startsWith('sim/')), 'the chip list comes from the simulators');
+  it('sim --help and help sim still list every simulated chip (they load when sim is chosen)', () => {
+    for (const args of [['sim', '--help'], ['help', 'sim']]) {
+      const { paths, stdout } = loadedBy(args);
+      for (const chip of ['esp32', 'bk7231n', 'sf32lb52']) assert.match(stdout, new RegExp(`\\b${chip}\\b`), args.join(' '));
+      assert.ok(paths.some((p) => p.startsWith('sim/')), 'the chip list comes from the simulators');
+    }
   });
 });
