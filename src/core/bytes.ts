@@ -57,6 +57,14 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Whether `needle` occurs anywhere in `haystack`. */
+export function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
+  for (let i = 0; i + needle.length <= haystack.length; i++) {
+    if (bytesEqual(haystack.subarray(i, i + needle.length), needle)) return true;
+  }
+  return false;
+}
+
 export function isAllFF(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== 0xff) return false;
   return true;

@@ -4,7 +4,7 @@
  * CLI supplies how to open the port and the port's USB facts.
  */
 import { AnyflashError, isAnyflashError, toAnyflashError, type ErrorCode } from '../core/errors.js';
-import { bytesEqual, textEncoder } from '../core/bytes.js';
+import { containsBytes, textEncoder } from '../core/bytes.js';
 import type { AnyflashEvent } from '../core/events.js';
 import { deadlineIn, sleep } from '../core/time.js';
 import { familiesFor, familyByName, normaliseChip } from '../families/index.js';
@@ -200,7 +200,7 @@ async function echoTest(t: TracingTransport, signal?: AbortSignal): Promise<'loo
       const chunk = await t.read({ deadline, signal });
       if (chunk.length === 0) break;
       got.push(...chunk);
-      if (contains(Uint8Array.from(got), ECHO_PATTERN)) return 'loopback';
+      if (containsBytes(Uint8Array.from(got), ECHO_PATTERN)) return 'loopback';
     }
     return 'none';
   } catch (e) {
@@ -222,13 +222,6 @@ function asAnyflashError(e: unknown): AnyflashError | undefined {
     return new AnyflashError(like.code, like.message, { advice: like.advice, evidence: like.evidence, cause: e });
   }
   return undefined;
-}
-
-function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
-  for (let i = 0; i + needle.length <= haystack.length; i++) {
-    if (bytesEqual(haystack.subarray(i, i + needle.length), needle)) return true;
-  }
-  return false;
 }
 
 function echoDetail(echo: 'loopback' | 'none' | 'untested'): string {

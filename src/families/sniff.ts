@@ -4,7 +4,7 @@
  * mode, or in a boot window) names its family within a few round trips. The answer only decides
  * which family's handshake runs first; that handshake still decides what the chip is.
  */
-import { concatBytes } from '../core/bytes.js';
+import { concatBytes, containsBytes } from '../core/bytes.js';
 import { deadlineIn, throwIfAborted } from '../core/time.js';
 import { yieldToEventLoop } from '../core/yield.js';
 import type { Transport } from '../transport/types.js';
@@ -27,14 +27,6 @@ const SETTLE_MAX_MS = 200;
 /** Enough for every answer; a chatty console past this says nothing more. */
 const SEEN_MAX = 4096;
 
-const contains = (hay: Uint8Array, needle: Uint8Array): boolean => {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
-};
-
 interface Knock {
   baud: number;
   bytes: Uint8Array;
@@ -45,8 +37,8 @@ interface Knock {
 
 /** Each family's test of the bytes seen at its baud: the replies, not the requests, so an echo names none. */
 const ANSWERS: ReadonlyArray<{ family: FamilyName; baud: number; answered: (seen: Uint8Array) => boolean }> = [
-  { family: 'esp', baud: SYNC_PROBE.baud, answered: (seen) => contains(seen, SYNC_PROBE.reply) },
-  { family: 'beken', baud: LINK_CHECK_PROBE.baud, answered: (seen) => contains(seen, LINK_CHECK_PROBE.reply) },
+  { family: 'esp', baud: SYNC_PROBE.baud, answered: (seen) => containsBytes(seen, SYNC_PROBE.reply) },
+  { family: 'beken', baud: LINK_CHECK_PROBE.baud, answered: (seen) => containsBytes(seen, LINK_CHECK_PROBE.reply) },
   { family: 'sifli', baud: SIFLI_PROBE.baud, answered: sifliAnswered },
 ];
 
