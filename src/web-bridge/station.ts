@@ -13,7 +13,7 @@ import type { DeviceRecord } from '../engine/record.js';
 import { listPorts, type SerialPortInfo } from '../diagnose/ports.js';
 import { run } from '../cli/commands/write.js';
 import { SimHub, type PortSource } from '../cli/line/hub.js';
-import { globToRegExp } from '../cli/line/ports.js';
+import { globToRegExp, matchesGlob } from '../cli/line/ports.js';
 import { deviceId, publisher, recordPaths, runOne } from '../cli/line/session.js';
 import { movedTo } from '../cli/line/moved.js';
 import { claiming, runStation } from '../cli/line/station.js';
@@ -207,7 +207,7 @@ export class WebStation {
       present: async () =>
         (await listPorts({ excludePid: process.pid }))
           .filter(this.options.offered)
-          .filter((p) => (glob ? glob.test(p.path) || (p.byId !== undefined && glob.test(p.byId)) : p.bus === 'usb'))
+          .filter((p) => (glob ? matchesGlob(glob, p) : p.bus === 'usb'))
           .map((p) => p.path),
     };
   }

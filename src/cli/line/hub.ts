@@ -6,7 +6,7 @@ import { forgetSim, openSimPort, plugSim, unplugSim } from '../../sim/port.js';
 import { macText, parseMac } from '../../sim/options.js';
 import { simChips, simDefaultMac } from '../../sim/registry.js';
 import { flashFileStore } from '../flash-file.js';
-import { describePort, globToRegExp, type LineFlags } from './ports.js';
+import { describePort, globToRegExp, matchesGlob, type LineFlags } from './ports.js';
 
 /** Where a station sees devices come and go. */
 export interface PortSource {
@@ -198,7 +198,7 @@ export function serialPorts(flags: LineFlags): PortSource {
   return {
     async present() {
       return (await listPorts())
-        .filter((p) => (glob ? glob.test(p.path) || (p.byId !== undefined && glob.test(p.byId)) : p.bus === 'usb'))
+        .filter((p) => (glob ? matchesGlob(glob, p) : p.bus === 'usb'))
         .filter((p) => !filter || describePort(p).includes(filter))
         .map((p) => p.path);
     },

@@ -27,6 +27,11 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/** Whether `glob` (from `globToRegExp`) names the port by its path or its by-id alias. */
+export function matchesGlob(glob: RegExp, p: SerialPortInfo): boolean {
+  return glob.test(p.path) || Boolean(p.byId && glob.test(p.byId));
+}
+
 /** What `--port-filter` text is matched against: VID:PID, bridge, maker, product, serial, paths. */
 export function describePort(p: SerialPortInfo): string {
   return [vidPid(p.vid, p.pid), p.bridge, p.manufacturer, p.product, p.serialNumber, p.path, p.byId].filter(Boolean).join(' ').toLowerCase();
@@ -40,7 +45,7 @@ export async function selectPorts(flags: LineFlags, list: () => Promise<SerialPo
     const glob = flags.ports !== undefined ? globToRegExp(flags.ports) : undefined;
     const filter = flags.portFilter?.toLowerCase();
     for (const p of all) {
-      if (glob && !glob.test(p.path) && !(p.byId && glob.test(p.byId))) continue;
+      if (glob && !matchesGlob(glob, p)) continue;
       if (flags.allPorts && p.bus !== 'usb') continue;
       if (filter && !describePort(p).includes(filter)) continue;
       chosen.push(p.path);
