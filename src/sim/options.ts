@@ -1,3 +1,4 @@
+import { fromHex, toHex } from '../core/bytes.js';
 import { AnyflashError } from '../core/errors.js';
 import type { SimClock } from './clock.js';
 import type { FlashBacking, FlashTimings } from './flash.js';
@@ -31,10 +32,10 @@ export function parseMac(text: string, what: string): Uint8Array {
   if (!/^[0-9a-f]{2}([:-]?[0-9a-f]{2}){5}$/i.test(text.trim())) {
     throw new AnyflashError('bad-input', `${what} "${text}" is not a MAC address.`, { advice: ['Give six hex bytes, e.g. 24:0a:c4:00:00:01.'] });
   }
-  return Uint8Array.from(text.trim().replace(/[:-]/g, '').match(/../g)!, (h) => parseInt(h, 16));
+  return fromHex(text);
 }
 
 /** `aa:bb:cc:dd:ee:ff`. */
 export function macText(mac: Uint8Array): string {
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return toHex(mac, ':');
 }
