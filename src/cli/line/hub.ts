@@ -18,6 +18,9 @@ export interface PortSource {
   exhausted?(): boolean;
 }
 
+/** A chip name as the simulators list it (`ESP32-C3` → `esp32c3`). */
+const simChipKey = (chip: string): string => chip.toLowerCase().replace(/[-_]/g, '');
+
 /** One board on a simulated hub: its chip, its `sim:` parameters, and when it is pulled out mid-write. */
 interface Board {
   chip: string;
@@ -61,7 +64,7 @@ export class SimHub implements PortSource {
     this.boards = m[1]!.split(',').map((item) => {
       const [chip, ...kv] = item.split(';');
       // A mistyped board stops the station before anything is plugged in, not halfway through the hub.
-      if (!simChips().includes(chip!.trim().toLowerCase().replace(/[-_]/g, ''))) {
+      if (!simChips().includes(simChipKey(chip!.trim()))) {
         throw new AnyflashError('unknown-chip', `No simulator for "${chip}" in ${spec}.`, { advice: [`Simulated chips: ${simChips().join(', ')}.`] });
       }
       kv.filter((p) => p.startsWith('fault=')).forEach((p) => parseFault(decodeURIComponent(p.slice('fault='.length))));
@@ -149,7 +152,7 @@ export class SimHub implements PortSource {
  * reads no MAC (a SiFli, a Beken without a MAC block) are known by their flash id and get none.
  */
 function distinctMacs(boards: Board[]): void {
-  const chipOf = (b: Board): string => b.chip.toLowerCase().replace(/[-_]/g, '');
+  const chipOf = (b: Board): string => simChipKey(b.chip);
   const keyOf = (b: Board, mac: Uint8Array): string => `${chipOf(b)} ${macText(mac)}`;
   const own = new Map(
     boards.map((b) => {
