@@ -14,10 +14,10 @@ export interface RecoveryOptions {
   maxSeconds?: number;
 }
 
-export type FailureKind = 'link-loss' | 'reboot' | 'garbled' | 'silence';
-
 /** Every kind the engine reconnects for (a family's own recoveries are other `recover` events). */
-export const FAILURE_KINDS: readonly FailureKind[] = ['link-loss', 'reboot', 'garbled', 'silence'];
+export const FAILURE_KINDS = ['link-loss', 'reboot', 'garbled', 'silence'] as const;
+
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export interface Reconnected {
   device: FlashDevice;
