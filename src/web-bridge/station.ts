@@ -12,8 +12,7 @@ import type { AnyflashEvent } from '../core/events.js';
 import type { DeviceRecord } from '../engine/record.js';
 import { listPorts, type SerialPortInfo } from '../diagnose/ports.js';
 import { run } from '../cli/commands/write.js';
-import { SimHub, type PortSource } from '../cli/line/hub.js';
-import { globToRegExp, matchesGlob } from '../cli/line/ports.js';
+import { serialPorts, SimHub, type PortSource } from '../cli/line/hub.js';
 import { deviceId, publisher, recordPaths, runOne } from '../cli/line/session.js';
 import { movedTo } from '../cli/line/moved.js';
 import { claiming, runStation } from '../cli/line/station.js';
@@ -202,14 +201,7 @@ export class WebStation {
       if (!this.options.hub) throw new AnyflashError('bad-input', 'This bridge has no simulated hub.', { advice: ['Start anyflash ui with --hub sim-hub:esp32,bk7231n to try the station without hardware.'] });
       return new SimHub(this.options.hub);
     }
-    const glob = request.ports ? globToRegExp(String(request.ports)) : undefined;
-    return {
-      present: async () =>
-        (await listPorts({ excludePid: process.pid }))
-          .filter(this.options.offered)
-          .filter((p) => (glob ? matchesGlob(glob, p) : p.bus === 'usb'))
-          .map((p) => p.path),
-    };
+    return serialPorts({ ports: request.ports ? String(request.ports) : undefined }, async () => (await listPorts({ excludePid: process.pid })).filter(this.options.offered));
   }
 
   private onEvent(row: StationRow, e: AnyflashEvent): void {

@@ -1,5 +1,5 @@
 import { AnyflashError } from '../../core/errors.js';
-import { listPorts } from '../../diagnose/ports.js';
+import { listPorts, type SerialPortInfo } from '../../diagnose/ports.js';
 import { parseNumber, parseSize } from '../../engine/parse.js';
 import { FaultPlan, parseFault, type FaultSpec } from '../../sim/faults.js';
 import { forgetSim, openSimPort, plugSim, unplugSim } from '../../sim/port.js';
@@ -194,13 +194,16 @@ function parseReplug(board: string, param: string): FaultSpec & { kind: 'vanish'
   }
 }
 
-/** Real ports: the USB serial ports that match `--ports`/`--port-filter` (all USB ports without them). */
-export function serialPorts(flags: LineFlags): PortSource {
+/**
+ * Real ports: the USB serial ports that match `--ports`/`--port-filter` (all USB ports without them),
+ * out of `list` (the web station passes the ports its bridge offers).
+ */
+export function serialPorts(flags: LineFlags, list: () => Promise<SerialPortInfo[]> = () => listPorts()): PortSource {
   const glob = flags.ports !== undefined ? globToRegExp(flags.ports) : undefined;
   const filter = flags.portFilter?.toLowerCase();
   return {
     async present() {
-      return (await listPorts())
+      return (await list())
         .filter((p) => (glob ? matchesGlob(glob, p) : p.bus === 'usb'))
         .filter((p) => !filter || describePort(p).includes(filter))
         .map((p) => p.path);
