@@ -85,17 +85,6 @@ export function uncovered(range: Range, covers: readonly Range[]): Range[] {
 export const alignDown = (n: number, a: number): number => Math.floor(n / a) * a;
 export const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 
-/** Joins ranges separated by at most `maxGap` bytes (the gap is sent again, already matching). */
-export function bridgeGaps(ranges: readonly Range[], maxGap: number): Range[] {
-  const out: Range[] = [];
-  for (const r of ranges) {
-    const last = out[out.length - 1];
-    if (last && r.start - last.end <= maxGap) last.end = Math.max(last.end, r.end);
-    else out.push({ ...r });
-  }
-  return out;
-}
-
 /** A flash offset for `address`, which may be given in the chip's address map (at or above `base`). */
 export function flashOffset(address: number, base: number | undefined): number {
   return base && address >= base ? address - base : address;

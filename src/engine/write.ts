@@ -5,8 +5,9 @@ import { noEvents, type EventSink, type RegionRef } from '../core/events.js';
 import { throwIfAborted } from '../core/time.js';
 import type { FlashDevice, Stray } from '../families/types.js';
 import { dirtySectorsFromCopy, findDirtySectors } from './compare.js';
+import { bridgeCheapGaps } from './gaps.js';
 import { failureKind, RecoveryBudget, type RecoveryOptions, type RecoveryReport } from './recovery.js';
-import { alignDown, alignUp, bridgeGaps, mergeRanges, toFlashOffsets, uncovered, validateRegions, type Range, type Region } from './regions.js';
+import { alignDown, alignUp, mergeRanges, toFlashOffsets, uncovered, validateRegions, type Range, type Region } from './regions.js';
 
 export interface WriteOptions {
   /** Compare with the flash and send only differing sectors (default true). */
@@ -50,9 +51,6 @@ export interface WriteSummary {
   /** The device after the last recovery (the one to reset and disconnect). */
   device: FlashDevice;
 }
-
-/** Largest run of unchanged sectors written anyway to keep two dirty ranges in one stream. */
-const BRIDGE_SECTORS = 4;
 
 const ref = (r: Region): RegionRef => ({ address: r.address, size: r.data.length, name: r.name });
 
@@ -246,9 +244,8 @@ async function compareRegion(job: Job, region: Region, original: WriteOptions['o
   // (a damaged one may act anywhere): comparing with it costs no chip digest pass (3.65 s per MiB on a Beken).
   const copy = job.sent.size === 0 && job.strays.length === 0 ? original?.(region.address, region.data.length) : undefined;
   const found = copy ? dirtySectorsFromCopy(region, copy, job.device.sectorSize) : await findDirtySectors(job.device, region, { signal: job.signal, digestCost: job.device.digestCost });
-  // Each separate range ends with a wait for the flash to finish; re-sending a short matching gap
-  // is cheaper than that wait (and 0xFF or zero gaps compress to almost nothing).
-  const merged = bridgeGaps(mergeRanges(found), BRIDGE_SECTORS * job.device.sectorSize);
+  const { transport, compressesWrites, sectorSize } = job.device;
+  const merged = bridgeCheapGaps(mergeRanges(found), region, { baud: transport.baud, compresses: compressesWrites === true, sectorSize });
   for (const gap of cleanParts(region, merged)) {
     job.events({ type: 'skip', op: 'write', region: { address: gap.start, size: gap.end - gap.start, name: region.name }, reason: 'unchanged' });
   }

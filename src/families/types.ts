@@ -90,6 +90,8 @@ export interface FlashDevice {
    * changed. Absent: digests are cheap next to writing (ESP's MD5) and the whole region is compared.
    */
   readonly digestCost?: number;
+  /** Writes are deflated on the way (ESP's stub): unchanged gaps cost their compressed size to re-send. */
+  readonly compressesWrites?: boolean;
   readonly transport: Transport;
   /**
    * Set when the device can neither digest nor read its flash (the ESP8266 ROM without the stub):

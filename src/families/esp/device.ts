@@ -172,6 +172,11 @@ export class EspDevice implements FlashDevice {
     return this.state.flashSize;
   }
 
+  /** Writes go through the stub's FLASH_DEFL (loaded now or on the first larger write). */
+  get compressesWrites(): boolean {
+    return (this.loader.stub || this.state.loadStub !== undefined) && !this.state.uncompressed;
+  }
+
   get mode(): 'rom' | 'stub' {
     return this.loader.stub ? 'stub' : 'rom';
   }
