@@ -1,4 +1,3 @@
-import { deflateSync } from 'fflate';
 import { isAllFF } from '../core/bytes.js';
 import { alignDown, alignUp, type Range, type Region } from './regions.js';
 
@@ -78,9 +77,18 @@ function sendMs(at: number, region: Region, link: LinkCosts): number {
   const bytes = region.data.subarray(Math.max(0, at - region.address), Math.max(0, Math.min(region.data.length, at + link.sectorSize - region.address)));
   const program = (link.sectorSize / 256) * PAGE_PROGRAM_MS;
   if (bytes.length === 0 || isAllFF(bytes)) return program;
-  const onWire = link.compresses ? deflateSync(bytes, { level: 1 }).length : bytes.length + FRAME_BYTES;
+  const onWire = link.compresses ? entropyBytes(bytes) : bytes.length + FRAME_BYTES;
   return program + (onWire * 10 * 1000) / link.baud;
 }
+/** Order-0 entropy of `bytes` in bytes: about what deflate makes of them (less for repeated strings). */
+function entropyBytes(bytes: Uint8Array): number {
+  const counts = new Uint32Array(256);
+  for (const b of bytes) counts[b]!++;
+  let bits = 0;
+  for (const c of counts) if (c > 0) bits -= c * Math.log2(c / bytes.length);
+  return bits / 8;
+}
+
 /** Erase time of one range written on its own: whole aligned 64 KiB blocks, sectors elsewhere. */
 function eraseMs(r: Range, sector: number): number {
   let ms = 0;
