@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runCommandLine } from './compat/run.js';
+import { useNodeHashes } from './node-hash.js';
 
 // `anyflash-esptool`: esptool's command line and exit codes, for build systems that run esptool
 // (ESPTOOL=…, Arduino's tools.esptool_py.cmd, PlatformIO's upload_command).
@@ -8,4 +9,5 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+useNodeHashes();
 process.exitCode = await runCommandLine(process.argv.slice(2), 'esptool');

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { runCommandLine } from './compat/run.js';
+import { useNodeHashes } from './node-hash.js';
+
+useNodeHashes();
 
 // `anyflash … | head` closes stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -2,6 +2,7 @@
  * MD5 (RFC 1321) on Uint8Array. The ESP loader digests flash with MD5; node:crypto is not available
  * in browsers, so the host side computes the same digest with this small implementation.
  */
+import { nativeHash } from './native-hash.js';
 
 const SHIFTS = [
   7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
@@ -97,5 +98,5 @@ export class Md5 {
 }
 
 export function md5(data: Uint8Array): Uint8Array {
-  return new Md5().update(data).digest();
+  return nativeHash.md5?.(data) ?? new Md5().update(data).digest();
 }

@@ -1,4 +1,6 @@
 /** SHA-256 (FIPS 180-4) on Uint8Array: ESP images append one, and the browser has no sync digest. */
+import { nativeHash } from '../core/native-hash.js';
+
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -38,6 +40,8 @@ function compress(state: Uint32Array, w: Uint32Array, block: DataView, offset: n
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
+  const native = nativeHash.sha256?.(data);
+  if (native) return native;
   const state = new Uint32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ]);
