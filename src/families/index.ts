@@ -1,12 +1,20 @@
 import { AnyflashError, ErrorCodes, INPUT_CODES, isAnyflashError } from '../core/errors.js';
-import { bekenFamily } from './beken/index.js';
-import { espFamily } from './esp/index.js';
-import { sifliFamily } from './sifli/index.js';
-import { sniff } from './sniff.js';
-import type { ConnectOptions, Family, FamilyName, FlashDevice } from './types.js';
+import { BEKEN_FAMILY } from './beken/chips.js';
+import { ESP_FAMILY } from './esp/chips.js';
+import { SIFLI_FAMILY } from './sifli/chips.js';
+import type { ConnectOptions, Family, FamilyFacts, FamilyName, FlashDevice } from './types.js';
+
+/** A family whose protocol code loads on its first connect: `--chip esp32` loads no Beken or SiFli module. */
+function loadedOnConnect(facts: FamilyFacts, load: () => Promise<Family>): Family {
+  return { ...facts, connect: async (options) => (await load()).connect(options) };
+}
 
 /** The one registry a new family touches. */
-export const FAMILIES: readonly Family[] = [espFamily, bekenFamily, sifliFamily].sort((a, b) => a.probeCost - b.probeCost);
+export const FAMILIES: readonly Family[] = [
+  loadedOnConnect(ESP_FAMILY, async () => (await import('./esp/index.js')).espFamily),
+  loadedOnConnect(BEKEN_FAMILY, async () => (await import('./beken/index.js')).bekenFamily),
+  loadedOnConnect(SIFLI_FAMILY, async () => (await import('./sifli/index.js')).sifliFamily),
+].sort((a, b) => a.probeCost - b.probeCost);
 
 export function familyByName(name: string): Family | undefined {
   return FAMILIES.find((f) => f.name === name);
@@ -58,7 +66,7 @@ export async function connectDevice(options: ConnectOptions): Promise<FlashDevic
   if (families.length === 1) return families[0]!.connect({ ...options, chip });
   // A chip that already listens answers its family's hello: that family goes first. A given
   // `--before` is the person's way in (e.g. a stub left running): nothing else is sent then.
-  const heard = options.before === undefined ? await sniff(options.transport, options.signal) : undefined;
+  const heard = options.before === undefined ? await (await import('./sniff.js')).sniff(options.transport, options.signal) : undefined;
   if (heard) {
     options.events({ type: 'note', level: 'info', message: `${familyByName(heard)!.title} hello answered: trying ${familyByName(heard)!.title} first.` });
     families.sort((a, b) => Number(b.name === heard) - Number(a.name === heard));

@@ -129,7 +129,8 @@ export interface Stray {
   suspect?: boolean;
 }
 
-export interface Family {
+/** What a family is called and which chips it has: known without loading its protocol code. */
+export interface FamilyFacts {
   readonly name: FamilyName;
   /** How people write the family's name in prose (`SiFli`). */
   readonly title: string;
@@ -137,6 +138,9 @@ export interface Family {
   readonly chips: readonly string[];
   /** Relative cost of one detection attempt; detection tries the cheapest first. */
   readonly probeCost: number;
+}
+
+export interface Family extends FamilyFacts {
   /** Connects, detects the chip and prepares for flash operations. */
   connect(options: ConnectOptions): Promise<FlashDevice>;
 }

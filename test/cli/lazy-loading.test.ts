@@ -72,6 +72,14 @@ describe('the CLI loads what a command uses', () => {
     assert.deepEqual(paths.filter((p) => /smol-toml/.test(p)), [], 'no anyflash.toml exists, so the TOML reader stays unloaded');
   });
 
+  it('with --chip only the protocol code of that family loads', () => {
+    const { paths, stdout } = loadedBy(['info', '-p', 'sim:esp32', '--chip', 'esp32', '--json']);
+    assert.equal(JSON.parse(stdout).chip, 'esp32');
+    assert.ok(paths.includes('families/esp/device.js'));
+    // (The simulators share a few frame and CRC codecs with the flashers; the connect code is what --chip spares.)
+    assert.deepEqual(paths.filter((p) => /^families\/(beken|sifli)\/(index|device|link|detect|connect|identify)\.js$/.test(p) || p === 'families/sniff.js'), []);
+  });
+
   it('a command on a network port loads no simulator (only sim: ports do)', () => {
     // Nothing listens on port 1: the open fails, after the port code ran.
     const { paths } = loadedBy(['info', '-p', 'tcp://127.0.0.1:1', '--chip', 'esp32'], 1);

@@ -8,6 +8,8 @@ import {
   type BootloaderEntry,
 } from '../../chips/beken.js';
 
+import type { FamilyFacts } from '../types.js';
+
 export type { BekenProtocol as Protocol, BootloaderEntry } from '../../chips/beken.js';
 
 /** The client's view of a BK72xx chip record (chips/beken.ts). */
@@ -16,6 +18,8 @@ export type BekenChip = BekenChipRecord;
 export const CHIPS: readonly BekenChip[] = BEKEN_CHIP_RECORDS;
 
 export const CHIP_NAMES: readonly string[] = CHIPS.map((c) => c.name);
+
+export const BEKEN_FAMILY: FamilyFacts = { name: 'beken', title: 'Beken', chips: CHIP_NAMES, probeCost: 2 };
 
 export function chipByName(name: string): BekenChip | undefined {
   return CHIPS.find((c) => c.name === name);

@@ -4,7 +4,7 @@
  */
 import { AnyflashError, isAnyflashError } from '../../core/errors.js';
 import type { ConnectOptions, Family, FlashDevice } from '../types.js';
-import { CHIP_NAMES, DEFAULT_BAUD } from './chips.js';
+import { BEKEN_FAMILY, CHIP_NAMES, DEFAULT_BAUD } from './chips.js';
 import { detect } from './detect.js';
 import { BekenFlashDevice } from './device.js';
 import { BekenLink } from './link.js';
@@ -15,10 +15,7 @@ export { bekenDigest, BekenFlashDevice } from './device.js';
 const PROBE_KNOCK_MS = 300;
 
 export const bekenFamily: Family = {
-  name: 'beken',
-  chips: CHIP_NAMES,
-  title: 'Beken',
-  probeCost: 2,
+  ...BEKEN_FAMILY,
   async connect(options: ConnectOptions): Promise<FlashDevice> {
     const requested = options.chip && options.chip !== 'beken' ? options.chip : undefined;
     if (requested && !CHIP_NAMES.includes(requested)) {

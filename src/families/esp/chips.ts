@@ -7,6 +7,8 @@ import {
   type WatchdogRegs,
 } from '../../chips/esp.js';
 
+import type { FamilyFacts } from '../types.js';
+
 export type { BitField, CrystalRule, SpiRegs, WatchdogRegs } from '../../chips/esp.js';
 
 /**
@@ -161,3 +163,5 @@ export const SECURITY_FLAGS = [
 export function securityFlagNames(flags: number): string[] {
   return SECURITY_FLAGS.filter((_, i) => (flags >>> i) & 1);
 }
+
+export const ESP_FAMILY: FamilyFacts = { name: 'esp', title: 'ESP', chips: ESP_CHIPS.map((c) => c.name), probeCost: 1 };

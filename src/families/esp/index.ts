@@ -2,7 +2,7 @@ import { AnyflashError, isLineGlitch } from '../../core/errors.js';
 import { hexAddr } from '../../core/bytes.js';
 import type { EventSink } from '../../core/events.js';
 import type { ConnectOptions, Family, FlashDevice } from '../types.js';
-import { ESP_CHIPS, chipByName, flashSizeFromId, isNoFlashId, type EspChip } from './chips.js';
+import { ESP_CHIPS, ESP_FAMILY, chipByName, flashSizeFromId, isNoFlashId, type EspChip } from './chips.js';
 import { connectLoop } from './connect.js';
 import { CHIP_DETECT_MAGIC_REG, detectChip, readChipFacts, readFlashId, type ChipFacts } from './detect.js';
 import { EspDevice } from './device.js';
@@ -286,10 +286,4 @@ async function connectAt(options: ConnectOptions, initialBaud: number): Promise<
   return device;
 }
 
-export const espFamily: Family = {
-  name: 'esp',
-  chips: ESP_CHIPS.map((c) => c.name),
-  title: 'ESP',
-  probeCost: 1,
-  connect,
-};
+export const espFamily: Family = { ...ESP_FAMILY, connect };

@@ -1,3 +1,4 @@
+import type { FamilyFacts } from '../types.js';
 import type { FrameLayout } from './frames.js';
 
 export type SifliMemory = 'nor' | 'nand' | 'sd';
@@ -85,3 +86,5 @@ export function findSifliChip(name: string): SifliChip | undefined {
 /** Default working rates; 1 Mbaud is where every SiFli ROM and tool starts. */
 export const ROM_BAUD = 1_000_000;
 export const BAUD_LADDER = [6_000_000, 3_000_000, 2_000_000, 1_500_000, 1_000_000] as const;
+
+export const SIFLI_FAMILY: FamilyFacts = { name: 'sifli', title: 'SiFli', chips: SIFLI_CHIPS.map((c) => c.name), probeCost: 3 };

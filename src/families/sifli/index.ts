@@ -1,7 +1,7 @@
 import { AnyflashError } from '../../core/errors.js';
 import { sleep } from '../../core/time.js';
 import type { ConnectOptions, Family, FlashDevice } from '../types.js';
-import { BAUD_LADDER, ROM_BAUD, SIFLI_CHIPS, findSifliChip, type SifliChip, type SifliMemory } from './chips.js';
+import { BAUD_LADDER, ROM_BAUD, SIFLI_CHIPS, SIFLI_FAMILY, findSifliChip, type SifliChip, type SifliMemory } from './chips.js';
 import { catchDebugIp, type SifliBefore } from './connect.js';
 import { identifySifli } from './identify.js';
 import { DebugLink } from './debug-link.js';
@@ -231,10 +231,4 @@ async function connect(o: ConnectOptions): Promise<FlashDevice> {
   return new SifliDevice({ shell, chip, memory, flash, strategy, events: o.events });
 }
 
-export const sifliFamily: Family = {
-  name: 'sifli',
-  chips: SIFLI_CHIPS.map((c) => c.name),
-  title: 'SiFli',
-  probeCost: 3,
-  connect,
-};
+export const sifliFamily: Family = { ...SIFLI_FAMILY, connect };
