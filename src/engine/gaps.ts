@@ -2,8 +2,8 @@ import { isAllFF } from '../core/bytes.js';
 import { alignDown, alignUp, type Range, type Region } from './regions.js';
 
 /**
- * Typical SPI NOR erase and program times (GD25Q/W25Q class datasheets). Only their ratios matter
- * here: a 64 KiB block erases in about the time of three 4 KiB sectors.
+ * Typical SPI NOR erase and program times (GD25Q/W25Q class datasheets), weighed against wire time
+ * at the link's baud: a 64 KiB block erases in about the time of three 4 KiB sectors.
  */
 const SECTOR_ERASE_MS = 45;
 const BLOCK_ERASE_MS = 150;

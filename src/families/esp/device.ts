@@ -316,18 +316,30 @@ export class EspDevice implements FlashDevice {
     await this.loader.flashDeflBegin([data.length, blocks, block, address], DEFAULT_TIMEOUT_MS, signal);
     // The reply to block N arrives before block N is written, so its cost lands on the next command.
     let timeout = DEFAULT_TIMEOUT_MS;
-    let seq = 0;
-    for await (const b of deflateBlocks(data, block)) {
-      throwIfAborted(signal);
-      const t = timeout;
-      const n = seq;
-      await this.sendBlock(n, session, signal, () => this.loader.flashDeflData(b.data, n, t, signal));
-      const inflated = b.inflatedAtMost - session.accepted;
-      timeout = noisy ? noisyBlockTimeout(inflated) : stubDeflBlockTimeout(inflated);
-      // The last block's data is certain only once FLASH_DEFL_END has answered.
-      if (b.inflatedAtLeast < data.length) session.accepted = b.inflatedAtLeast;
-      onProgress?.(session.accepted);
-      seq++;
+    // Block N+1 is compressed and encoded while block N crosses the wire: it leaves the moment N is answered.
+    const produced = deflateBlocks(data, block);
+    const prepare = async (seq: number) => {
+      const r = await produced.next();
+      return r.done ? undefined : { seq, block: r.value, frame: this.loader.encodeDeflData(r.value.data, seq) };
+    };
+    let following: Promise<Awaited<ReturnType<typeof prepare>>> | undefined;
+    try {
+      for (let next = await prepare(0); next; next = await following) {
+        throwIfAborted(signal);
+        const { seq, block: b, frame } = next;
+        const t = timeout;
+        following = prepare(seq + 1);
+        await this.sendBlock(seq, session, signal, () => this.loader.flashDeflData(b.data, seq, t, signal, frame));
+        const inflated = b.inflatedAtMost - session.accepted;
+        timeout = noisy ? noisyBlockTimeout(inflated) : stubDeflBlockTimeout(inflated);
+        // The last block's data is certain only once FLASH_DEFL_END has answered.
+        if (b.inflatedAtLeast < data.length) session.accepted = b.inflatedAtLeast;
+        onProgress?.(session.accepted);
+      }
+    } finally {
+      // A failed send leaves the next block unwanted: its compression ends with the producer.
+      following?.catch(() => undefined);
+      await produced.return(undefined);
     }
     // FLASH_DEFL_END answers only after the last block is in flash: the completion barrier.
     await this.loader.flashDeflEnd(true, timeout, signal);

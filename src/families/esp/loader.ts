@@ -24,6 +24,8 @@ export interface CommandOptions {
   payloadLen?: number;
   /** Sends of the command when its reply is lost or garbled; by default more only for harmless-to-repeat commands. */
   attempts?: number;
+  /** The request already SLIP-encoded (`encode`), so that it leaves the moment it is sent. */
+  encoded?: Uint8Array;
 }
 
 /**
@@ -99,7 +101,12 @@ export class EspLoader {
   }
 
   async send(op: number, data: Uint8Array = new Uint8Array(0), check = 0): Promise<void> {
-    await this.transport.write(slipEncode(encodeRequest(op, data, check)));
+    await this.transport.write(this.encode(op, data, check));
+  }
+
+  /** A request as it goes on the wire. */
+  encode(op: number, data: Uint8Array = new Uint8Array(0), check = 0): Uint8Array {
+    return slipEncode(encodeRequest(op, data, check));
   }
 
   /** Told about every command sent again after a lost or garbled reply (the device turns it into an event). */
@@ -134,7 +141,8 @@ export class EspLoader {
 
   /** Sends a command and returns the matching reply without judging its status. */
   async exchange(op: number, data: Uint8Array, options: CommandOptions = {}): Promise<Response> {
-    await this.send(op, data, options.check ?? 0);
+    if (options.encoded) await this.transport.write(options.encoded);
+    else await this.send(op, data, options.check ?? 0);
     return this.receive(op, options);
   }
 
@@ -290,9 +298,15 @@ export class EspLoader {
     await this.command(Op.FLASH_DEFL_BEGIN, packU32le(words), { timeoutMs, signal, payloadLen: 0 });
   }
 
-  async flashDeflData(block: Uint8Array, seq: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  async flashDeflData(block: Uint8Array, seq: number, timeoutMs: number, signal?: AbortSignal, encoded?: Uint8Array): Promise<void> {
     const { data, check } = dataPacket(block, seq);
-    await this.command(Op.FLASH_DEFL_DATA, data, { check, timeoutMs, signal, payloadLen: 0 });
+    await this.command(Op.FLASH_DEFL_DATA, data, { check, timeoutMs, signal, payloadLen: 0, encoded });
+  }
+
+  /** FLASH_DEFL_DATA for `block` encoded ahead (see `CommandOptions.encoded`). */
+  encodeDeflData(block: Uint8Array, seq: number): Uint8Array {
+    const { data, check } = dataPacket(block, seq);
+    return this.encode(Op.FLASH_DEFL_DATA, data, check);
   }
 
   async flashEnd(stay: boolean, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
