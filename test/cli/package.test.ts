@@ -1,6 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 interface Packed {
   files: Array<{ path: string; size: number }>;
@@ -17,4 +18,10 @@ it('the npm tarball ships what a user runs and reads: no screenshots, no source 
   }
   assert.deepEqual(paths.filter((p) => p.endsWith('.map')), []);
   assert.deepEqual(paths.filter((p) => p.startsWith('docs/screenshots/') || p.startsWith('src/') || p.startsWith('test/')), []);
+});
+
+it('anyflash --version says the version package.json has', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  const out = execFileSync(process.execPath, ['dist/cli/main.js', '--version'], { encoding: 'utf8' });
+  assert.equal(out.trim(), pkg.version);
 });

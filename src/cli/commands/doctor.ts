@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { errColors, outColors as pc } from '../colors.js';
+import { VERSION } from '../version.js';
 import { AnyflashError, toAnyflashError } from '../../core/errors.js';
 import type { PortEvidence } from '../../diagnose/connect.js';
 import type { DoctorResult, DoctorStep } from '../../diagnose/doctor.js';
@@ -116,19 +117,10 @@ function humanVerdict(result: DoctorResult, verbose: boolean, report?: string): 
   return lines;
 }
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** A bundle for a bug report: enough to see what the wire did without the person's board. */
 function writeReport(file: string, url: string, result: DoctorResult): void {
   const bundle = {
-    anyflash: packageVersion(),
+    anyflash: VERSION,
     node: process.version,
     os: { platform: process.platform, release: release(), arch: arch() },
     date: new Date().toISOString(),

@@ -44,9 +44,8 @@ async function resolveStub(chip: SifliChip, memory: SifliMemory, extra: Record<s
       advice: [`Choose SiFli's ${chip.stubFiles[memory] ?? 'stub'} file (from the SiFli SDK or sftool).`],
     });
   }
-  // A computed specifier keeps browser bundlers from pulling the Node-only locator in.
-  const locator = './stub-locate.js';
-  const { locateStub } = (await import(/* @vite-ignore */ locator)) as typeof import('./stub-locate.js');
+  // Node-only; the web build maps it to a stand-in that asks for the file (web/vite.config.ts).
+  const { locateStub } = await import('./stub-locate.js');
   return locateStub(chip, memory, { path: typeof given === 'string' ? given : undefined });
 }
 
