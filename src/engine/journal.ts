@@ -1,4 +1,5 @@
 import { hexAddr, toHex } from '../core/bytes.js';
+import { macHex } from '../core/mac.js';
 import type { DeviceInfo, FamilyName } from '../families/types.js';
 import { sha256 } from '../formats/sha256.js';
 import type { Region } from './regions.js';
@@ -37,7 +38,8 @@ export interface Journal {
 
 /** One device: chip plus MAC, or flash id when the chip has no MAC (SiFli). */
 export function deviceKey(info: Pick<DeviceInfo, 'chip' | 'mac' | 'flashId'>): string {
-  const id = info.mac ? info.mac.toLowerCase().replace(/[^0-9a-f]/g, '') : info.flashId !== undefined ? `flash${info.flashId.toString(16)}` : 'unknown';
+  const mac = info.mac === undefined ? undefined : macHex(info.mac);
+  const id = mac ?? (info.flashId !== undefined ? `flash${info.flashId.toString(16)}` : 'unknown');
   return `${info.chip}-${id}`.replace(/[^a-z0-9_-]/gi, '_');
 }
 

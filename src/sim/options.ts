@@ -1,5 +1,6 @@
 import { fromHex, toHex } from '../core/bytes.js';
 import { AnyflashError } from '../core/errors.js';
+import { macHex } from '../core/mac.js';
 import type { SimClock } from './clock.js';
 import type { FlashBacking, FlashTimings } from './flash.js';
 
@@ -29,10 +30,9 @@ export interface SimOptions {
 
 /** `aa:bb:cc:dd:ee:ff` (or with `-`, or 12 hex digits) as 6 bytes; `what` names the parameter in the error. */
 export function parseMac(text: string, what: string): Uint8Array {
-  if (!/^[0-9a-f]{2}([:-]?[0-9a-f]{2}){5}$/i.test(text.trim())) {
-    throw new AnyflashError('bad-input', `${what} "${text}" is not a MAC address.`, { advice: ['Give six hex bytes, e.g. 24:0a:c4:00:00:01.'] });
-  }
-  return fromHex(text);
+  const hex = macHex(text.trim());
+  if (!hex) throw new AnyflashError('bad-input', `${what} "${text}" is not a MAC address.`, { advice: ['Give six hex bytes, e.g. 24:0a:c4:00:00:01.'] });
+  return fromHex(hex);
 }
 
 /** `aa:bb:cc:dd:ee:ff`. */

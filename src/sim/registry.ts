@@ -18,7 +18,8 @@ const SIMULATORS: ReadonlyArray<{
   { family: 'sifli', chips: SIFLI_SIM_CHIPS, create: createSifliSim, defaultMac: () => undefined },
 ];
 
-const normal = (chip: string): string => chip.toLowerCase().replace(/[-_]/g, '');
+/** A chip name as the simulators list it (`ESP32-C3` → `esp32c3`). */
+export const simChipKey = (chip: string): string => chip.toLowerCase().replace(/[-_]/g, '');
 
 export function simChips(): string[] {
   return SIMULATORS.flatMap((s) => [...s.chips]);
@@ -26,12 +27,12 @@ export function simChips(): string[] {
 
 /** The MAC a fresh simulated `chip` reads (its family's fixed one); undefined when the flasher reads no MAC from it. */
 export function simDefaultMac(chip: string): Uint8Array | undefined {
-  const key = normal(chip);
+  const key = simChipKey(chip);
   return SIMULATORS.find((s) => s.chips.includes(key))?.defaultMac(key);
 }
 
 export function createSim(options: SimOptions): SimDevice {
-  const chip = normal(options.chip);
+  const chip = simChipKey(options.chip);
   const sim = SIMULATORS.find((s) => s.chips.includes(chip));
   if (!sim) {
     throw new AnyflashError('unknown-chip', `No simulator for "${options.chip}".`, {

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fromHex } from '../../core/bytes.js';
 import { AnyflashError } from '../../core/errors.js';
+import { macHex } from '../../core/mac.js';
 import { parseNumber } from '../../engine/parse.js';
 import type { Region } from '../../engine/regions.js';
 import { readInputFile } from '../inputs.js';
@@ -64,7 +65,7 @@ export function openDeviceData(text: string): DeviceData {
     source,
     maxSize,
     pick(device) {
-      const mac = device.mac ? normalizeMac(device.mac) : undefined;
+      const mac = device.mac ? macHex(device.mac) : undefined;
       if (!mac) {
         throw new AnyflashError('device-data-missing', `The device on ${device.port} reports no MAC, so its --device-data cannot be chosen.`, {
           advice: ['Per-device data is chosen by MAC: use it with chips that report one (ESP32, Beken).'],
@@ -91,11 +92,6 @@ export function reservedRegions(sources: readonly DeviceData[]): Region[] {
 }
 
 /** `24:0A:C4:12:34:56`, `24-0a-c4-12-34-56`, `240ac4123456` → `240ac4123456`; undefined when not a MAC. */
-function normalizeMac(text: string): string | undefined {
-  const hex = text.replace(/[-:_.\s]/g, '').toLowerCase();
-  return /^[0-9a-f]{12}$/.test(hex) ? hex : undefined;
-}
-
 const macDashes = (mac: string): string => mac.match(/../g)!.join('-');
 
 /** A MAC anywhere in a file name, bytes joined or separated by `-`, `_` or `:` (`nvs-24-0a-c4-12-34-56.bin`). */
@@ -108,7 +104,7 @@ function folderEntries(dir: string): { kind: 'folder'; byMac: true; list: Entry[
     const path = join(dir, name);
     const found = MAC_IN_NAME.exec(name);
     if (!found || name.startsWith('.') || !statSync(path).isFile()) continue;
-    const mac = normalizeMac(found[0])!;
+    const mac = macHex(found[0])!;
     if (seen.has(mac)) throw new AnyflashError('bad-input', `${dir}: ${seen.get(mac)} and ${name} are both for MAC ${macDashes(mac)}.`, { file: path, advice: ['Keep one file per MAC.'] });
     seen.set(mac, name);
     const size = statSync(path).size;
@@ -145,7 +141,7 @@ function csvEntries(csv: string): { kind: 'csv'; byMac: boolean; list: Entry[] }
   const seen = new Map<string, number>();
   for (const [i, { line, cells }] of rows.entries()) {
     const cell = (c: number): string => (c < 0 ? '' : (cells[c] ?? '').trim());
-    const mac = macCol < 0 ? undefined : normalizeMac(cell(macCol));
+    const mac = macCol < 0 ? undefined : macHex(cell(macCol));
     if (macCol >= 0 && !mac) throw bad(line, `"${cell(macCol)}" is not a MAC address.`);
     const key = serialCol < 0 ? String(i + 1) : cell(serialCol);
     if (!key) throw bad(line, 'the serial is empty.');

@@ -4,7 +4,7 @@ import { parseNumber, parseSize } from '../../engine/parse.js';
 import { FaultPlan, parseFault, type FaultSpec } from '../../sim/faults.js';
 import { forgetSim, openSimPort, plugSim, unplugSim } from '../../sim/port.js';
 import { macText, parseMac } from '../../sim/options.js';
-import { simChips, simDefaultMac } from '../../sim/registry.js';
+import { simChipKey, simChips, simDefaultMac } from '../../sim/registry.js';
 import { flashFileStore } from '../flash-file.js';
 import { describePort, globToRegExp, matchesGlob, type LineFlags } from './ports.js';
 
@@ -17,9 +17,6 @@ export interface PortSource {
   /** No device will ever appear again (a simulated hub that has plugged in all of its devices). */
   exhausted?(): boolean;
 }
-
-/** A chip name as the simulators list it (`ESP32-C3` → `esp32c3`). */
-const simChipKey = (chip: string): string => chip.toLowerCase().replace(/[-_]/g, '');
 
 /** One board on a simulated hub: its chip, its `sim:` parameters, and when it is pulled out mid-write. */
 interface Board {
