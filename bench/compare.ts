@@ -11,10 +11,13 @@
  * Both tools verify what they wrote (esptool by MD5, bk7231tools by CRC, anyflash by digest) and reset
  * the chip at the end; esptool compresses (its default) and anyflash streams deflate (its default).
  * anyflash runs with --no-backup (its first write to a device otherwise saves the old flash first) and
- * a private ANYFLASH_HOME. The physical bound is the time the link and the flash chip need at the
- * least: the larger of the wire time (level-9 deflate for ESP writes, SLIP escapes counted) and the
- * erase/program time of the simulated NOR, plus the on-chip hash of the region checked; for connect +
- * info it is the reset pulse alone. Efficiency = bound / anyflash time.
+ * a private ANYFLASH_HOME. The physical bound is the time the link and the chips need at the least
+ * for what the case asks, checked as both tools check it: ESP writes, the level-9 deflated stream
+ * (SLIP escapes counted) overlapping page programming and the erases of flash that was not blank,
+ * plus the MD5 of the region; Beken writes (stop and wait), the Write4K frames of the sectors that
+ * are not all 0xFF, plus the erases of the old app, plus the chip's CRC of the region (about 10 ms
+ * per 4 KiB); a one-sector reflash, the digest of the whole region plus that sector; reads, the
+ * reply frames on the wire; connect + info, the reset pulse. Efficiency = bound / anyflash time.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,20 +80,41 @@ interface Case {
 const wire = (bytes: number) => (bytes * 10) / BAUD;
 /** SLIP doubles 0xC0 and 0xDB. */
 const slipEscapes = (data: Uint8Array) => data.reduce((n, b) => n + (b === 0xc0 || b === 0xdb ? 1 : 0), 0);
-/** Erase in 64 KiB blocks (4 KiB sectors when smaller) and page programming, from the simulated NOR's timings. */
-function flashSeconds(bytes: number): number {
-  const t = TYPICAL_NOR;
-  const erase = bytes >= 0x10000 ? Math.ceil(bytes / 0x10000) * t.block64EraseMs : Math.ceil(bytes / 0x1000) * t.sectorEraseMs;
-  return (erase + Math.ceil(bytes / 256) * t.pageProgramMs) / 1000;
+/** Erase time of [start, end): 4 KiB sectors up to a 64 KiB boundary, whole blocks, sectors after. */
+function eraseSeconds(start: number, end: number): number {
+  let ms = 0;
+  for (let at = start; at < end; ) {
+    const block = at % 0x10000 === 0 && at + 0x10000 <= end;
+    ms += block ? TYPICAL_NOR.block64EraseMs : TYPICAL_NOR.sectorEraseMs;
+    at += block ? 0x10000 : 0x1000;
+  }
+  return ms / 1000;
 }
-const hashSeconds = (bytes: number) => bytes / TYPICAL_NOR.readBytesPerSecond;
-/** ESP: the FLASH_DEFL stream of `data` (level 9, SLIP-escaped) against erase + program, plus the MD5 check. */
-function espWriteBound(data: Uint8Array, region = data.length): number {
+const programSeconds = (bytes: number) => (Math.ceil(bytes / 256) * TYPICAL_NOR.pageProgramMs) / 1000;
+/** The ESP stubs' MD5 reads flash at SPI speed. */
+const md5Seconds = (bytes: number) => bytes / TYPICAL_NOR.readBytesPerSecond;
+/** A Beken's CheckCRC: about 10 ms per 4 KiB (reference §beken; the simulator's default). */
+const crcSeconds = (bytes: number) => bytes / 400_000;
+/**
+ * ESP: the FLASH_DEFL stream of `data` (level 9, SLIP-escaped) overlaps programming (and erasing,
+ * where the flash was not blank: the stub skips erased blocks), plus the MD5 check of `region`.
+ */
+function espWriteBound(data: Uint8Array, { region = data.length, erase = false } = {}): number {
   const packed = deflateSync(data, { level: 9 });
-  return Math.max(wire(packed.length + slipEscapes(packed)), flashSeconds(data.length)) + hashSeconds(region);
+  const flash = programSeconds(data.length) + (erase ? eraseSeconds(0, data.length) : 0);
+  return Math.max(wire(packed.length + slipEscapes(packed)), flash) + md5Seconds(region);
 }
-/** Beken writes raw bytes (no compression); the CRC check reads the region back on the chip. */
-const bekenWriteBound = (bytes: number, region = bytes) => Math.max(wire(bytes), flashSeconds(bytes)) + hashSeconds(region);
+/**
+ * Beken, stop and wait: a 4108-byte Write4K frame for every sector that is not all 0xFF, the erases
+ * of what was not blank (`dirty`, flash offsets), and the CRC check of `crcBytes`.
+ */
+function bekenWriteBound(data: Uint8Array, dirty: { start: number; end: number } | undefined, crcBytes: number): number {
+  let frames = 0;
+  for (let at = 0; at < data.length; at += 0x1000) if (data.subarray(at, at + 0x1000).some((b) => b !== 0xff)) frames++;
+  return wire(frames * 4108) + (dirty ? eraseSeconds(dirty.start, dirty.end) : 0) + crcSeconds(crcBytes);
+}
+/** The simulated board's old app: 192 KiB at 0x11000 (src/sim/beken/chips.ts `initialFlash`). */
+const BEKEN_OLD_APP = 0x30000;
 /** ClassicReset holds EN low 0.1 s, then the boot pin 0.05 s. */
 const RESET_PULSE_SECONDS = 0.15;
 
@@ -141,7 +165,7 @@ function cases(): Case[] {
       anyflash: ['write', ...esp, '--no-backup', '0x10000', 'app.bin'],
       reference: ['esptool', ...espRef, 'write-flash', '0x10000', 'app.bin'],
       expect: { address: 0x10000, data: appChanged },
-      boundSeconds: espWriteBound(appChanged.subarray(0x80000, 0x81000), app.length),
+      boundSeconds: espWriteBound(appChanged.subarray(0x80000, 0x81000), { region: app.length, erase: true }),
     },
     {
       name: 'ESP32 connect + info (esptool flash-id)',
@@ -179,7 +203,7 @@ function cases(): Case[] {
       anyflash: ['write', ...bk, '--no-backup', '0x11000', 'app.bin'],
       reference: ['bk7231tools', 'write_flash', '-b', String(BAUD), '-s', '0x11000', 'app.bin'],
       expect: { address: 0x11000, data: bkApp },
-      boundSeconds: bekenWriteBound(bkApp.length),
+      boundSeconds: bekenWriteBound(bkApp, { start: 0x11000, end: 0x11000 + BEKEN_OLD_APP }, bkApp.length),
     },
     {
       name: 'BK7231N reflash 1 MiB, one 4 KiB sector changed',
@@ -190,7 +214,7 @@ function cases(): Case[] {
       anyflash: ['write', ...bk, '--no-backup', '0x11000', 'app.bin'],
       reference: ['bk7231tools', 'write_flash', '-b', String(BAUD), '-s', '0x11000', 'app.bin'],
       expect: { address: 0x11000, data: bkChanged },
-      boundSeconds: bekenWriteBound(4 * KiB, bkApp.length),
+      boundSeconds: crcSeconds(bkApp.length) + bekenWriteBound(bkChanged.subarray(0x80000, 0x81000), { start: 0, end: 0x1000 }, 0x1000),
     },
     {
       name: 'BK7231N read 1 MiB',
@@ -200,7 +224,7 @@ function cases(): Case[] {
       anyflash: ['read', ...bk, '0x11000', '0x100000', 'back.bin'],
       reference: ['bk7231tools', 'read_flash', '-b', String(BAUD), '-s', '0x11000', '-l', '0x100000', 'back.bin'],
       expect: { readBack: 'back.bin', data: random1 },
-      boundSeconds: wire(random1.length),
+      boundSeconds: wire((random1.length / 0x1000) * 4111),
     },
   ];
 }
