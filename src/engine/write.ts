@@ -277,21 +277,17 @@ async function assemble(job: Job, range: Range): Promise<Uint8Array> {
     });
     return out;
   }
-  let i = 0;
-  while (i < out.length) {
-    if (covered[i]) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < out.length && !covered[j]) j++;
+  // indexOf scans natively: a byte-by-byte loop cost ~10 ms per MiB before every write.
+  for (let i = covered.indexOf(0); i >= 0; ) {
+    const end = covered.indexOf(1, i);
+    const j = end < 0 ? out.length : end;
     const data = await job.device.readFlash(range.start + i, j - i, { signal: job.signal });
     out.set(data, i);
     // From now on these bytes are as read here: a rewrite after a recovery puts back the same.
     const kept: Region = { name: `kept ${hexAddr(range.start + i)}`, address: range.start + i, data };
     job.kept.push(kept);
     job.regions.push(kept);
-    i = j;
+    i = covered.indexOf(0, j);
   }
   return out;
 }
