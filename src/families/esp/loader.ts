@@ -299,7 +299,8 @@ export class EspLoader {
   }
 
   async flashDeflData(block: Uint8Array, seq: number, timeoutMs: number, signal?: AbortSignal, encoded?: Uint8Array): Promise<void> {
-    const { data, check } = dataPacket(block, seq);
+    // An encoded request goes as it is, also when sent again: its packet need not be built.
+    const { data, check } = encoded ? { data: new Uint8Array(0), check: 0 } : dataPacket(block, seq);
     await this.command(Op.FLASH_DEFL_DATA, data, { check, timeoutMs, signal, payloadLen: 0, encoded });
   }
 
