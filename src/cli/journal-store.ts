@@ -32,8 +32,11 @@ export class JournalStore implements JobJournalStore {
   save(j: Journal): void {
     const path = this.path(j);
     mkdirSync(join(this.dir, j.deviceKey), { recursive: true });
-    writeFileSync(`${path}.tmp`, JSON.stringify(j, null, 2));
-    renameSync(`${path}.tmp`, path);
+    // A temp name of this process's own: two anyflash processes may save the same journal (boards
+    // that share a device key, e.g. SiFli ones, on two stations); one shared name made a rename fail.
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(j, null, 2));
+    renameSync(tmp, path);
   }
 
   clear(j: Journal): void {
