@@ -1,14 +1,13 @@
 import { isAllFF } from '../core/bytes.js';
+import { TYPICAL_NOR } from '../core/nor.js';
 import { alignDown, alignUp, type Range, type Region } from './regions.js';
 
 /**
- * Typical SPI NOR erase and program times (GD25Q/W25Q class datasheets), weighed against wire time
- * at the link's baud: a 64 KiB block erases in about the time of three 4 KiB sectors.
+ * Typical NOR erase and program times, weighed against wire time at the link's baud: a 64 KiB
+ * block erases in about the time of three 4 KiB sectors.
  */
-const SECTOR_ERASE_MS = 45;
-const BLOCK_ERASE_MS = 150;
+const { sectorEraseMs: SECTOR_ERASE_MS, block64EraseMs: BLOCK_ERASE_MS, pageProgramMs: PAGE_PROGRAM_MS } = TYPICAL_NOR;
 const BLOCK = 0x10000;
-const PAGE_PROGRAM_MS = 0.5;
 /**
  * What one more separate range costs besides its erases: a round trip, and the pipeline drained
  * (the flash idles while the next range's first data crosses the wire, about a sector's time).

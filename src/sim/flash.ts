@@ -1,22 +1,4 @@
-/** Typical SPI NOR timings (GD25Q32/W25Q32 class); all settable. */
-export interface FlashTimings {
-  sectorEraseMs: number;
-  block32EraseMs: number;
-  block64EraseMs: number;
-  pageProgramMs: number;
-  chipEraseMsPerMiB: number;
-  /** On-chip read/hash throughput, bytes per second. */
-  readBytesPerSecond: number;
-}
-
-export const TYPICAL_NOR: FlashTimings = {
-  sectorEraseMs: 45,
-  block32EraseMs: 120,
-  block64EraseMs: 150,
-  pageProgramMs: 0.5,
-  chipEraseMsPerMiB: 3000,
-  readBytesPerSecond: 40e6,
-};
+import { TYPICAL_NOR, type FlashTimings } from '../core/nor.js';
 
 /** Where flash contents are persisted (a file in Node, nothing in the browser). */
 export interface FlashBacking {

@@ -1,8 +1,9 @@
 import { fromHex, toHex } from '../core/bytes.js';
 import { AnyflashError } from '../core/errors.js';
 import { macHex } from '../core/mac.js';
+import type { FlashTimings } from '../core/nor.js';
 import type { SimClock } from './clock.js';
-import type { FlashBacking, FlashTimings } from './flash.js';
+import type { FlashBacking } from './flash.js';
 
 /** Options every family simulator accepts (CLI `anyflash sim`, tests, web demo). */
 export interface SimOptions {

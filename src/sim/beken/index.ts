@@ -1,5 +1,6 @@
 import { AnyflashError } from '../../core/errors.js';
-import { SimFlash, TYPICAL_NOR } from '../flash.js';
+import { TYPICAL_NOR } from '../../core/nor.js';
+import { SimFlash } from '../flash.js';
 import type { SimOptions } from '../options.js';
 import { initialFlash, SIM_CHIPS, SIM_MAC } from './chips.js';
 import { BekenSimDevice, type BekenSimSettings } from './device.js';

@@ -1,5 +1,6 @@
+import { TYPICAL_NOR } from '../../core/nor.js';
 import { SimDevice } from '../device.js';
-import { SimFlash, TYPICAL_NOR } from '../flash.js';
+import { SimFlash } from '../flash.js';
 import type { SimOptions } from '../options.js';
 import type { EspChipRow } from './chips.js';
 import { RamImage, type LoaderContext, type LoaderPersonality } from './loader-context.js';

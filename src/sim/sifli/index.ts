@@ -1,4 +1,5 @@
-import { SimFlash, TYPICAL_NOR } from '../flash.js';
+import { TYPICAL_NOR } from '../../core/nor.js';
+import { SimFlash } from '../flash.js';
 import type { SimDevice } from '../device.js';
 import type { SimOptions } from '../options.js';
 import { findSifliChip, SIFLI_CHIPS } from '../../families/sifli/chips.js';
