@@ -22,10 +22,10 @@ import { bekenFamily } from '../src/families/beken/index.js';
 import type { BekenFlashDevice } from '../src/families/beken/device.js';
 import { createBekenSim } from '../src/sim/beken/index.js';
 import { SimClock } from '../src/sim/clock.js';
-import type { FlashTimings } from '../src/sim/flash.js';
 import { SimLink } from '../src/sim/link.js';
 import { SimTransport } from '../src/sim/transport.js';
 import { bytesEqual, pseudoRandomBytes } from '../src/core/bytes.js';
+import { eraseSeconds } from './bounds.js';
 
 const quick = process.argv.includes('--quick');
 const arg = (name: string): string | undefined => {
@@ -102,23 +102,6 @@ async function run(c: Case, baud: number, latencyMs: number): Promise<Row> {
   const toErase = c.skipUnchanged ? dirty.filter((a) => !wasBlank(a)) : dirty;
   const physicalBound = wireBound + eraseSeconds(toErase, sim.flash.timings) + crcSeconds(c, summary.writtenBytes);
   return { ...row, ...traffic, wireBound, physicalBound };
-}
-
-/** Erase time for dirty sectors with the largest erase that fits (64K, 32K, else 4K). */
-function eraseSeconds(dirty: number[], t: FlashTimings): number {
-  const set = new Set(dirty);
-  const covers = (a: number, n: number) => {
-    for (let x = a; x < a + n; x += 0x1000) if (!set.has(x)) return false;
-    return true;
-  };
-  let ms = 0;
-  for (const a of [...set].sort((x, y) => x - y)) {
-    if (!set.has(a)) continue;
-    const size = a % 0x10000 === 0 && covers(a, 0x10000) ? 0x10000 : a % 0x8000 === 0 && covers(a, 0x8000) ? 0x8000 : 0x1000;
-    ms += size === 0x10000 ? t.block64EraseMs : size === 0x8000 ? t.block32EraseMs : t.sectorEraseMs;
-    for (let x = a; x < a + size; x += 0x1000) set.delete(x);
-  }
-  return ms / 1000;
 }
 
 /** The chip CRC passes a job needs: one over the region to find changes (when skipping), one over what was written. */

@@ -26,7 +26,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { deflateSync } from 'fflate';
 import { initialFlash, SIM_CHIPS } from '../src/sim/beken/chips.js';
-import { TYPICAL_NOR } from '../src/sim/flash.js';
+import { TYPICAL_NOR } from '../src/core/nor.js';
+import { eraseSeconds } from './bounds.js';
 import { compressibleApp, randomImage, realisticApp } from './images.js';
 
 const arg = (name: string): string | undefined => {
@@ -80,16 +81,8 @@ interface Case {
 const wire = (bytes: number) => (bytes * 10) / BAUD;
 /** SLIP doubles 0xC0 and 0xDB. */
 const slipEscapes = (data: Uint8Array) => data.reduce((n, b) => n + (b === 0xc0 || b === 0xdb ? 1 : 0), 0);
-/** Erase time of [start, end): 4 KiB sectors up to a 64 KiB boundary, whole blocks, sectors after. */
-function eraseSeconds(start: number, end: number): number {
-  let ms = 0;
-  for (let at = start; at < end; ) {
-    const block = at % 0x10000 === 0 && at + 0x10000 <= end;
-    ms += block ? TYPICAL_NOR.block64EraseMs : TYPICAL_NOR.sectorEraseMs;
-    at += block ? 0x10000 : 0x1000;
-  }
-  return ms / 1000;
-}
+/** The 4 KiB sectors of [start, end), for `eraseSeconds`. */
+const sectors = (start: number, end: number): number[] => Array.from({ length: (end - start) / 0x1000 }, (_, i) => start + i * 0x1000);
 const programSeconds = (bytes: number) => (Math.ceil(bytes / 256) * TYPICAL_NOR.pageProgramMs) / 1000;
 /** The ESP stubs' MD5 reads flash at SPI speed. */
 const md5Seconds = (bytes: number) => bytes / TYPICAL_NOR.readBytesPerSecond;
@@ -101,7 +94,7 @@ const crcSeconds = (bytes: number) => bytes / 400_000;
  */
 function espWriteBound(data: Uint8Array, { region = data.length, erase = false } = {}): number {
   const packed = deflateSync(data, { level: 9 });
-  const flash = programSeconds(data.length) + (erase ? eraseSeconds(0, data.length) : 0);
+  const flash = programSeconds(data.length) + (erase ? eraseSeconds(sectors(0, data.length), TYPICAL_NOR) : 0);
   return Math.max(wire(packed.length + slipEscapes(packed)), flash) + md5Seconds(region);
 }
 /**
@@ -111,7 +104,7 @@ function espWriteBound(data: Uint8Array, { region = data.length, erase = false }
 function bekenWriteBound(data: Uint8Array, dirty: { start: number; end: number } | undefined, crcBytes: number): number {
   let frames = 0;
   for (let at = 0; at < data.length; at += 0x1000) if (data.subarray(at, at + 0x1000).some((b) => b !== 0xff)) frames++;
-  return wire(frames * 4108) + (dirty ? eraseSeconds(dirty.start, dirty.end) : 0) + crcSeconds(crcBytes);
+  return wire(frames * 4108) + (dirty ? eraseSeconds(sectors(dirty.start, dirty.end), TYPICAL_NOR) : 0) + crcSeconds(crcBytes);
 }
 /** The simulated board's old app: 192 KiB at 0x11000 (src/sim/beken/chips.ts `initialFlash`). */
 const BEKEN_OLD_APP = 0x30000;
