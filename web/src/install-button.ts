@@ -96,6 +96,7 @@ export class AnyflashInstallButton extends HTMLElement {
     this.dataset.state = 'running';
     let link: OpenedLink | undefined;
     let device: FlashDevice | undefined;
+    let outcome: 'done' | 'failed' = 'failed';
     const signal = new AbortController().signal;
     const events = (e: AnyflashEvent): void => this.onEvent(e);
     try {
@@ -152,17 +153,18 @@ export class AnyflashInstallButton extends HTMLElement {
       this.bar.hidden = true;
       this.say(`${resultTitle(summary)}: ${manifest.name ?? 'firmware'}${manifest.version ? ` ${manifest.version}` : ''} on ${chipTitle(chip)}.`);
       this.line(`${formatBytes(summary.writtenBytes)} written, ${formatBytes(summary.skippedBytes)} unchanged and skipped.`);
-      this.dataset.state = 'done';
+      outcome = 'done';
       await device.reset('hard').catch(() => {});
     } catch (e) {
       this.bar.hidden = true;
       this.showError(toAnyflashError(e));
-      this.dataset.state = 'failed';
     } finally {
       await device?.disconnect().catch(() => {});
       await link?.transport.close().catch(() => {});
       this.busy = false;
       this.button.disabled = false;
+      // Only now: the port is closed, so another install (this button or another on the page) can open it.
+      this.dataset.state = outcome;
     }
   }
 
